@@ -1,0 +1,78 @@
+using Microsoft.Extensions.Options;
+
+namespace Tier2.Functions.Auth;
+
+public enum AuthMode
+{
+    /// <summary>Tokens signed with a local symmetric key (local runs and tests); minted by the <c>token</c> command.</summary>
+    Development,
+
+    /// <summary>Tokens issued by Microsoft Entra ID; keys come from the authority's metadata.</summary>
+    EntraId,
+}
+
+/// <summary>Settings <c>Auth__*</c>.</summary>
+public sealed class AuthOptions
+{
+    public const string Section = "Auth";
+
+    public AuthMode Mode { get; set; } = AuthMode.Development;
+
+    /// <summary>Entra ID authority, e.g. https://login.microsoftonline.com/{tenant}/v2.0.</summary>
+    public string? Authority { get; set; }
+
+    /// <summary>The API's audience (application ID URI or client id).</summary>
+    public string Audience { get; set; } = string.Empty;
+
+    /// <summary>Issuer of development tokens.</summary>
+    public string Issuer { get; set; } = "tier2-local";
+
+    /// <summary>Base64 key (at least 32 bytes) signing development tokens.</summary>
+    public string? SigningKey { get; set; }
+
+    public byte[] SigningKeyBytes() => Convert.FromBase64String(SigningKey ?? string.Empty);
+}
+
+public sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>
+{
+    public ValidateOptionsResult Validate(string? name, AuthOptions options)
+    {
+        var failures = new List<string>();
+        if (string.IsNullOrWhiteSpace(options.Audience))
+        {
+            failures.Add("Setting 'Auth__Audience' is required (the audience every token must carry).");
+        }
+
+        if (options.Mode == AuthMode.EntraId)
+        {
+            if (!Uri.TryCreate(options.Authority, UriKind.Absolute, out var authority) || authority.Scheme != Uri.UriSchemeHttps)
+            {
+                failures.Add("Setting 'Auth__Authority' must be the https URL of the Entra ID authority when Auth__Mode is EntraId.");
+            }
+        }
+        else
+        {
+            byte[]? key = null;
+            try
+            {
+                key = options.SigningKeyBytes();
+            }
+            catch (FormatException)
+            {
+                // Reported below.
+            }
+
+            if (key is null || key.Length < 32)
+            {
+                failures.Add("Setting 'Auth__SigningKey' must be a base64 key of at least 32 bytes when Auth__Mode is Development.");
+            }
+
+            if (string.IsNullOrWhiteSpace(options.Issuer))
+            {
+                failures.Add("Setting 'Auth__Issuer' is required when Auth__Mode is Development.");
+            }
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

@@ -1,0 +1,60 @@
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Tier2.Functions.Auth;
+
+public static class AuthSetup
+{
+    public static IServiceCollection AddTier2Auth(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<AuthOptions>().Bind(configuration.GetSection(AuthOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<AuthOptions>, AuthOptionsValidator>();
+        services.AddSingleton<DevelopmentTokenIssuer>();
+
+        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
+        services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
+            .Configure<IOptions<AuthOptions>>((jwt, auth) => Configure(jwt, auth.Value));
+
+        services.AddAuthorizationBuilder()
+            .AddPolicy(Roles.ProviderAdminPolicy, p => p.RequireAuthenticatedUser().RequireRole(Roles.ProviderAdmin))
+            .AddPolicy(Roles.AnyAdminPolicy, p => p.RequireAuthenticatedUser().RequireAssertion(ctx =>
+                ctx.User.IsInRole(Roles.ProviderAdmin)
+                || (ctx.User.IsInRole(Roles.ResellerAdmin) && !string.IsNullOrEmpty(ctx.User.FindFirst(Roles.ResellerIdClaim)?.Value))))
+            .SetFallbackPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder()
+                .RequireAuthenticatedUser()
+                .RequireAssertion(ctx => ctx.User.IsInRole(Roles.ProviderAdmin)
+                    || (ctx.User.IsInRole(Roles.ResellerAdmin) && !string.IsNullOrEmpty(ctx.User.FindFirst(Roles.ResellerIdClaim)?.Value)))
+                .Build());
+        return services;
+    }
+
+    private static void Configure(JwtBearerOptions jwt, AuthOptions auth)
+    {
+        jwt.MapInboundClaims = false;
+        jwt.TokenValidationParameters = new TokenValidationParameters
+        {
+            ValidateAudience = true,
+            ValidAudience = auth.Audience,
+            ValidateLifetime = true,
+            RequireExpirationTime = true,
+            ClockSkew = TimeSpan.FromSeconds(30),
+            RoleClaimType = Roles.RoleClaim,
+            NameClaimType = "name",
+        };
+
+        if (auth.Mode == AuthMode.EntraId)
+        {
+            jwt.Authority = auth.Authority;
+            jwt.TokenValidationParameters.ValidateIssuer = true;
+        }
+        else
+        {
+            jwt.TokenValidationParameters.ValidateIssuer = true;
+            jwt.TokenValidationParameters.ValidIssuer = auth.Issuer;
+            jwt.TokenValidationParameters.ValidateIssuerSigningKey = true;
+            jwt.TokenValidationParameters.IssuerSigningKey = new SymmetricSecurityKey(auth.SigningKeyBytes());
+            jwt.TokenValidationParameters.ValidAlgorithms = [SecurityAlgorithms.HmacSha256];
+        }
+    }
+}

@@ -1,0 +1,60 @@
+using System.Text.Json.Serialization;
+using Azure.Data.Tables;
+using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Tier2.Functions.Hosting;
+
+namespace Tier2.Functions.Health;
+
+public sealed record HealthReport(string Status, string Mode, StorageHealth Storage);
+
+public sealed record StorageHealth(string Tables, string Queues, string Blobs);
+
+[JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web)]
+[JsonSerializable(typeof(HealthReport))]
+internal sealed partial class HealthJsonContext : JsonSerializerContext;
+
+/// <summary><c>GET /api/health</c>: anonymous; says whether each storage service answers, nothing more.</summary>
+public static class HealthEndpoints
+{
+    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(5);
+
+    public static void MapHealth(this FunctionMap functions) =>
+        functions.AnonymousHttp("Health", "health", [HttpMethods.Get], CheckAsync)
+            .WithSummary("Storage reachability")
+            .Produces<HealthReport>(200)
+            .Produces<HealthReport>(503);
+
+    private static async Task<JsonHttpResult<HealthReport>> CheckAsync(
+        TableServiceClient tables, QueueServiceClient queues, BlobServiceClient blobs, HostMode mode, CancellationToken cancellationToken)
+    {
+        var results = await Task.WhenAll(
+            ProbeAsync(async ct => { await foreach (var _ in tables.QueryAsync(maxPerPage: 1, cancellationToken: ct).AsPages(pageSizeHint: 1)) { break; } }, cancellationToken),
+            ProbeAsync(async ct => { await foreach (var _ in queues.GetQueuesAsync(cancellationToken: ct).AsPages(pageSizeHint: 1)) { break; } }, cancellationToken),
+            ProbeAsync(async ct => { await foreach (var _ in blobs.GetBlobContainersAsync(cancellationToken: ct).AsPages(pageSizeHint: 1)) { break; } }, cancellationToken));
+        var healthy = results.All(r => r);
+        var report = new HealthReport(
+            healthy ? "Healthy" : "Unhealthy",
+            mode.UnderFunctionsHost ? "functions-host" : "standalone",
+            new StorageHealth(State(results[0]), State(results[1]), State(results[2])));
+        return TypedResults.Json(report, HealthJsonContext.Default.HealthReport, statusCode: healthy ? 200 : 503);
+    }
+
+    private static string State(bool reachable) => reachable ? "reachable" : "unreachable";
+
+    private static async Task<bool> ProbeAsync(Func<CancellationToken, Task> probe, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(ProbeTimeout);
+        try
+        {
+            await probe(timeout.Token);
+            return true;
+        }
+        catch (Exception ex) when (ex is Azure.RequestFailedException or OperationCanceledException or HttpRequestException or Azure.Identity.AuthenticationFailedException)
+        {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,90 @@
+using Microsoft.Extensions.Options;
+using Tier2.Durable.Queues;
+using Tier2.Functions.Auth;
+using Tier2.Functions.Storage;
+
+namespace Tier2.Functions.Hosting;
+
+/// <summary>What every feature stands on: settings, storage, auth, problem details, telemetry, the function catalog and its triggers.</summary>
+public static class HostingSetup
+{
+    public const string DefaultStandaloneUrl = "http://localhost:7071";
+
+    public static WebApplicationBuilder AddTier2Hosting(this WebApplicationBuilder builder)
+    {
+        var configuration = builder.Configuration;
+        var services = builder.Services;
+        var mode = HostMode.From(configuration);
+        services.AddSingleton(mode);
+        services.AddSingleton(TimeProvider.System);
+
+        services.AddOptions<AppOptions>().Bind(configuration.GetSection(AppOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<AppOptions>, AppOptionsValidator>();
+
+        var maxBody = configuration.GetValue<long?>("Tier2:MaxRequestBodyBytes") ?? new AppOptions().MaxRequestBodyBytes;
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = maxBody;
+            if (mode.CustomHandlerPort is { } port)
+            {
+                // Under the Functions host: listen where the host forwards to, and nowhere else.
+                kestrel.ListenLocalhost(port);
+            }
+        });
+        if (!mode.UnderFunctionsHost && string.IsNullOrEmpty(configuration["urls"]) && string.IsNullOrEmpty(configuration["ASPNETCORE_URLS"]) && string.IsNullOrEmpty(configuration["URLS"]))
+        {
+            builder.WebHost.UseUrls(DefaultStandaloneUrl);
+        }
+
+        services.AddTier2Storage(configuration);
+        services.AddSingleton(HostJsonQueueSettings.Load(configuration));
+        services.AddSingleton<FunctionCatalog>();
+        services.AddSingleton<HostInvoker>();
+        services.AddSingleton<StandaloneTriggers>();
+        services.AddSingleton<IQueueWakeUp>(sp => sp.GetRequiredService<StandaloneTriggers>());
+        services.AddHostedService(sp => sp.GetRequiredService<StandaloneTriggers>());
+
+        services.AddTier2Problems();
+        services.AddTier2Auth(configuration);
+        services.AddTier2Telemetry(configuration);
+        services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "Tier2 API";
+            document.Info.Description = "Indirect provider backend: reseller partnerships, customers, orders and subscriptions.";
+            return Task.CompletedTask;
+        }));
+        return builder;
+    }
+
+    public static FunctionMap UseTier2Hosting(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        var functions = new FunctionMap(app);
+        functions.AnonymousEndpoint("OpenApiDocument", "openapi.json", [HttpMethods.Get], static (endpoints, pattern) => endpoints.MapOpenApi(pattern));
+        return functions;
+    }
+
+    /// <summary>Settings problems stop the app with one line per problem, each naming its setting.</summary>
+    public static bool TryReportConfigurationError(Exception exception, TextWriter error)
+    {
+        switch (exception)
+        {
+            case OptionsValidationException options:
+                foreach (var failure in options.Failures)
+                {
+                    error.WriteLine($"Configuration error: {failure}");
+                }
+
+                return true;
+            case InvalidOperationException or ArgumentException or FormatException when exception.Message.Contains("Setting '", StringComparison.Ordinal):
+                error.WriteLine($"Configuration error: {exception.Message}");
+                return true;
+            default:
+                return false;
+        }
+    }
+}

@@ -1,0 +1,166 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Tier2.Functions.Hosting;
+
+/// <summary>
+/// Stable RFC 9457 problem <c>type</c> URIs, one per kind of error, so a client can branch on them.
+/// </summary>
+public static class ProblemTypes
+{
+    private const string Base = "urn:tier2:problem:";
+
+    public const string Validation = Base + "validation";
+    public const string MalformedRequest = Base + "malformed-request";
+    public const string Unauthorized = Base + "unauthorized";
+    public const string Forbidden = Base + "forbidden";
+    public const string NotFound = Base + "not-found";
+    public const string MethodNotAllowed = Base + "method-not-allowed";
+    public const string Conflict = Base + "conflict";
+    public const string Gone = Base + "gone";
+    public const string PreconditionFailed = Base + "precondition-failed";
+    public const string PreconditionRequired = Base + "precondition-required";
+    public const string PayloadTooLarge = Base + "payload-too-large";
+    public const string UnsupportedMediaType = Base + "unsupported-media-type";
+    public const string RateLimited = Base + "rate-limited";
+    public const string Internal = Base + "internal";
+    public const string Unavailable = Base + "unavailable";
+
+    public static string ForStatus(int status) => status switch
+    {
+        400 => MalformedRequest,
+        401 => Unauthorized,
+        403 => Forbidden,
+        404 => NotFound,
+        405 => MethodNotAllowed,
+        409 => Conflict,
+        410 => Gone,
+        412 => PreconditionFailed,
+        413 => PayloadTooLarge,
+        415 => UnsupportedMediaType,
+        422 => Validation,
+        428 => PreconditionRequired,
+        429 => RateLimited,
+        503 => Unavailable,
+        _ => status >= 500 ? Internal : Base + "http-" + status.ToString(System.Globalization.CultureInfo.InvariantCulture),
+    };
+}
+
+/// <summary>Builders for the problem results endpoints return.</summary>
+public static class Problem
+{
+    public static ValidationProblem Validation(IDictionary<string, string[]> errors, string? detail = null) =>
+        TypedResults.ValidationProblem(errors, detail ?? "One or more fields are invalid.", title: "The request is invalid.", type: ProblemTypes.Validation);
+
+    public static ValidationProblem Field(string field, string message) =>
+        Validation(new Dictionary<string, string[]> { [field] = [message] });
+
+    public static ProblemHttpResult NotFound(string what) =>
+        TypedResults.Problem($"{what} was not found.", statusCode: 404, title: "Not found.", type: ProblemTypes.NotFound);
+
+    public static ProblemHttpResult Conflict(string detail, IDictionary<string, object?>? extensions = null) =>
+        TypedResults.Problem(detail, statusCode: 409, title: "Conflict.", type: ProblemTypes.Conflict, extensions: extensions);
+
+    public static ProblemHttpResult Gone(string detail) =>
+        TypedResults.Problem(detail, statusCode: 410, title: "Gone.", type: ProblemTypes.Gone);
+
+    public static ProblemHttpResult PreconditionFailed(string detail = "The resource changed since you read it (ETag mismatch); read it again and retry.") =>
+        TypedResults.Problem(detail, statusCode: 412, title: "Precondition failed.", type: ProblemTypes.PreconditionFailed);
+
+    public static ProblemHttpResult PreconditionRequired() =>
+        TypedResults.Problem("This request needs an If-Match header with the resource's ETag.", statusCode: 428, title: "Precondition required.", type: ProblemTypes.PreconditionRequired);
+
+    public static ProblemHttpResult TooManyRequests(string detail) =>
+        TypedResults.Problem(detail, statusCode: 429, title: "Too many requests.", type: ProblemTypes.RateLimited);
+
+    public static ProblemHttpResult Forbidden(string detail) =>
+        TypedResults.Problem(detail, statusCode: 403, title: "Forbidden.", type: ProblemTypes.Forbidden);
+}
+
+/// <summary>Turns exceptions into problem details: bad JSON names the problem; anything unexpected is a 500 without internals.</summary>
+public sealed partial class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        int status;
+        string title;
+        string detail;
+        string type;
+        switch (exception)
+        {
+            case BadHttpRequestException bad when bad.StatusCode == StatusCodes.Status413PayloadTooLarge:
+                (status, title, type) = (413, "The request body is too large.", ProblemTypes.PayloadTooLarge);
+                detail = bad.Message;
+                break;
+            case BadHttpRequestException bad when bad.InnerException is JsonException json:
+                (status, title, type) = (400, "The request body is not valid JSON for this operation.", ProblemTypes.MalformedRequest);
+                detail = DescribeJson(json);
+                break;
+            case BadHttpRequestException bad when bad.StatusCode == StatusCodes.Status415UnsupportedMediaType:
+                (status, title, type) = (415, "Unsupported media type.", ProblemTypes.UnsupportedMediaType);
+                detail = "Send the body as application/json.";
+                break;
+            case BadHttpRequestException bad:
+                (status, title, type) = (bad.StatusCode, "The request is malformed.", ProblemTypes.ForStatus(bad.StatusCode));
+                detail = bad.Message;
+                break;
+            case JsonException json:
+                (status, title, type) = (400, "The request body is not valid JSON for this operation.", ProblemTypes.MalformedRequest);
+                detail = DescribeJson(json);
+                break;
+            default:
+                LogUnhandled(exception, httpContext.Request.Method, httpContext.Request.Path);
+                (status, title, type) = (500, "An unexpected error occurred.", ProblemTypes.Internal);
+                detail = "The error was logged; quote the traceId when you report it.";
+                break;
+        }
+
+        httpContext.Response.StatusCode = status;
+        return await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = httpContext,
+            Exception = exception,
+            ProblemDetails = { Status = status, Title = title, Detail = detail, Type = type },
+        });
+    }
+
+    private static string DescribeJson(JsonException json)
+    {
+        var where = json.Path is { Length: > 0 } path ? $" at '{path}'" : string.Empty;
+        var line = json.LineNumber is { } l ? $" (line {l + 1}, position {json.BytePositionInLine ?? 0})" : string.Empty;
+        var message = json.Message;
+        var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
+        if (cut > 0)
+        {
+            message = message[..cut];
+        }
+
+        return $"Invalid JSON{where}{line}: {message}";
+    }
+
+    [LoggerMessage(EventId = 2201, Level = LogLevel.Error, Message = "Unhandled exception for {Method} {Path}")]
+    private partial void LogUnhandled(Exception exception, string method, string path);
+}
+
+public static class ProblemSetup
+{
+    public static IServiceCollection AddTier2Problems(this IServiceCollection services)
+    {
+        services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
+        {
+            var problem = context.ProblemDetails;
+            var status = problem.Status ?? context.HttpContext.Response.StatusCode;
+            if (problem.Type is null || problem.Type.StartsWith("https://tools.ietf.org/", StringComparison.Ordinal) || problem.Type.StartsWith("https://datatracker.ietf.org/", StringComparison.Ordinal))
+            {
+                problem.Type = ProblemTypes.ForStatus(status);
+            }
+
+            problem.Instance ??= context.HttpContext.Request.Path;
+            problem.Extensions["traceId"] = System.Diagnostics.Activity.Current?.TraceId.ToString() ?? context.HttpContext.TraceIdentifier;
+        });
+        services.AddExceptionHandler<ProblemExceptionHandler>();
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        return services;
+    }
+}

@@ -1,0 +1,43 @@
+using Tier2.Functions.Health;
+using Tier2.Functions.Hosting;
+
+// Composition root: hosting, then one line per feature.
+try
+{
+    if (Cli.IsCommand(args))
+    {
+        return await Cli.RunAsync(args, Program.BuildApp);
+    }
+
+    var app = Program.BuildApp(args);
+    await app.RunAsync();
+    return 0;
+}
+catch (Exception ex) when (HostingSetup.TryReportConfigurationError(ex, Console.Error))
+{
+    return 1;
+}
+
+public partial class Program
+{
+    public static WebApplication BuildApp(string[] args) => BuildApp(args, configure: null);
+
+    /// <param name="args">Command-line arguments (configuration).</param>
+    /// <param name="configure">Extra configuration; tests use it, and then local.settings.json is not read.</param>
+    public static WebApplication BuildApp(string[] args, Action<WebApplicationBuilder>? configure)
+    {
+        var builder = WebApplication.CreateSlimBuilder(args);
+        if (configure is null)
+        {
+            builder.Configuration.AddLocalSettings();
+        }
+
+        configure?.Invoke(builder);
+        builder.AddTier2Hosting();
+
+        var app = builder.Build();
+        var functions = app.UseTier2Hosting();
+        functions.MapHealth();
+        return app;
+    }
+}

@@ -1,0 +1,94 @@
+using Azure.Data.Tables;
+using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
+
+namespace Tier2.Functions.Storage;
+
+/// <summary>A table, queue or blob container a feature needs; created at start-up.</summary>
+public sealed record StorageResource(StorageResourceKind Kind, string Name);
+
+public enum StorageResourceKind
+{
+    Table,
+    Queue,
+    BlobContainer,
+}
+
+/// <summary>Lets a standalone queue listener be woken when this process enqueues work (no wait for the next poll).</summary>
+public interface IQueueWakeUp
+{
+    void WakeUp(string queueName);
+}
+
+public static class StorageRegistration
+{
+    /// <summary>Registers the storage clients once, for every feature.</summary>
+    public static IServiceCollection AddTier2Storage(this IServiceCollection services, IConfiguration configuration)
+    {
+        var connection = StorageConnection.FromConfiguration(configuration);
+        services.AddSingleton(connection);
+        services.AddSingleton(StorageNames.FromConfiguration(configuration));
+        services.AddSingleton(sp => connection.CreateTableServiceClient(WithPipeline(sp, new TableClientOptions())));
+        services.AddSingleton(sp => connection.CreateQueueServiceClient(WithPipeline(sp, new QueueClientOptions())));
+        services.AddSingleton(sp => connection.CreateBlobServiceClient(WithPipeline(sp, new BlobClientOptions())));
+        services.AddHostedService<StorageInitializer>();
+        return services;
+    }
+
+    public static IServiceCollection AddStorageResource(this IServiceCollection services, StorageResourceKind kind, string name)
+    {
+        services.AddSingleton(new StorageResource(kind, name));
+        return services;
+    }
+
+    private static T WithPipeline<T>(IServiceProvider services, T options)
+        where T : Azure.Core.ClientOptions
+    {
+        options.Retry.MaxRetries = 3;
+        options.Retry.NetworkTimeout = TimeSpan.FromSeconds(30);
+        foreach (var policy in services.GetServices<StoragePipelinePolicy>())
+        {
+            options.AddPolicy(policy.Policy, policy.Position);
+        }
+
+        return options;
+    }
+}
+
+/// <summary>An extra Azure.Core pipeline policy for every storage client (request counting in benchmarks).</summary>
+public sealed record StoragePipelinePolicy(Azure.Core.Pipeline.HttpPipelinePolicy Policy, Azure.Core.HttpPipelinePosition Position);
+
+/// <summary>Creates every declared table, queue (and its poison queue) and blob container before the app serves.</summary>
+public sealed partial class StorageInitializer(
+    IEnumerable<StorageResource> declared,
+    Hosting.FunctionCatalog catalog,
+    TableServiceClient tables,
+    QueueServiceClient queues,
+    BlobServiceClient blobs,
+    ILogger<StorageInitializer> logger) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        // Queue functions' queues (and their poison queues) are created too: a trigger on a missing queue would idle forever.
+        var resources = declared
+            .Concat(catalog.Functions.Select(f => f.Trigger).OfType<Hosting.QueueTrigger>().Select(q => new StorageResource(StorageResourceKind.Queue, q.QueueName)))
+            .Distinct()
+            .ToList();
+        var work = resources.Select(resource => resource.Kind switch
+        {
+            StorageResourceKind.Table => tables.CreateTableIfNotExistsAsync(resource.Name, cancellationToken),
+            StorageResourceKind.Queue => Task.WhenAll(
+                queues.GetQueueClient(resource.Name).CreateIfNotExistsAsync(cancellationToken: cancellationToken),
+                queues.GetQueueClient(resource.Name + "-poison").CreateIfNotExistsAsync(cancellationToken: cancellationToken)),
+            StorageResourceKind.BlobContainer => blobs.GetBlobContainerClient(resource.Name).CreateIfNotExistsAsync(cancellationToken: cancellationToken),
+            _ => Task.CompletedTask,
+        });
+        await Task.WhenAll(work);
+        LogCreated(resources.Count);
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Storage ready: {Count} tables, queues and containers checked")]
+    private partial void LogCreated(int count);
+}

@@ -1,0 +1,58 @@
+// Azure Communication Services for email: an Email Communication Service with an Azure-managed
+// domain (<guid>.azurecomm.net, no DNS to verify), linked to a Communication Services resource the
+// app sends through (REST, Entra ID auth as the app's managed identity).
+
+@description('Communication Services resource name (globally unique: it is the endpoint host name).')
+param communicationServiceName string
+
+@description('Email Communication Service name.')
+param emailServiceName string
+
+@description('Where the communication data is stored at rest, e.g. "United States", "Europe".')
+param dataLocation string
+
+@description('Tags applied to every resource.')
+param tags object
+
+resource emailService 'Microsoft.Communication/emailServices@2025-05-01' = {
+  name: emailServiceName
+  location: 'global'
+  tags: tags
+  properties: {
+    dataLocation: dataLocation
+  }
+}
+
+// An Azure-managed domain must be named "AzureManagedDomain".
+resource managedDomain 'Microsoft.Communication/emailServices/domains@2025-05-01' = {
+  parent: emailService
+  name: 'AzureManagedDomain'
+  location: 'global'
+  tags: tags
+  properties: {
+    domainManagement: 'AzureManaged'
+    // Invite links must reach recipients untouched: no click/open tracking rewrites.
+    userEngagementTracking: 'Disabled'
+  }
+}
+
+resource communicationService 'Microsoft.Communication/communicationServices@2025-05-01' = {
+  name: communicationServiceName
+  location: 'global'
+  tags: tags
+  properties: {
+    dataLocation: dataLocation
+    linkedDomains: [
+      managedDomain.id
+    ]
+  }
+}
+
+@description('Communication Services resource name.')
+output communicationServiceName string = communicationService.name
+
+@description('Communication Services endpoint, e.g. https://<name>.<geo>.communication.azure.com.')
+output endpoint string = 'https://${communicationService.properties.hostName}'
+
+@description('Sender address on the Azure-managed domain.')
+output senderAddress string = 'DoNotReply@${managedDomain.properties.mailFromSenderDomain}'

@@ -1,0 +1,98 @@
+// Key Vault with RBAC authorization. It holds:
+// - the ASP.NET Core Data Protection key-wrapping key (RSA 2048, wrap/unwrap only): the key ring
+//   itself lives in storage, each key in it encrypted with this key;
+// - any secret the app needs, as Key Vault references in app settings (none is required: storage,
+//   email, telemetry and token validation all use Entra ID; the object is for what may come, for
+//   example a third-party API key).
+// In Azure, API tokens are issued by Entra ID, so no token signing key is kept here.
+
+@description('Azure region.')
+param location string
+
+@description('Key Vault name (3-24 letters, digits and dashes, globally unique).')
+@minLength(3)
+@maxLength(24)
+param name string
+
+@description('Enable purge protection (irreversible once on: the vault and its keys cannot be purged before the retention period ends).')
+param enablePurgeProtection bool
+
+@description('Days a deleted vault, key or secret is kept before it is purged.')
+@minValue(7)
+@maxValue(90)
+param softDeleteRetentionInDays int
+
+@description('Name of the Data Protection key-wrapping key.')
+param dataProtectionKeyName string
+
+@description('Secrets to store: app setting name -> value. "__" in a name becomes "--" in the secret name.')
+@secure()
+param secrets object
+
+@description('Tags applied to every resource.')
+param tags object
+
+resource vault 'Microsoft.KeyVault/vaults@2025-05-01' = {
+  name: name
+  location: location
+  tags: tags
+  properties: {
+    tenantId: tenant().tenantId
+    sku: {
+      family: 'A'
+      name: 'standard'
+    }
+    enableRbacAuthorization: true
+    enableSoftDelete: true
+    softDeleteRetentionInDays: softDeleteRetentionInDays
+    // Purge protection cannot be turned off once on, and the API rejects an explicit false.
+    enablePurgeProtection: enablePurgeProtection ? true : null
+    enabledForDeployment: false
+    enabledForDiskEncryption: false
+    enabledForTemplateDeployment: false
+    publicNetworkAccess: 'Enabled'
+    networkAcls: {
+      bypass: 'AzureServices'
+      defaultAction: 'Allow'
+    }
+  }
+}
+
+resource dataProtectionKey 'Microsoft.KeyVault/vaults/keys@2025-05-01' = {
+  parent: vault
+  name: dataProtectionKeyName
+  tags: tags
+  properties: {
+    kty: 'RSA'
+    keySize: 2048
+    keyOps: [
+      'wrapKey'
+      'unwrapKey'
+    ]
+    attributes: {
+      enabled: true
+      exportable: false
+    }
+  }
+}
+
+resource appSecret 'Microsoft.KeyVault/vaults/secrets@2025-05-01' = [
+  for secret in items(secrets): {
+    parent: vault
+    name: replace(secret.key, '__', '--')
+    tags: tags
+    properties: {
+      value: secret.value
+      contentType: 'text/plain'
+      attributes: {
+        enabled: true
+      }
+    }
+  }
+]
+
+@description('Key Vault name.')
+output name string = vault.name
+
+@description('Versionless URI of the Data Protection key-wrapping key (the newest version is used to wrap).')
+output dataProtectionKeyUri string = dataProtectionKey.properties.keyUri

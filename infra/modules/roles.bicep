@@ -1,0 +1,210 @@
+// Role assignments for the function app's user-assigned managed identity, each at the narrowest
+// scope that works, plus (optionally) the deploying user's right to upload a package.
+
+@description('Resource id of the function app identity (names the assignments: known before deployment).')
+param identityId string
+
+@description('Principal (object) id of the function app identity.')
+param principalId string
+
+@description('Storage account name.')
+param storageAccountName string
+
+@description('Deployment container name, in the storage account.')
+param deploymentContainerName string
+
+@description('Key Vault name.')
+param keyVaultName string
+
+@description('Name of the Data Protection key in the vault.')
+param dataProtectionKeyName string
+
+@description('Application Insights component name.')
+param appInsightsName string
+
+@description('Communication Services resource name.')
+param communicationServiceName string
+
+@description('''
+How the identity gets the right to send email through Communication Services:
+- "Custom": a custom role with only the three actions ACS documents for Entra ID email sending
+  (CommunicationServices/Read, CommunicationServices/Write, EmailServices/write), assignable in
+  this resource group only. Least privilege: no listKeys, no delete, nothing outside ACS.
+- "CommunicationAndEmailServiceOwner": the built-in role, broader (all of Microsoft.Communication,
+  including reading the access keys), for tenants where creating custom roles is not allowed.
+Contributor, the other documented option, is broader still and is not offered.
+''')
+@allowed([
+  'Custom'
+  'CommunicationAndEmailServiceOwner'
+])
+param acsSenderRole string
+
+@description('Object id of a user or group that deploys packages (Storage Blob Data Contributor on the deployment container); empty for none.')
+param deployerPrincipalId string
+
+@description('Type of deployerPrincipalId.')
+@allowed([
+  'User'
+  'Group'
+  'ServicePrincipal'
+])
+param deployerPrincipalType string
+
+// Built-in role definition ids (the same in every tenant).
+var roleIds = {
+  storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
+  storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
+  storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
+  storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
+  keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
+  keyVaultCryptoServiceEncryptionUser: 'e147488a-f6f5-4113-8e2d-b22465e65bf6'
+  monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
+  communicationAndEmailServiceOwner: '09976791-48a7-449e-bb21-39d1a415f350'
+}
+
+resource storageAccount 'Microsoft.Storage/storageAccounts@2025-06-01' existing = {
+  name: storageAccountName
+
+  resource blobService 'blobServices' existing = {
+    name: 'default'
+
+    resource deploymentContainer 'containers' existing = {
+      name: deploymentContainerName
+    }
+  }
+}
+
+resource vault 'Microsoft.KeyVault/vaults@2025-05-01' existing = {
+  name: keyVaultName
+
+  resource dataProtectionKey 'keys' existing = {
+    name: dataProtectionKeyName
+  }
+}
+
+resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
+  name: appInsightsName
+}
+
+resource communicationService 'Microsoft.Communication/communicationServices@2025-05-01' existing = {
+  name: communicationServiceName
+}
+
+// Storage: the Functions host needs blob (leases, keys, Flex deployment package) as owner, queues
+// and tables; Tier2 and Tier2.Durable create and use tables, queues and blobs through the data
+// plane. Storage Account Contributor (management plane) is not needed: nothing is created through
+// ARM at run time, and the host never lists keys.
+resource storageRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for roleId in [
+    roleIds.storageBlobDataOwner
+    roleIds.storageQueueDataContributor
+    roleIds.storageTableDataContributor
+  ]: {
+    name: guid(storageAccount.id, identityId, roleId)
+    scope: storageAccount
+    properties: {
+      principalId: principalId
+      principalType: 'ServicePrincipal'
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleId)
+    }
+  }
+]
+
+// Key Vault references in app settings read secrets.
+resource keyVaultSecretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(vault.id, identityId, roleIds.keyVaultSecretsUser)
+  scope: vault
+  properties: {
+    principalId: principalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleIds.keyVaultSecretsUser)
+  }
+}
+
+// Data Protection wraps and unwraps its key ring with the key: read + wrap + unwrap on that one
+// key, no sign/decrypt/encrypt, no other key.
+resource dataProtectionKeyUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(vault::dataProtectionKey.id, identityId, roleIds.keyVaultCryptoServiceEncryptionUser)
+  scope: vault::dataProtectionKey
+  properties: {
+    principalId: principalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId(
+      'Microsoft.Authorization/roleDefinitions',
+      roleIds.keyVaultCryptoServiceEncryptionUser
+    )
+  }
+}
+
+// Telemetry ingestion with Entra ID auth (local auth is disabled on the component).
+resource metricsPublisher 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(appInsights.id, identityId, roleIds.monitoringMetricsPublisher)
+  scope: appInsights
+  properties: {
+    principalId: principalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId(
+      'Microsoft.Authorization/roleDefinitions',
+      roleIds.monitoringMetricsPublisher
+    )
+  }
+}
+
+resource acsEmailSenderRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = if (acsSenderRole == 'Custom') {
+  name: guid(resourceGroup().id, 'tier2-acs-email-sender')
+  properties: {
+    // Role names are unique per tenant: the resource group id keeps two deployments apart.
+    roleName: 'Tier2 ACS email sender ${uniqueString(resourceGroup().id)}'
+    description: 'Send email through Azure Communication Services with Entra ID auth, and nothing else.'
+    type: 'CustomRole'
+    assignableScopes: [
+      resourceGroup().id
+    ]
+    permissions: [
+      {
+        actions: [
+          'Microsoft.Communication/CommunicationServices/Read'
+          'Microsoft.Communication/CommunicationServices/Write'
+          'Microsoft.Communication/EmailServices/write'
+        ]
+        notActions: []
+        dataActions: []
+        notDataActions: []
+      }
+    ]
+  }
+}
+
+var acsRoleDefinitionId = acsSenderRole == 'Custom'
+  ? acsEmailSenderRole.id
+  : subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleIds.communicationAndEmailServiceOwner)
+
+resource acsSender 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(communicationService.id, identityId, acsSenderRole)
+  scope: communicationService
+  properties: {
+    principalId: principalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: acsRoleDefinitionId
+  }
+}
+
+// Lets a person or pipeline upload the package with `az storage blob upload --auth-mode login`
+// (needed for the Premium plan, which runs from a package URL in this container).
+resource deployerUpload 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(deployerPrincipalId)) {
+  name: guid(
+    storageAccount::blobService::deploymentContainer.id,
+    deployerPrincipalId,
+    roleIds.storageBlobDataContributor
+  )
+  scope: storageAccount::blobService::deploymentContainer
+  properties: {
+    principalId: deployerPrincipalId
+    principalType: deployerPrincipalType
+    roleDefinitionId: subscriptionResourceId(
+      'Microsoft.Authorization/roleDefinitions',
+      roleIds.storageBlobDataContributor
+    )
+  }
+}

@@ -1,0 +1,126 @@
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+using Tier2.Functions.Auth;
+using Tier2.Functions.Tests.Infrastructure;
+
+namespace Tier2.Functions.Tests.Hosting;
+
+public sealed class AuthTests : IAsyncLifetime
+{
+    private TestApp _app = null!;
+
+    public async Task InitializeAsync() => _app = await TestApp.StartAsync(map: m => m.Get("WhoAmI", "test/whoami", (System.Security.Claims.ClaimsPrincipal user) => TypedResults.Ok(user.Actor())));
+
+    public async Task DisposeAsync() => await _app.DisposeAsync();
+
+    private static string Mint(string? key = null, string audience = TestApp.Audience, string issuer = TestApp.Issuer, DateTime? expires = null, string role = Roles.ProviderAdmin)
+    {
+        var now = DateTime.UtcNow;
+        var keyBytes = key is null ? Convert.FromBase64String(TestApp.SigningKey) : RandomNumberGenerator.GetBytes(32);
+        var end = expires ?? now.AddHours(1);
+        return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = issuer,
+            Audience = audience,
+            IssuedAt = end.AddHours(-2),
+            NotBefore = end.AddHours(-2),
+            Expires = end,
+            Claims = new Dictionary<string, object> { ["sub"] = "tester", ["roles"] = new[] { role } },
+            SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(keyBytes), SecurityAlgorithms.HmacSha256),
+        });
+    }
+
+    private async Task<HttpResponseMessage> CallAsync(string? token)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/test/whoami");
+        if (token is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        return await _app.Client.SendAsync(request);
+    }
+
+    private static async Task AssertUnauthorizedProblemAsync(HttpResponseMessage response)
+    {
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("urn:tier2:problem:unauthorized", problem.RootElement.GetProperty("type").GetString());
+    }
+
+    [Fact]
+    public async Task A_valid_provider_admin_token_is_accepted()
+    {
+        using var response = await CallAsync(Mint());
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("\"provider-admin:tester\"", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task A_request_without_a_token_gets_401_problem_details()
+    {
+        using var response = await CallAsync(null);
+        await AssertUnauthorizedProblemAsync(response);
+    }
+
+    [Fact]
+    public async Task An_expired_token_gets_401()
+    {
+        using var response = await CallAsync(Mint(expires: DateTime.UtcNow.AddMinutes(-5)));
+        await AssertUnauthorizedProblemAsync(response);
+    }
+
+    [Fact]
+    public async Task A_token_signed_with_another_key_gets_401()
+    {
+        using var response = await CallAsync(Mint(key: "other"));
+        await AssertUnauthorizedProblemAsync(response);
+    }
+
+    [Fact]
+    public async Task A_token_for_another_audience_gets_401()
+    {
+        using var response = await CallAsync(Mint(audience: "api://someone-else"));
+        await AssertUnauthorizedProblemAsync(response);
+    }
+
+    [Fact]
+    public async Task A_token_from_another_issuer_gets_401()
+    {
+        using var response = await CallAsync(Mint(issuer: "https://evil.example"));
+        await AssertUnauthorizedProblemAsync(response);
+    }
+
+    [Fact]
+    public async Task A_reseller_admin_token_without_a_reseller_id_is_forbidden()
+    {
+        using var response = await CallAsync(Mint(role: Roles.ResellerAdmin));
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Health_and_the_openapi_document_are_anonymous()
+    {
+        using var health = await _app.Client.GetAsync(new Uri("/api/health", UriKind.Relative));
+        using var openApi = await _app.Client.GetAsync(new Uri("/api/openapi.json", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, openApi.StatusCode);
+        using var document = JsonDocument.Parse(await openApi.Content.ReadAsStringAsync());
+        Assert.True(document.RootElement.GetProperty("paths").TryGetProperty("/api/health", out _));
+    }
+
+    [Fact]
+    public async Task Health_reports_every_storage_service_reachable()
+    {
+        var report = await _app.Client.GetFromJsonAsync<JsonElement>(new Uri("/api/health", UriKind.Relative));
+        Assert.Equal("Healthy", report.GetProperty("status").GetString());
+        Assert.Equal("standalone", report.GetProperty("mode").GetString());
+        foreach (var service in new[] { "tables", "queues", "blobs" })
+        {
+            Assert.Equal("reachable", report.GetProperty("storage").GetProperty(service).GetString());
+        }
+    }
+}

@@ -1,0 +1,103 @@
+using System.Net.Http.Headers;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Tier2.Functions.Auth;
+using Tier2.Functions.Hosting;
+
+namespace Tier2.Functions.Tests.Infrastructure;
+
+/// <summary>
+/// The real app on Kestrel (random loopback port) against Azurite, with its own storage prefix and durable hub,
+/// so every test has tables and queues of its own.
+/// </summary>
+public sealed class TestApp : IAsyncDisposable
+{
+    public const string SigningKey = "dGllcjItdGVzdHMtc2lnbmluZy1rZXktMzItYnl0ZXMtbG9uZyEhIQ==";
+    public const string Audience = "api://tier2-tests";
+    public const string Issuer = "tier2-tests";
+
+    private TestApp(WebApplication app, Uri address, string prefix)
+    {
+        App = app;
+        Address = address;
+        Prefix = prefix;
+        Client = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(60) };
+    }
+
+    public WebApplication App { get; }
+
+    public Uri Address { get; }
+
+    public string Prefix { get; }
+
+    public HttpClient Client { get; }
+
+    public IServiceProvider Services => App.Services;
+
+    public static string StorageConnectionString => Environment.GetEnvironmentVariable("TIER2_TEST_STORAGE") ?? "UseDevelopmentStorage=true";
+
+    public static string NewPrefix() => "t" + Guid.NewGuid().ToString("N")[..12];
+
+    /// <summary>Settings every test app starts with; a test overrides or removes (null) what it needs.</summary>
+    public static Dictionary<string, string?> DefaultSettings(string prefix) => new()
+    {
+        ["AzureWebJobsStorage"] = StorageConnectionString,
+        ["Storage:Prefix"] = prefix,
+        ["Durable:HubName"] = "h" + prefix,
+        ["Tier2:PublicBaseUrl"] = "https://tier2.test.example/api",
+        ["Tier2:ProviderName"] = "Contoso Distribution",
+        ["Tier2:ProviderEmail"] = "partners@contoso.example",
+        ["Tier2:ProviderMpnId"] = "1111111",
+        ["Auth:Mode"] = "Development",
+        ["Auth:Audience"] = Audience,
+        ["Auth:Issuer"] = Issuer,
+        ["Auth:SigningKey"] = SigningKey,
+        ["Telemetry:Console"] = "false",
+        ["Logging:LogLevel:Default"] = "Warning",
+        ["AzureFunctionsJobHost:extensions:queues:maxPollingInterval"] = "00:00:00.500",
+        ["AzureFunctionsJobHost:extensions:queues:visibilityTimeout"] = "00:00:00.200",
+    };
+
+    public static WebApplication Build(Dictionary<string, string?> settings) =>
+        Program.BuildApp([], builder =>
+        {
+            builder.Configuration.AddInMemoryCollection(settings);
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+        });
+
+    /// <param name="configure">Changes to the default settings.</param>
+    /// <param name="map">Extra functions a test declares (for example a queue function whose handler it watches).</param>
+    public static async Task<TestApp> StartAsync(Action<Dictionary<string, string?>>? configure = null, Action<FunctionMap>? map = null)
+    {
+        var prefix = NewPrefix();
+        var settings = DefaultSettings(prefix);
+        configure?.Invoke(settings);
+        var app = Build(settings);
+        if (map is not null)
+        {
+            map(new FunctionMap(app));
+        }
+
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+        return new TestApp(app, new Uri(address), prefix);
+    }
+
+    public string Token(string role = Roles.ProviderAdmin, string? resellerId = null) =>
+        Services.GetRequiredService<DevelopmentTokenIssuer>().Issue(role, resellerId);
+
+    /// <summary>A client that sends a bearer token for the role.</summary>
+    public HttpClient ClientAs(string role = Roles.ProviderAdmin, string? resellerId = null)
+    {
+        var client = new HttpClient { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(60) };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token(role, resellerId));
+        return client;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await App.StopAsync();
+        await App.DisposeAsync();
+    }
+}
