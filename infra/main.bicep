@@ -64,7 +64,7 @@ param publicBaseUrl string = ''
 @minLength(1)
 param authAuthority string
 
-@description('Entra ID audience of the API: the app registration\'s Application ID URI or client id (Auth__Audience).')
+@description('Entra ID audience of the API (Auth__Audience): the API app registration\'s Application (client) ID, the aud of its v2.0 access tokens.')
 @minLength(1)
 param authAudience string
 

@@ -10,9 +10,10 @@ param maximumInstanceCount = 100
 param providerName = 'Contoso Distribution'
 param providerEmail = 'partners@contoso.example'
 
-// Entra ID: the tenant that issues tokens, and the API app registration (see infra/README.md).
+// Entra ID (see infra/README.md): the tenant that issues tokens, and the API app registration's
+// Application (client) ID, which v2.0 access tokens carry as their audience.
 param authAuthority = 'https://login.microsoftonline.com/00000000-0000-0000-0000-000000000000/v2.0'
-param authAudience = 'api://tier2'
+param authAudience = '00000000-0000-0000-0000-000000000000'
 
 param acsDataLocation = 'United States'
 param acsSenderRole = 'Custom'

@@ -48,6 +48,8 @@ fetch_bicep() {
   </ItemGroup>
 </Project>
 EOF
+  # A package folder without the executable (an interrupted restore) would be taken as installed.
+  rm -rf "$package_dir"
   echo "bicep.sh: fetching $PACKAGE_ID $BICEP_VERSION with dotnet restore" >&2
   # Run from the project folder so the repository's global.json (SDK pin) still applies, but
   # NuGet.config discovery starts there too (none there: user and machine config are used).
@@ -56,12 +58,11 @@ EOF
   chmod +x "$BICEP"
 }
 
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 [[ -x "$BICEP" ]] || fetch_bicep
-# The bicep CLI is a .NET single-file app; with InvariantGlobalization it needs no ICU, and it must
-# not try to reach the network for telemetry or module restore.
+# The bicep CLI is a self-contained .NET app: in invariant globalization mode it does not need
+# libicu on the machine.
 export DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1
-export DOTNET_CLI_TELEMETRY_OPTOUT=1
-export BICEP_TRACING_ENABLED=false
 
 version="$("$BICEP" --version | head -n1)"
 
@@ -75,16 +76,24 @@ fi
 out_dir="$(mktemp -d)"
 trap 'rm -rf "$out_dir"' EXIT
 
+# Work on copies so that nothing is written into infra/ (build puts main.json beside main.bicep).
+# One CLI invocation per command over all files (--pattern): each start of the CLI costs a second.
+cp -R "$INFRA" "$out_dir/build"
+cp -R "$INFRA" "$out_dir/format"
+
 errors=0
 warnings=0
 failed_steps=0
 
-# Runs one bicep command; counts the diagnostics it prints. Any diagnostic that is not "Info"
-# counts: errors as errors, everything else (Warning) as a failure too.
+# Runs one bicep command in a copy; counts the diagnostics it prints. Errors and warnings both
+# fail the run (the linter rules are at error level in infra/bicepconfig.json; compiler warnings
+# such as BCP081 "no type information" or BCP037 "property not allowed" are counted here).
 run() {
-  local label="$1"; shift
+  local label="$1" dir="$2"; shift 2
   local log="$out_dir/log" rc=0
-  (cd "$ROOT" && "$BICEP" "$@") >"$log" 2>&1 || rc=$?
+  (cd "$dir" && "$BICEP" "$@") >"$log" 2>&1 || rc=$?
+  # Report paths as the repository's, not the copy's.
+  sed -i "s#$dir/#infra/#g" "$log"
   local e w
   e=$(grep -cE ' : Error ' "$log" || true)
   w=$(grep -cE ' : Warning ' "$log" || true)
@@ -92,35 +101,28 @@ run() {
   warnings=$((warnings + w))
   if [[ $rc -ne 0 || $e -gt 0 || $w -gt 0 ]]; then
     failed_steps=$((failed_steps + 1))
-    echo "FAIL $label (exit $rc, $e error(s), $w warning(s))"
+    echo "FAIL bicep $label (exit $rc, $e error(s), $w warning(s))"
     sed 's/^/    /' "$log"
   fi
 }
 
-# Files must be in `bicep format` layout (fix with: .tools/bicep/.../tools/bicep format <file>).
+run build "$out_dir/build" build --pattern '**/*.bicep'
+run lint "$out_dir/build" lint --pattern '**/*.bicep'
+if [[ ${#param_files[@]} -gt 0 ]]; then
+  run build-params "$out_dir/build" build-params --pattern '**/*.bicepparam' --outdir "$out_dir/params"
+fi
+
+# Every file must be in `bicep format` layout.
 unformatted=0
-check_format() {
-  local f="$1" formatted="$out_dir/formatted"
-  if ! (cd "$ROOT" && "$BICEP" format "$f" --outfile "$formatted") >"$out_dir/log" 2>&1; then
-    failed_steps=$((failed_steps + 1))
-    echo "FAIL format $f"
-    sed 's/^/    /' "$out_dir/log"
-  elif ! diff -u "$ROOT/$f" "$formatted" >"$out_dir/diff"; then
+run format "$out_dir/format" format --pattern '**/*.bicep*'
+for f in "${bicep_files[@]}" "${param_files[@]}"; do
+  rel="${f#infra/}"
+  if ! diff -u "$ROOT/$f" "$out_dir/format/$rel" >"$out_dir/diff"; then
     failed_steps=$((failed_steps + 1))
     unformatted=$((unformatted + 1))
-    echo "FAIL format $f is not in 'bicep format' layout; run: $BICEP format $f"
+    echo "FAIL format: $f is not in 'bicep format' layout; fix it with: $BICEP format $f"
     sed 's/^/    /' "$out_dir/diff" | head -n 40
   fi
-}
-
-for f in "${bicep_files[@]}"; do
-  run "build $f" build "$f" --outfile "$out_dir/$(basename "$f" .bicep).json"
-  run "lint $f" lint "$f"
-  check_format "$f"
-done
-for f in "${param_files[@]}"; do
-  run "build-params $f" build-params "$f" --outfile "$out_dir/$(basename "$f" .bicepparam).parameters.json"
-  check_format "$f"
 done
 
 summary="bicep: ${#bicep_files[@]} bicep file(s) built and linted, ${#param_files[@]} bicepparam file(s) built, $errors error(s), $warnings warning(s), $unformatted unformatted ($version)"

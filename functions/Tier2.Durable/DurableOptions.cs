@@ -18,8 +18,11 @@ public sealed partial class DurableOptions
     /// <summary>Serializer for orchestration and activity inputs and outputs (the app passes its source-generated resolver).</summary>
     public JsonSerializerOptions SerializerOptions { get; set; } = new(JsonSerializerDefaults.Web);
 
-    /// <summary>Payloads (UTF-8 JSON) larger than this go to blobs. Keeps rows under the 64 KiB property limit and messages under the 64 KiB queue limit.</summary>
-    public int MaxInlinePayloadBytes { get; set; } = 32 * 1024;
+    /// <summary>
+    /// Payloads (UTF-8 JSON) larger than this go to blobs. 30 KiB keeps a payload under the 64 KiB table string
+    /// property limit (stored as UTF-16) and a message under the 64 KiB queue limit (base64-encoded).
+    /// </summary>
+    public int MaxInlinePayloadBytes { get; set; } = 30 * 1024;
 
     /// <summary>How many times an episode is re-run in place after losing an ETag race before the message is retried later.</summary>
     public int MaxConflictRetries { get; set; } = 10;
@@ -53,9 +56,9 @@ public sealed partial class DurableOptions
             throw new ArgumentException("MaxTimerVisibility must be between 1 second and 7 days.", nameof(MaxTimerVisibility));
         }
 
-        if (MaxInlinePayloadBytes is < 1024 or > 45 * 1024)
+        if (MaxInlinePayloadBytes is < 1024 or > 30 * 1024)
         {
-            throw new ArgumentException("MaxInlinePayloadBytes must be between 1 KiB and 45 KiB.", nameof(MaxInlinePayloadBytes));
+            throw new ArgumentException("MaxInlinePayloadBytes must be between 1 KiB and 30 KiB.", nameof(MaxInlinePayloadBytes));
         }
 
         if (MaxInboxRowsPerEpisode is < 1 or > 80)

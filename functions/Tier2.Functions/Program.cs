@@ -1,5 +1,9 @@
 using Tier2.Functions.Health;
+using Tier2.Functions.Email;
 using Tier2.Functions.Hosting;
+using Tier2.Functions.Invites;
+using Tier2.Functions.Orchestrations;
+using Tier2.Functions.Resellers;
 
 // Composition root: hosting, then one line per feature.
 try
@@ -34,10 +38,19 @@ public partial class Program
 
         configure?.Invoke(builder);
         builder.AddTier2Hosting();
+        builder.Services
+            .AddTier2Email(builder.Configuration)
+            .AddTier2Durable(builder.Configuration)
+            .AddResellers()
+            .AddInvites(builder.Configuration);
 
         var app = builder.Build();
         var functions = app.UseTier2Hosting();
         functions.MapHealth();
+        functions.MapDurableQueues(app.Configuration);
+        functions.MapOrchestrations();
+        functions.MapResellers();
+        functions.MapInvitesFeature();
         return app;
     }
 }

@@ -2,7 +2,7 @@
 // linux-x64 Kestrel executable), so the app has no language stack.
 // - FlexConsumption (default): FC1 plan; runtime, deployment storage and scale are set in
 //   functionAppConfig, and FUNCTIONS_WORKER_RUNTIME / FUNCTIONS_EXTENSION_VERSION /
-//   WEBSITE_RUN_FROM_PACKAGE must NOT be app settings (the platform rejects them).
+//   WEBSITE_RUN_FROM_PACKAGE are not supported as app settings there.
 // - Premium: Elastic Premium EP1..EP3 plan on Linux; FUNCTIONS_WORKER_RUNTIME=custom and an empty
 //   linuxFxVersion (no stack: the host's base image runs the executable). The app runs from a
 //   package URL in the deployment container, read with the managed identity, so no Azure Files

@@ -78,4 +78,5 @@ internal sealed class ActivityMessage
 [JsonSerializable(typeof(ActivityMessage))]
 [JsonSerializable(typeof(List<HistoryEvent>))]
 [JsonSerializable(typeof(FailureDetails))]
+[JsonSerializable(typeof(string))]
 internal sealed partial class DurableJsonContext : JsonSerializerContext;

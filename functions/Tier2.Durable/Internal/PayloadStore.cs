@@ -26,10 +26,15 @@ internal sealed class PayloadStore(BlobContainerClient container, int maxInlineB
             return (json, null);
         }
 
+        return (null, await StoreLargeAsync(instanceId, json!, ct).ConfigureAwait(false));
+    }
+
+    public async Task<string> StoreLargeAsync(string instanceId, string json, CancellationToken ct)
+    {
         var name = $"{instanceId}/{Guid.NewGuid():N}";
-        await container.GetBlobClient(name).UploadAsync(BinaryData.FromString(json!), overwrite: true, ct).ConfigureAwait(false);
-        Remember(name, json!);
-        return (null, name);
+        await container.GetBlobClient(name).UploadAsync(BinaryData.FromString(json), overwrite: true, ct).ConfigureAwait(false);
+        Remember(name, json);
+        return name;
     }
 
     public async Task<string?> ResolveAsync(string? inline, string? blob, CancellationToken ct)
@@ -53,7 +58,7 @@ internal sealed class PayloadStore(BlobContainerClient container, int maxInlineB
     public async Task<int> DeletePrefixAsync(string instanceId, CancellationToken ct)
     {
         var count = 0;
-        await foreach (var item in container.GetBlobsAsync(prefix: instanceId + "/", cancellationToken: ct).ConfigureAwait(false))
+        await foreach (var item in container.GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, instanceId + "/", ct).ConfigureAwait(false))
         {
             try
             {

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Tier2.Durable.Queues;
 using Tier2.Functions.Auth;
+using Tier2.Functions.Security;
 using Tier2.Functions.Storage;
 
 namespace Tier2.Functions.Hosting;
@@ -46,6 +47,17 @@ public static class HostingSetup
         services.AddHostedService(sp => sp.GetRequiredService<StandaloneTriggers>());
 
         services.AddTier2Problems();
+        services.AddTier2DataProtection(configuration);
+        services.AddAntiforgery(options =>
+        {
+            // The invite page is the only form; its cookie is scoped to it and never sent cross-site.
+            options.Cookie.Name = "tier2-invite-af";
+            options.Cookie.Path = "/" + FunctionMap.RoutePrefix + "/invite";
+            options.Cookie.SameSite = SameSiteMode.Strict;
+            options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            options.FormFieldName = "__af";
+            options.SuppressXFrameOptionsHeader = true;
+        });
         services.AddTier2Auth(configuration);
         services.AddTier2Telemetry(configuration);
         services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
@@ -63,6 +75,7 @@ public static class HostingSetup
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseRateLimiter();
         var functions = new FunctionMap(app);
         functions.AnonymousEndpoint("OpenApiDocument", "openapi.json", [HttpMethods.Get], static (endpoints, pattern) => endpoints.MapOpenApi(pattern));
         return functions;

@@ -4,7 +4,7 @@ using Azure.Storage.Queues;
 
 namespace Tier2.Functions.Storage;
 
-/// <summary>A table, queue or blob container a feature needs; created at start-up.</summary>
+/// <summary>A table, queue or blob container a feature needs, by logical name (the storage prefix is applied); created at start-up.</summary>
 public sealed record StorageResource(StorageResourceKind Kind, string Name);
 
 public enum StorageResourceKind
@@ -61,6 +61,7 @@ public sealed record StoragePipelinePolicy(Azure.Core.Pipeline.HttpPipelinePolic
 /// <summary>Creates every declared table, queue (and its poison queue) and blob container before the app serves.</summary>
 public sealed partial class StorageInitializer(
     IEnumerable<StorageResource> declared,
+    StorageNames names,
     Hosting.FunctionCatalog catalog,
     TableServiceClient tables,
     QueueServiceClient queues,
@@ -71,6 +72,7 @@ public sealed partial class StorageInitializer(
     {
         // Queue functions' queues (and their poison queues) are created too: a trigger on a missing queue would idle forever.
         var resources = declared
+            .Select(r => r with { Name = r.Kind == StorageResourceKind.Table ? names.Table(r.Name) : names.Queue(r.Name) })
             .Concat(catalog.Functions.Select(f => f.Trigger).OfType<Hosting.QueueTrigger>().Select(q => new StorageResource(StorageResourceKind.Queue, q.QueueName)))
             .Distinct()
             .ToList();

@@ -1,0 +1,119 @@
+using System.Text.Json.Serialization;
+
+namespace Tier2.Functions.Invites;
+
+[JsonConverter(typeof(JsonStringEnumConverter<InviteStatus>))]
+public enum InviteStatus
+{
+    Pending,
+    Accepted,
+    Declined,
+    Expired,
+    Revoked,
+}
+
+[JsonConverter(typeof(JsonStringEnumConverter<InviteDelivery>))]
+public enum InviteDelivery
+{
+    /// <summary>Tier2 emails the invite (and a reminder).</summary>
+    Email,
+
+    /// <summary>Nothing is sent: the provider gets the draft to open in their email or copy.</summary>
+    Draft,
+}
+
+/// <summary>A partnership request to an indirect reseller, as stored (the token itself never is; only its SHA-256).</summary>
+public sealed record Invite
+{
+    public required string Id { get; init; }
+
+    public required string Email { get; init; }
+
+    public string? CompanyName { get; init; }
+
+    public string? Message { get; init; }
+
+    public required InviteDelivery Delivery { get; init; }
+
+    public required InviteStatus Status { get; init; }
+
+    public required DateTimeOffset CreatedAt { get; init; }
+
+    public required string CreatedBy { get; init; }
+
+    public required DateTimeOffset ExpiresAt { get; init; }
+
+    public required DateTimeOffset RemindAt { get; init; }
+
+    public DateTimeOffset? SentAt { get; init; }
+
+    public DateTimeOffset? RemindedAt { get; init; }
+
+    public DateTimeOffset? RespondedAt { get; init; }
+
+    public DateTimeOffset? LastTokenIssuedAt { get; init; }
+
+    public int ResendCount { get; init; }
+
+    /// <summary>The reseller id an acceptance creates (reserved up front so a double submit creates one reseller).</summary>
+    public required string ResellerId { get; init; }
+
+    public required string InstanceId { get; init; }
+
+    [JsonIgnore]
+    public string TokenHash { get; init; } = string.Empty;
+
+    [JsonIgnore]
+    public string? ETag { get; init; }
+
+    public bool IsLive(DateTimeOffset now) => Status == InviteStatus.Pending && now < ExpiresAt;
+}
+
+/// <summary><c>POST /api/resellers/invites</c>.</summary>
+public sealed record CreateInviteRequest(string? Email, string? CompanyName, string? Message, string? Delivery);
+
+/// <summary>The draft a portal shows for "Open in email" and "Copy to clipboard".</summary>
+public sealed record InviteDraft(string To, string Subject, string PlainText, string Html, string Link, string MailTo);
+
+/// <summary>An invite as the API shows it, with its orchestration's status and, right after create or resend with draft delivery, the draft.</summary>
+public sealed record InviteView(
+    string Id,
+    string Email,
+    string? CompanyName,
+    string? Message,
+    InviteDelivery Delivery,
+    InviteStatus Status,
+    DateTimeOffset CreatedAt,
+    string CreatedBy,
+    DateTimeOffset ExpiresAt,
+    DateTimeOffset? SentAt,
+    DateTimeOffset? RemindedAt,
+    DateTimeOffset? RespondedAt,
+    int ResendCount,
+    string? ResellerId,
+    string OrchestrationId,
+    string? OrchestrationStatus,
+    InviteDraft? Draft)
+{
+    public static InviteView From(Invite invite, string? orchestrationStatus = null, InviteDraft? draft = null) => new(
+        invite.Id,
+        invite.Email,
+        invite.CompanyName,
+        invite.Message,
+        invite.Delivery,
+        invite.Status,
+        invite.CreatedAt,
+        invite.CreatedBy,
+        invite.ExpiresAt,
+        invite.SentAt,
+        invite.RemindedAt,
+        invite.RespondedAt,
+        invite.ResendCount,
+        invite.Status == InviteStatus.Accepted ? invite.ResellerId : null,
+        invite.InstanceId,
+        orchestrationStatus,
+        draft);
+}
+
+/// <summary>What the reseller typed on the invite page.</summary>
+public sealed record InviteAcceptance(string CompanyName, string MpnId, Guid TenantId, string ContactName, string ContactEmail);

@@ -1,0 +1,295 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+using Tier2.Durable;
+using Tier2.Functions.Auth;
+using Tier2.Functions.Hosting;
+using Tier2.Functions.Resellers;
+using Tier2.Functions.Storage;
+
+namespace Tier2.Functions.Invites;
+
+/// <summary>Partnership invites (provider-admin): create (send or draft), list, read, resend, revoke.</summary>
+public static class InviteEndpoints
+{
+    public const string CreateRateLimitPolicy = "invites-create";
+    private const string ListScope = "invites";
+
+    public static void MapInvites(this FunctionMap functions)
+    {
+        functions.Post("CreateInvite", "resellers/invites", CreateAsync).RequireAuthorization(Roles.ProviderAdminPolicy).RequireRateLimiting(CreateRateLimitPolicy)
+            .WithTags("Invites").WithSummary("Request a partnership: email the reseller a personalized link, or get the draft to send yourself");
+        functions.Get("ListInvites", "resellers/invites", ListAsync).RequireAuthorization(Roles.ProviderAdminPolicy).WithTags("Invites");
+        functions.Get("GetInvite", "resellers/invites/{id}", GetAsync).RequireAuthorization(Roles.ProviderAdminPolicy).WithTags("Invites");
+        functions.Post("ResendInvite", "resellers/invites/{id}/resend", ResendAsync).RequireAuthorization(Roles.ProviderAdminPolicy).WithTags("Invites")
+            .WithSummary("Send the invite again with a new link (the old link stops working)");
+        functions.Post("RevokeInvite", "resellers/invites/{id}/revoke", RevokeAsync).RequireAuthorization(Roles.ProviderAdminPolicy).WithTags("Invites");
+    }
+
+    private static async Task<Results<Accepted<InviteView>, ValidationProblem, ProblemHttpResult>> CreateAsync(
+        CreateInviteRequest? request,
+        [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
+        InviteStore store,
+        ResellerStore resellers,
+        InviteTokens tokens,
+        InviteEmails emails,
+        DurableClient durable,
+        IOptions<InviteOptions> options,
+        TimeProvider time,
+        ClaimsPrincipal user,
+        CancellationToken cancellationToken)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var email = request?.Email?.Trim();
+        if (string.IsNullOrEmpty(email))
+        {
+            errors["email"] = ["The reseller's email address is required."];
+        }
+        else if (!InviteValidation.IsEmail(email))
+        {
+            errors["email"] = [$"'{email}' is not an email address."];
+        }
+
+        if (request?.CompanyName is { Length: > 200 })
+        {
+            errors["companyName"] = ["At most 200 characters."];
+        }
+
+        if (request?.Message is { Length: > 2000 })
+        {
+            errors["message"] = ["At most 2000 characters."];
+        }
+
+        InviteDelivery delivery = default;
+        if (string.IsNullOrWhiteSpace(request?.Delivery))
+        {
+            errors["delivery"] = ["Choose \"email\" (Tier2 sends it) or \"draft\" (you send it)."];
+        }
+        else if (!Enum.TryParse(request.Delivery, ignoreCase: true, out delivery) || !Enum.IsDefined(delivery))
+        {
+            errors["delivery"] = [$"Unknown delivery '{request.Delivery}'; use \"email\" or \"draft\"."];
+        }
+
+        if (idempotencyKey is { Length: > 200 } or { Length: 0 })
+        {
+            errors["Idempotency-Key"] = ["An idempotency key has 1 to 200 characters."];
+        }
+
+        if (errors.Count > 0)
+        {
+            return Problem.Validation(errors);
+        }
+
+        if (idempotencyKey is not null && await store.FindByIdempotencyKeyAsync(idempotencyKey, cancellationToken) is { } replayed)
+        {
+            return TypedResults.Accepted(Location(replayed.Id), InviteView.From(replayed));
+        }
+
+        if (await resellers.FindIdByEmailAsync(email!, cancellationToken) is { } resellerId)
+        {
+            return Problem.Conflict($"{email} already belongs to a partnered reseller.", new Dictionary<string, object?> { ["existingResellerId"] = resellerId });
+        }
+
+        if (await store.FindLiveByEmailAsync(email!, cancellationToken) is { } live)
+        {
+            return ExistingInvite(live);
+        }
+
+        var now = time.GetUtcNow();
+        var id = InviteStore.NewId(now);
+        var token = InviteTokens.NewToken();
+        var invite = new Invite
+        {
+            Id = id,
+            Email = email!,
+            CompanyName = string.IsNullOrWhiteSpace(request!.CompanyName) ? null : request.CompanyName.Trim(),
+            Message = string.IsNullOrWhiteSpace(request.Message) ? null : request.Message.Trim(),
+            Delivery = delivery,
+            Status = InviteStatus.Pending,
+            CreatedAt = now,
+            CreatedBy = user.Actor(),
+            ExpiresAt = now + options.Value.Expiry,
+            RemindAt = now + options.Value.ReminderAfter,
+            LastTokenIssuedAt = now,
+            ResellerId = Guid.NewGuid().ToString("N"),
+            InstanceId = InviteStore.InstanceIdFor(id),
+        };
+
+        var created = await store.CreateAsync(invite, InviteTokens.Hash(token), idempotencyKey, cancellationToken);
+        if (created is null)
+        {
+            // Lost a race: another create for this address (or with this idempotency key) committed first.
+            if (idempotencyKey is not null && await store.FindByIdempotencyKeyAsync(idempotencyKey, cancellationToken) is { } winner)
+            {
+                return TypedResults.Accepted(Location(winner.Id), InviteView.From(winner));
+            }
+
+            var holder = await store.FindLiveByEmailAsync(email!, cancellationToken);
+            return holder is null ? Problem.Conflict($"An invite for {email} was created at the same time; list the invites and retry.") : ExistingInvite(holder);
+        }
+
+        await durable.ScheduleNewAsync(
+            PartnershipInviteOrchestration.Name,
+            new InviteWorkflowInput(id, delivery, delivery == InviteDelivery.Email ? tokens.Seal(token, created.ExpiresAt) : null, created.RemindAt, created.ExpiresAt, System.Diagnostics.Activity.Current?.TraceId.ToString()),
+            new StartOrchestrationOptions { InstanceId = created.InstanceId },
+            cancellationToken);
+
+        var draft = delivery == InviteDelivery.Draft ? emails.Draft(created, emails.Link(token)) : null;
+        return TypedResults.Accepted(Location(id), InviteView.From(created, nameof(OrchestrationStatus.Pending), draft));
+    }
+
+    private static async Task<Results<Ok<Page<InviteView>>, ValidationProblem>> ListAsync(
+        InviteStore store, string? status, string? continuationToken, int? pageSize, CancellationToken cancellationToken)
+    {
+        InviteStatus? parsed = null;
+        if (!string.IsNullOrEmpty(status))
+        {
+            if (!Enum.TryParse<InviteStatus>(status, ignoreCase: true, out var s) || !Enum.IsDefined(s))
+            {
+                return Problem.Field("status", $"Unknown status '{status}'; use one of {string.Join(", ", Enum.GetNames<InviteStatus>())}.");
+            }
+
+            parsed = s;
+        }
+
+        if (pageSize is < 1 or > 100)
+        {
+            return Problem.Field("pageSize", "Page size must be between 1 and 100.");
+        }
+
+        var scope = $"{ListScope}|{parsed}";
+        if (!ContinuationToken.TryDecode(scope, continuationToken, out var tableToken))
+        {
+            return Problem.Field("continuationToken", "The continuation token is malformed or belongs to another query.");
+        }
+
+        var page = await store.ListAsync(parsed, pageSize ?? 50, tableToken, cancellationToken);
+        return TypedResults.Ok(new Page<InviteView>(page.Items.Select(i => InviteView.From(i)).ToList(), ContinuationToken.Encode(scope, page.ContinuationToken)));
+    }
+
+    private static async Task<Results<Ok<InviteView>, ProblemHttpResult>> GetAsync(string id, InviteStore store, DurableClient durable, CancellationToken cancellationToken)
+    {
+        var invite = await store.GetAsync(id, cancellationToken);
+        if (invite is null)
+        {
+            return Problem.NotFound($"Invite '{id}'");
+        }
+
+        var instance = await durable.GetInstanceAsync(invite.InstanceId, cancellationToken: cancellationToken);
+        return TypedResults.Ok(InviteView.From(invite, instance?.Status.ToString() ?? "NotFound"));
+    }
+
+    private static async Task<Results<Ok<InviteView>, ProblemHttpResult>> ResendAsync(
+        string id, InviteStore store, InviteTokens tokens, InviteEmails emails, DurableClient durable, IOptions<InviteOptions> options, TimeProvider time, ClaimsPrincipal user, HttpContext http, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var token = InviteTokens.NewToken();
+        var cooldown = options.Value.ResendCooldown;
+        TimeSpan? wait = null;
+        string? refusal = null;
+        var result = await store.UpdateAsync(id, user.Actor(), "resent", current =>
+        {
+            if (current.Status != InviteStatus.Pending)
+            {
+                refusal = $"The invite is {current.Status}; only a Pending invite can be resent.";
+                return null;
+            }
+
+            var since = now - (current.LastTokenIssuedAt ?? current.CreatedAt);
+            if (since < cooldown)
+            {
+                wait = cooldown - since;
+                return null;
+            }
+
+            return current with
+            {
+                ExpiresAt = now + options.Value.Expiry,
+                RemindAt = now + options.Value.ReminderAfter,
+                RemindedAt = null,
+                LastTokenIssuedAt = now,
+                ResendCount = current.ResendCount + 1,
+            };
+        }, InviteTokens.Hash(token), cancellationToken);
+
+        if (result.Outcome == ChangeOutcome.NotFound)
+        {
+            return Problem.NotFound($"Invite '{id}'");
+        }
+
+        if (wait is { } retryAfter)
+        {
+            http.Response.Headers.RetryAfter = Math.Ceiling(retryAfter.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return Problem.TooManyRequests($"This invite was sent {Math.Floor((cooldown - retryAfter).TotalSeconds)} seconds ago; resend it after {Math.Ceiling(retryAfter.TotalSeconds)} seconds.");
+        }
+
+        if (refusal is not null)
+        {
+            return Problem.Conflict(refusal);
+        }
+
+        if (result.Outcome != ChangeOutcome.Changed)
+        {
+            return Problem.PreconditionFailed("The invite kept changing while it was resent; try again.");
+        }
+
+        var invite = result.Value!;
+        var sealedToken = invite.Delivery == InviteDelivery.Email ? tokens.Seal(token, invite.ExpiresAt) : null;
+        await durable.RaiseEventAsync(invite.InstanceId, PartnershipInviteOrchestration.SignalEvent, new InviteSignal(InviteSignalKind.Resent, sealedToken, invite.RemindAt, invite.ExpiresAt), cancellationToken);
+        var draft = invite.Delivery == InviteDelivery.Draft ? emails.Draft(invite, emails.Link(token)) : null;
+        return TypedResults.Ok(InviteView.From(invite, draft: draft));
+    }
+
+    private static async Task<Results<Ok<InviteView>, ProblemHttpResult>> RevokeAsync(
+        string id, InviteStore store, DurableClient durable, ClaimsPrincipal user, CancellationToken cancellationToken)
+    {
+        string? refusal = null;
+        var result = await store.UpdateAsync(id, user.Actor(), "revoked", current =>
+        {
+            if (current.Status == InviteStatus.Revoked)
+            {
+                return null;
+            }
+
+            if (current.Status != InviteStatus.Pending)
+            {
+                refusal = $"The invite is {current.Status}; only a Pending invite can be revoked.";
+                return null;
+            }
+
+            return current with { Status = InviteStatus.Revoked, RespondedAt = null };
+        }, newTokenHash: null, cancellationToken);
+
+        switch (result.Outcome)
+        {
+            case ChangeOutcome.NotFound:
+                return Problem.NotFound($"Invite '{id}'");
+            case ChangeOutcome.PreconditionFailed:
+                return Problem.PreconditionFailed("The invite kept changing while it was revoked; try again.");
+        }
+
+        if (refusal is not null)
+        {
+            return Problem.Conflict(refusal);
+        }
+
+        if (result.Outcome == ChangeOutcome.Changed)
+        {
+            await durable.RaiseEventAsync(result.Value!.InstanceId, PartnershipInviteOrchestration.SignalEvent, new InviteSignal(InviteSignalKind.Revoked), cancellationToken);
+        }
+
+        return TypedResults.Ok(InviteView.From(result.Value!));
+    }
+
+    private static ProblemHttpResult ExistingInvite(Invite live) =>
+        Problem.Conflict($"{live.Email} already has a pending invite ({live.Id}); resend or revoke it instead.", new Dictionary<string, object?> { ["existingInviteId"] = live.Id });
+
+    private static string Location(string id) => $"/api/resellers/invites/{id}";
+}
+
+public static class InviteValidation
+{
+    public static bool IsEmail(string value) =>
+        value.Length <= 254 && System.Net.Mail.MailAddress.TryCreate(value, out var parsed) && string.Equals(parsed.Address, value, StringComparison.OrdinalIgnoreCase) && value.Contains('.', StringComparison.Ordinal);
+}

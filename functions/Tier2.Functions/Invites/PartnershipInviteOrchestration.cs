@@ -1,0 +1,120 @@
+using System.Text.Json.Serialization;
+using Tier2.Durable;
+
+namespace Tier2.Functions.Invites;
+
+public sealed record InviteWorkflowInput(string InviteId, InviteDelivery Delivery, string? SealedToken, DateTimeOffset RemindAt, DateTimeOffset ExpiresAt, string? CorrelationId);
+
+[JsonConverter(typeof(JsonStringEnumConverter<InviteSignalKind>))]
+public enum InviteSignalKind
+{
+    Accepted,
+    Declined,
+    Revoked,
+    Resent,
+}
+
+/// <summary>What reaches the running orchestration from the API and the invite page (event <see cref="PartnershipInviteOrchestration.SignalEvent"/>).</summary>
+public sealed record InviteSignal(InviteSignalKind Kind, string? SealedToken = null, DateTimeOffset? RemindAt = null, DateTimeOffset? ExpiresAt = null);
+
+public sealed record InviteOutcome(string InviteId, InviteStatus Status, string? ResellerId);
+
+[JsonConverter(typeof(JsonStringEnumConverter<InviteEmailKind>))]
+public enum InviteEmailKind
+{
+    Invitation,
+    Reminder,
+    Welcome,
+    ProviderNotice,
+}
+
+public sealed record InviteEmailRequest(string InviteId, InviteEmailKind Kind, string? SealedToken);
+
+public sealed record InviteStepResult(bool Done, string? Reason);
+
+/// <summary>
+/// <c>PartnershipInvite</c>: send the invite -> wait for the reseller's answer, racing the reminder and expiry
+/// timers -> remind once -> on accept activate the reseller and email a welcome and a notice to the provider;
+/// on decline, revoke or expiry just settle the invite. A resend (new token, new timers) arrives as a signal.
+/// </summary>
+public static class PartnershipInviteOrchestration
+{
+    public const string Name = "PartnershipInvite";
+    public const string SignalEvent = "InviteSignal";
+
+    private static readonly RetryPolicy EmailRetry = new(maxAttempts: 6, firstRetryInterval: TimeSpan.FromSeconds(5), backoffCoefficient: 2, maxRetryInterval: TimeSpan.FromMinutes(5));
+    private static readonly RetryPolicy StoreRetry = new(maxAttempts: 5, firstRetryInterval: TimeSpan.FromSeconds(1), backoffCoefficient: 2, maxRetryInterval: TimeSpan.FromSeconds(30));
+
+    public static async Task<InviteOutcome> RunAsync(OrchestrationContext context, InviteWorkflowInput input)
+    {
+        var sealedToken = input.SealedToken;
+        var remindAt = input.RemindAt;
+        var expiresAt = input.ExpiresAt;
+        var sendEmails = input.Delivery == InviteDelivery.Email;
+        var reminded = false;
+
+        if (sendEmails)
+        {
+            context.SetCustomStatus("sending");
+            await context.CallActivityAsync<InviteStepResult>(InviteActivities.SendEmail, new InviteEmailRequest(input.InviteId, InviteEmailKind.Invitation, sealedToken), EmailRetry);
+        }
+
+        while (true)
+        {
+            context.SetCustomStatus(reminded ? "reminded" : "waiting");
+            using var timerCancellation = new CancellationTokenSource();
+            var remind = sendEmails && !reminded && remindAt < expiresAt;
+            var timer = context.CreateTimer((remind ? remindAt : expiresAt).UtcDateTime, timerCancellation.Token);
+            var signal = context.WaitForExternalEvent<InviteSignal>(SignalEvent);
+            var winner = await Task.WhenAny(signal, timer);
+
+            if (winner == timer)
+            {
+                if (remind)
+                {
+                    reminded = true;
+                    await context.CallActivityAsync<InviteStepResult>(InviteActivities.SendEmail, new InviteEmailRequest(input.InviteId, InviteEmailKind.Reminder, sealedToken), EmailRetry);
+                    continue;
+                }
+
+                var expired = await context.CallActivityAsync<InviteStepResult>(InviteActivities.Expire, input.InviteId, StoreRetry);
+                if (expired.Done)
+                {
+                    return new InviteOutcome(input.InviteId, InviteStatus.Expired, null);
+                }
+
+                // The invite was answered or renewed in the meantime: its signal is on its way.
+                expiresAt = context.CurrentUtcDateTime.AddMinutes(1);
+                continue;
+            }
+
+            await timerCancellation.CancelAsync();
+            var received = await signal;
+            switch (received.Kind)
+            {
+                case InviteSignalKind.Accepted:
+                    context.SetCustomStatus("activating");
+                    var activated = await context.CallActivityAsync<InviteOutcome>(InviteActivities.ActivateReseller, input.InviteId, StoreRetry);
+                    await Task.WhenAll(
+                        context.CallActivityAsync<InviteStepResult>(InviteActivities.SendEmail, new InviteEmailRequest(input.InviteId, InviteEmailKind.Welcome, null), EmailRetry),
+                        context.CallActivityAsync<InviteStepResult>(InviteActivities.SendEmail, new InviteEmailRequest(input.InviteId, InviteEmailKind.ProviderNotice, null), EmailRetry));
+                    return activated;
+                case InviteSignalKind.Declined:
+                    return new InviteOutcome(input.InviteId, InviteStatus.Declined, null);
+                case InviteSignalKind.Revoked:
+                    return new InviteOutcome(input.InviteId, InviteStatus.Revoked, null);
+                case InviteSignalKind.Resent:
+                    sealedToken = received.SealedToken;
+                    remindAt = received.RemindAt ?? remindAt;
+                    expiresAt = received.ExpiresAt ?? expiresAt;
+                    reminded = false;
+                    if (sendEmails)
+                    {
+                        await context.CallActivityAsync<InviteStepResult>(InviteActivities.SendEmail, new InviteEmailRequest(input.InviteId, InviteEmailKind.Invitation, sealedToken), EmailRetry);
+                    }
+
+                    continue;
+            }
+        }
+    }
+}

@@ -1,0 +1,93 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Tier2.Functions.Auth;
+using Tier2.Functions.Hosting;
+using Tier2.Functions.Storage;
+
+namespace Tier2.Functions.Resellers;
+
+/// <summary>The indirect resellers list (provider-admin): list, search, read, suspend, reactivate.</summary>
+public static class ResellerEndpoints
+{
+    private const string ListScope = "resellers";
+
+    public static void MapResellers(this FunctionMap functions)
+    {
+        functions.Get("ListResellers", "resellers", ListAsync).RequireAuthorization(Roles.ProviderAdminPolicy).WithTags("Resellers")
+            .WithSummary("Indirect resellers, filtered by status and searched by name or MPN ID prefix");
+        functions.Get("GetReseller", "resellers/{id}", GetAsync).RequireAuthorization(Roles.ProviderAdminPolicy).WithTags("Resellers");
+        functions.Post("SuspendReseller", "resellers/{id}/suspend", SuspendAsync).RequireAuthorization(Roles.ProviderAdminPolicy).WithTags("Resellers");
+        functions.Post("ReactivateReseller", "resellers/{id}/reactivate", ReactivateAsync).RequireAuthorization(Roles.ProviderAdminPolicy).WithTags("Resellers");
+    }
+
+    private static async Task<Results<Ok<Page<Reseller>>, ValidationProblem>> ListAsync(
+        ResellerStore store, string? status, string? search, string? continuationToken, int? pageSize, CancellationToken cancellationToken)
+    {
+        ResellerStatus? parsedStatus = null;
+        if (!string.IsNullOrEmpty(status))
+        {
+            if (!Enum.TryParse<ResellerStatus>(status, ignoreCase: true, out var s) || !Enum.IsDefined(s))
+            {
+                return Problem.Field("status", $"Unknown status '{status}'; use one of {string.Join(", ", Enum.GetNames<ResellerStatus>())}.");
+            }
+
+            parsedStatus = s;
+        }
+
+        if (search is { Length: > 100 })
+        {
+            return Problem.Field("search", "Search for at most 100 characters.");
+        }
+
+        if (pageSize is < 1 or > 100)
+        {
+            return Problem.Field("pageSize", "Page size must be between 1 and 100.");
+        }
+
+        var scope = $"{ListScope}|{parsedStatus}|{search}";
+        if (!ContinuationToken.TryDecode(scope, continuationToken, out var tableToken))
+        {
+            return Problem.Field("continuationToken", "The continuation token is malformed or belongs to another query.");
+        }
+
+        var page = await store.ListAsync(parsedStatus, search, pageSize ?? 50, tableToken, cancellationToken);
+        return TypedResults.Ok(page with { ContinuationToken = ContinuationToken.Encode(scope, page.ContinuationToken) });
+    }
+
+    private static async Task<Results<Ok<Reseller>, ProblemHttpResult>> GetAsync(string id, ResellerStore store, HttpContext http, CancellationToken cancellationToken)
+    {
+        var reseller = await store.GetAsync(id, cancellationToken);
+        if (reseller is null)
+        {
+            return Problem.NotFound($"Reseller '{id}'");
+        }
+
+        http.Response.Headers.ETag = reseller.ETag;
+        return TypedResults.Ok(reseller);
+    }
+
+    private static Task<Results<Ok<Reseller>, ProblemHttpResult>> SuspendAsync(string id, ResellerStore store, ClaimsPrincipal user, HttpContext http, [FromHeader(Name = "If-Match")] string? ifMatch, CancellationToken cancellationToken) =>
+        ChangeAsync(id, ResellerStatus.Active, ResellerStatus.Suspended, store, user, http, ifMatch, cancellationToken);
+
+    private static Task<Results<Ok<Reseller>, ProblemHttpResult>> ReactivateAsync(string id, ResellerStore store, ClaimsPrincipal user, HttpContext http, [FromHeader(Name = "If-Match")] string? ifMatch, CancellationToken cancellationToken) =>
+        ChangeAsync(id, ResellerStatus.Suspended, ResellerStatus.Active, store, user, http, ifMatch, cancellationToken);
+
+    private static async Task<Results<Ok<Reseller>, ProblemHttpResult>> ChangeAsync(
+        string id, ResellerStatus from, ResellerStatus to, ResellerStore store, ClaimsPrincipal user, HttpContext http, string? ifMatch, CancellationToken cancellationToken)
+    {
+        var result = await store.ChangeStatusAsync(id, from, to, user.Actor(), ifMatch, cancellationToken);
+        switch (result.Outcome)
+        {
+            case ChangeOutcome.NotFound:
+                return Problem.NotFound($"Reseller '{id}'");
+            case ChangeOutcome.PreconditionFailed:
+                return Problem.PreconditionFailed();
+            case ChangeOutcome.InvalidState:
+                return Problem.Conflict(result.Reason!);
+            default:
+                http.Response.Headers.ETag = result.Value!.ETag;
+                return TypedResults.Ok(result.Value!);
+        }
+    }
+}

@@ -1,0 +1,221 @@
+using System.Text.Json;
+using Azure.Data.Tables;
+using Tier2.Functions.Storage;
+
+namespace Tier2.Functions.Resellers;
+
+/// <summary>
+/// Resellers in one table partition, with index rows kept in the same entity-group transaction as the
+/// reseller row: <c>mpn|{mpnId}</c> (an MPN ID is partnered once), <c>email|{address}</c> (the invited address),
+/// <c>name|{lowercase name}|{id}</c> (prefix search). A few thousand resellers fit one partition comfortably,
+/// and one partition is what makes the uniqueness rows atomic.
+/// </summary>
+public sealed class ResellerStore(TableServiceClient tables, StorageNames names, TimeProvider time)
+{
+    public const string TableName = "Resellers";
+    public const string Partition = "reseller";
+    private const string RowPrefix = "r|";
+    private const string MpnPrefix = "mpn|";
+    private const string EmailPrefix = "email|";
+    private const string NamePrefix = "name|";
+
+    public TableClient Table => tables.GetTableClient(names.Table(TableName));
+
+    public static string NormalizeEmail(string email) => email.Trim().ToLowerInvariant();
+
+    public async Task<Reseller?> GetAsync(string id, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(id) || id.Contains('|', StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var entity = await Table.GetOrNullAsync<TableEntity>(Partition, RowPrefix + id, cancellationToken);
+        return entity is null ? null : FromEntity(entity);
+    }
+
+    public async Task<string?> FindIdByMpnAsync(string mpnId, CancellationToken cancellationToken) =>
+        (await Table.GetOrNullAsync<TableEntity>(Partition, MpnPrefix + mpnId, cancellationToken))?.GetString("ResellerId");
+
+    public async Task<string?> FindIdByEmailAsync(string email, CancellationToken cancellationToken) =>
+        (await Table.GetOrNullAsync<TableEntity>(Partition, EmailPrefix + NormalizeEmail(email), cancellationToken))?.GetString("ResellerId");
+
+    /// <summary>
+    /// Creates the reseller and its index rows in one transaction. Idempotent on the reseller id (a repeat
+    /// returns the existing reseller); an MPN ID partnered by another reseller is reported, nothing written.
+    /// </summary>
+    public async Task<CreateResellerResult> CreateAsync(Reseller reseller, string actor, CancellationToken cancellationToken)
+    {
+        var existing = await GetAsync(reseller.Id, cancellationToken);
+        if (existing is not null)
+        {
+            return new CreateResellerResult(existing, Created: false, MpnTakenBy: null);
+        }
+
+        var now = time.GetUtcNow();
+        var actions = new List<TableTransactionAction>
+        {
+            new(TableTransactionActionType.Add, ToEntity(reseller)),
+            new(TableTransactionActionType.Add, Index(MpnPrefix + reseller.MpnId, reseller.Id)),
+            new(TableTransactionActionType.UpsertReplace, Index(EmailPrefix + NormalizeEmail(reseller.InvitedEmail), reseller.Id)),
+            new(TableTransactionActionType.Add, Index(NameKey(reseller.CompanyName, reseller.Id), reseller.Id)),
+            new(TableTransactionActionType.Add, AuditLog.Entry(Partition, "reseller", reseller.Id, actor, "created", null, Describe(reseller), now)),
+        };
+        try
+        {
+            await Table.SubmitTransactionAsync(actions, cancellationToken);
+            return new CreateResellerResult(reseller, Created: true, MpnTakenBy: null);
+        }
+        catch (TableTransactionFailedException ex) when (ex.Status == 409)
+        {
+            // Either a concurrent create of this very reseller (idempotent success) or the MPN ID is taken.
+            var now2 = await GetAsync(reseller.Id, cancellationToken);
+            if (now2 is not null)
+            {
+                return new CreateResellerResult(now2, Created: false, MpnTakenBy: null);
+            }
+
+            var holder = await FindIdByMpnAsync(reseller.MpnId, cancellationToken);
+            if (holder is not null)
+            {
+                return new CreateResellerResult(null, Created: false, MpnTakenBy: holder);
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>Moves a reseller to a new status (ETag-guarded), with its audit row in the same transaction.</summary>
+    public async Task<ChangeResult<Reseller>> ChangeStatusAsync(string id, ResellerStatus from, ResellerStatus to, string actor, string? ifMatch, CancellationToken cancellationToken)
+    {
+        var entity = await Table.GetOrNullAsync<TableEntity>(Partition, RowPrefix + id, cancellationToken);
+        if (entity is null)
+        {
+            return ChangeResult<Reseller>.NotFound();
+        }
+
+        if (ifMatch is not null && ifMatch != "*" && !string.Equals(ifMatch, entity.ETag.ToString(), StringComparison.Ordinal))
+        {
+            return ChangeResult<Reseller>.PreconditionFailed();
+        }
+
+        var before = FromEntity(entity);
+        if (before.Status == to)
+        {
+            return ChangeResult<Reseller>.Unchanged(before);
+        }
+
+        if (before.Status != from)
+        {
+            return ChangeResult<Reseller>.InvalidState(before, $"The reseller is {before.Status}; only a {from} reseller can become {to}.");
+        }
+
+        var now = time.GetUtcNow();
+        var after = before with
+        {
+            Status = to,
+            ActivatedAt = to == ResellerStatus.Active ? before.ActivatedAt ?? now : before.ActivatedAt,
+            SuspendedAt = to == ResellerStatus.Suspended ? now : null,
+        };
+        var action = to switch
+        {
+            ResellerStatus.Active when from == ResellerStatus.PendingActivation => "activated",
+            ResellerStatus.Active => "reactivated",
+            ResellerStatus.Suspended => "suspended",
+            _ => "status-changed",
+        };
+        try
+        {
+            await Table.SubmitTransactionAsync(
+                [
+                    new TableTransactionAction(TableTransactionActionType.UpdateReplace, ToEntity(after), entity.ETag),
+                    new TableTransactionAction(TableTransactionActionType.Add, AuditLog.Entry(Partition, "reseller", id, actor, action, Describe(before), Describe(after), now)),
+                ],
+                cancellationToken);
+        }
+        catch (TableTransactionFailedException ex) when (ex.Status == 412)
+        {
+            return ChangeResult<Reseller>.PreconditionFailed();
+        }
+
+        return ChangeResult<Reseller>.Changed((await GetAsync(id, cancellationToken))!);
+    }
+
+    /// <summary>Lists resellers, optionally by status; <paramref name="search"/> is a prefix of the name or of the MPN ID.</summary>
+    public async Task<Page<Reseller>> ListAsync(ResellerStatus? status, string? search, int pageSize, string? continuation, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(search))
+        {
+            var filter = status is null
+                ? TableClient.CreateQueryFilter($"PartitionKey eq {Partition} and RowKey ge {RowPrefix} and RowKey lt {"r}"}")
+                : TableClient.CreateQueryFilter($"PartitionKey eq {Partition} and RowKey ge {RowPrefix} and RowKey lt {"r}"} and Status eq {status.Value.ToString()}");
+            await foreach (var page in Table.QueryAsync<TableEntity>(filter, pageSize, cancellationToken: cancellationToken).AsPages(continuation, pageSize))
+            {
+                return new Page<Reseller>(page.Values.Select(FromEntity).ToList(), page.ContinuationToken);
+            }
+
+            return new Page<Reseller>([], null);
+        }
+
+        // Search: prefix range over the name index, or the MPN index when the term is digits.
+        var term = search.Trim().ToLowerInvariant();
+        var prefix = term.All(char.IsAsciiDigit) ? MpnPrefix + term : NamePrefix + term;
+        var indexFilter = TableClient.CreateQueryFilter($"PartitionKey eq {Partition} and RowKey ge {prefix} and RowKey lt {prefix + "\uffff"}");
+        await foreach (var page in Table.QueryAsync<TableEntity>(indexFilter, pageSize, cancellationToken: cancellationToken).AsPages(continuation, pageSize))
+        {
+            var found = new List<Reseller>();
+            foreach (var index in page.Values)
+            {
+                var reseller = await GetAsync(index.GetString("ResellerId"), cancellationToken);
+                if (reseller is not null && (status is null || reseller.Status == status))
+                {
+                    found.Add(reseller);
+                }
+            }
+
+            return new Page<Reseller>(found, page.ContinuationToken);
+        }
+
+        return new Page<Reseller>([], null);
+    }
+
+    private static string NameKey(string name, string id) => $"{NamePrefix}{name.Trim().ToLowerInvariant()}|{id}";
+
+    private static TableEntity Index(string rowKey, string resellerId) => new(Partition, rowKey) { ["ResellerId"] = resellerId };
+
+    private static string Describe(Reseller reseller) => JsonSerializer.Serialize(reseller, ResellersJsonContext.Default.Reseller);
+
+    private static TableEntity ToEntity(Reseller r) => new(Partition, RowPrefix + r.Id)
+    {
+        ["CompanyName"] = r.CompanyName,
+        ["MpnId"] = r.MpnId,
+        ["TenantId"] = r.TenantId,
+        ["ContactName"] = r.ContactName,
+        ["ContactEmail"] = r.ContactEmail,
+        ["InvitedEmail"] = r.InvitedEmail,
+        ["Status"] = r.Status.ToString(),
+        ["InviteId"] = r.InviteId,
+        ["CreatedAt"] = r.CreatedAt,
+        ["ActivatedAt"] = r.ActivatedAt,
+        ["SuspendedAt"] = r.SuspendedAt,
+    };
+
+    private static Reseller FromEntity(TableEntity e) => new()
+    {
+        Id = e.RowKey[RowPrefix.Length..],
+        CompanyName = e.GetString("CompanyName"),
+        MpnId = e.GetString("MpnId"),
+        TenantId = e.GetGuid("TenantId") ?? Guid.Empty,
+        ContactName = e.GetString("ContactName"),
+        ContactEmail = e.GetString("ContactEmail"),
+        InvitedEmail = e.GetString("InvitedEmail"),
+        Status = Enum.Parse<ResellerStatus>(e.GetString("Status")),
+        InviteId = e.GetString("InviteId"),
+        CreatedAt = e.GetDateTimeOffset("CreatedAt") ?? e.Timestamp ?? DateTimeOffset.MinValue,
+        ActivatedAt = e.GetDateTimeOffset("ActivatedAt"),
+        SuspendedAt = e.GetDateTimeOffset("SuspendedAt"),
+        ETag = e.ETag.ToString(),
+    };
+}
+
+public sealed record CreateResellerResult(Reseller? Reseller, bool Created, string? MpnTakenBy);
