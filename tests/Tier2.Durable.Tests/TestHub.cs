@@ -15,7 +15,7 @@ public sealed class TestHub : IAsyncDisposable
 {
     public static readonly string ConnectionString = Environment.GetEnvironmentVariable("TIER2_TEST_STORAGE") is { Length: > 0 } s ? s : "UseDevelopmentStorage=true";
 
-    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(90);
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
 
     private readonly List<RunningWorker> _workers = [];
 
@@ -76,7 +76,12 @@ public sealed class TestHub : IAsyncDisposable
         var storage = NewStorage(o =>
         {
             extra?.Invoke(o);
-            o.MessageEnqueued = queue => (queue == o.HubName.ToLowerInvariant() + "-activities" ? activities : orchestrations)?.Poke();
+            var configured = o.MessageEnqueued;
+            o.MessageEnqueued = queue =>
+            {
+                configured?.Invoke(queue);
+                (queue == o.HubName.ToLowerInvariant() + "-activities" ? activities : orchestrations)?.Poke();
+            };
         });
         var worker = NewWorker(storage);
         var triggerOptions = new QueueTriggerOptions

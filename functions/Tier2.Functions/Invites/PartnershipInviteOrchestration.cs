@@ -88,7 +88,10 @@ public static class PartnershipInviteOrchestration
                 continue;
             }
 
-            await timerCancellation.CancelAsync();
+            // Synchronous on purpose: orchestrator code must stay on the replay thread (CancelAsync would not).
+#pragma warning disable CA1849
+            timerCancellation.Cancel();
+#pragma warning restore CA1849
             var received = await signal;
             switch (received.Kind)
             {

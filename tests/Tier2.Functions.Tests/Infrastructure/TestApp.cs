@@ -36,6 +36,12 @@ public sealed class TestApp : IAsyncDisposable
 
     public static string StorageConnectionString => Environment.GetEnvironmentVariable("TIER2_TEST_STORAGE") ?? "UseDevelopmentStorage=true";
 
+    /// <summary>maildev's SMTP port (scripts/test.sh starts one on a free port; 1025 is scripts/run.sh's).</summary>
+    public static int SmtpPort => int.TryParse(Environment.GetEnvironmentVariable("TIER2_TEST_SMTP_PORT"), out var port) ? port : 1025;
+
+    /// <summary>maildev's web/REST address.</summary>
+    public static Uri MaildevUrl => new(Environment.GetEnvironmentVariable("TIER2_TEST_MAILDEV_URL") ?? "http://127.0.0.1:1080");
+
     public static string NewPrefix() => "t" + Guid.NewGuid().ToString("N")[..12];
 
     /// <summary>Settings every test app starts with; a test overrides or removes (null) what it needs.</summary>
@@ -53,6 +59,12 @@ public sealed class TestApp : IAsyncDisposable
         ["Auth:Issuer"] = Issuer,
         ["Auth:SigningKey"] = SigningKey,
         ["Telemetry:Console"] = "false",
+        ["Email:Provider"] = "Smtp",
+        ["Email:SenderAddress"] = "DoNotReply@tier2.test.example",
+        ["Email:SenderName"] = "Contoso Distribution",
+        ["Email:SmtpHost"] = "127.0.0.1",
+        ["Email:SmtpPort"] = SmtpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Email:SmtpSecurity"] = "None",
         ["Logging:LogLevel:Default"] = "Warning",
         ["AzureFunctionsJobHost:extensions:queues:maxPollingInterval"] = "00:00:00.500",
         ["AzureFunctionsJobHost:extensions:queues:visibilityTimeout"] = "00:00:00.200",

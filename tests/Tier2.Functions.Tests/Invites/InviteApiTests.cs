@@ -1,0 +1,411 @@
+using System.Net.Http.Headers;
+using Tier2.Functions.Auth;
+using Tier2.Functions.Tests.Infrastructure;
+
+namespace Tier2.Functions.Tests.Invites;
+
+public sealed class InviteApiTests : IAsyncLifetime
+{
+    private TestApp _app = null!;
+    private HttpClient _provider = null!;
+
+    public async Task InitializeAsync()
+    {
+        _app = await TestApp.StartAsync(s =>
+        {
+            s["Invites:ResendCooldown"] = "00:00:02";
+            s["Invites:CreatePerMinute"] = "1000";
+        });
+        _provider = _app.ClientAs(Roles.ProviderAdmin);
+    }
+
+    public async Task DisposeAsync()
+    {
+        _provider.Dispose();
+        await _app.DisposeAsync();
+    }
+
+    private static string NewEmail() => $"reseller-{Guid.NewGuid():N}@fabrikam.example";
+
+    private static string NewMpn() => Random.Shared.NextInt64(1_000_000, 9_999_999_999).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    private async Task<(HttpResponseMessage Response, JsonElement Body)> CreateAsync(object body, string? idempotencyKey = null)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/resellers/invites") { Content = JsonContent.Create(body) };
+        if (idempotencyKey is not null)
+        {
+            request.Headers.Add("Idempotency-Key", idempotencyKey);
+        }
+
+        var response = await _provider.SendAsync(request);
+        return (response, JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone());
+    }
+
+    private async Task<JsonElement> GetInviteAsync(string id) => await _provider.GetFromJsonAsync<JsonElement>(new Uri($"/api/resellers/invites/{id}", UriKind.Relative));
+
+    [Fact]
+    public async Task A_draft_invite_answers_202_with_location_and_the_draft_for_the_portal()
+    {
+        var email = NewEmail();
+        var (response, body) = await CreateAsync(new { email, companyName = "Fabrikam", message = "Let's work together", delivery = "draft" });
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.Equal($"/api/resellers/invites/{body.GetProperty("id").GetString()}", response.Headers.Location?.OriginalString);
+        Assert.Equal("Pending", body.GetProperty("status").GetString());
+        var draft = body.GetProperty("draft");
+        var link = draft.GetProperty("link").GetString()!;
+        Assert.StartsWith("https://tier2.test.example/api/invite/", link, StringComparison.Ordinal);
+        Assert.Matches("^[A-Za-z0-9_-]{43}$", link[(link.LastIndexOf('/') + 1)..]);
+        Assert.Contains(link, draft.GetProperty("plainText").GetString(), StringComparison.Ordinal);
+        Assert.Contains("Let&#x27;s work together", draft.GetProperty("html").GetString(), StringComparison.Ordinal);
+        var mailto = draft.GetProperty("mailTo").GetString()!;
+        Assert.StartsWith($"mailto:{email}?subject=", mailto, StringComparison.Ordinal);
+        Assert.Contains(Uri.EscapeDataString(link), mailto, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_link_is_built_from_the_public_base_url_even_when_the_host_header_says_otherwise()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/resellers/invites") { Content = JsonContent.Create(new { email = NewEmail(), delivery = "draft" }) };
+        request.Headers.Host = "evil.example";
+        request.Headers.Add("X-Forwarded-Host", "evil.example");
+        using var response = await _provider.SendAsync(request);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var link = body.GetProperty("draft").GetProperty("link").GetString()!;
+        Assert.StartsWith("https://tier2.test.example/api/invite/", link, StringComparison.Ordinal);
+        Assert.DoesNotContain("evil", body.GetProperty("draft").GetProperty("html").GetString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("""{"delivery":"draft"}""", "email")]
+    [InlineData("""{"email":"not-an-address","delivery":"draft"}""", "email")]
+    [InlineData("""{"email":"a@b.example"}""", "delivery")]
+    [InlineData("""{"email":"a@b.example","delivery":"carrier-pigeon"}""", "delivery")]
+    public async Task Invalid_input_answers_400_naming_the_field(string json, string field)
+    {
+        using var response = await _provider.PostAsync(new Uri("/api/resellers/invites", UriKind.Relative), new StringContent(json, System.Text.Encoding.UTF8, "application/json"));
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("urn:tier2:problem:validation", problem.GetProperty("type").GetString());
+        Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _));
+    }
+
+    [Fact]
+    public async Task A_second_invite_to_an_address_with_a_live_invite_answers_409_naming_the_existing_one()
+    {
+        var email = NewEmail();
+        var (_, first) = await CreateAsync(new { email, delivery = "draft" });
+        var (response, problem) = await CreateAsync(new { email = email.ToUpperInvariant(), delivery = "draft" });
+
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        Assert.Equal(first.GetProperty("id").GetString(), problem.GetProperty("existingInviteId").GetString());
+    }
+
+    [Fact]
+    public async Task The_same_idempotency_key_creates_one_invite()
+    {
+        var key = Guid.NewGuid().ToString();
+        var email = NewEmail();
+        var (r1, first) = await CreateAsync(new { email, delivery = "draft" }, key);
+        var (r2, second) = await CreateAsync(new { email, delivery = "draft" }, key);
+
+        Assert.Equal(HttpStatusCode.Accepted, r1.StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, r2.StatusCode);
+        Assert.Equal(first.GetProperty("id").GetString(), second.GetProperty("id").GetString());
+    }
+
+    [Fact]
+    public async Task Accepting_a_draft_invite_makes_the_reseller_active_in_the_list_and_the_invite_accepted()
+    {
+        var (_, invite) = await CreateAsync(new { email = NewEmail(), companyName = "Fabrikam", delivery = "draft" });
+        var link = invite.GetProperty("draft").GetProperty("link").GetString()!;
+        var mpn = NewMpn();
+        using var page = new InvitePageClient(_app.Address);
+
+        var (response, html) = await page.SubmitAsync(link, "accept", InvitePageClient.ValidAcceptance(mpn));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("Partnership accepted", html, StringComparison.Ordinal);
+        var id = invite.GetProperty("id").GetString()!;
+        var accepted = await Eventually.UntilAsync(() => GetInviteAsync(id), i => i.GetProperty("orchestrationStatus").GetString() == "Completed", what: "the invite orchestration");
+        Assert.Equal("Accepted", accepted.GetProperty("status").GetString());
+        var resellers = await _provider.GetFromJsonAsync<JsonElement>(new Uri($"/api/resellers?search={mpn}", UriKind.Relative));
+        var reseller = Assert.Single(resellers.GetProperty("items").EnumerateArray());
+        Assert.Equal("Active", reseller.GetProperty("status").GetString());
+        Assert.Equal(accepted.GetProperty("resellerId").GetString(), reseller.GetProperty("id").GetString());
+    }
+
+    [Fact]
+    public async Task A_double_submit_creates_one_reseller()
+    {
+        var (_, invite) = await CreateAsync(new { email = NewEmail(), delivery = "draft" });
+        var link = invite.GetProperty("draft").GetProperty("link").GetString()!;
+        var mpn = NewMpn();
+        using var page = new InvitePageClient(_app.Address);
+        var (_, html) = await page.OpenAsync(link);
+        var af = System.Text.RegularExpressions.Regex.Match(html, "name=\"__af\" value=\"([^\"]+)\"").Groups[1].Value;
+
+        var results = await Task.WhenAll(
+            page.SubmitAsync(link, "accept", InvitePageClient.ValidAcceptance(mpn), af),
+            page.SubmitAsync(link, "accept", InvitePageClient.ValidAcceptance(mpn), af));
+
+        Assert.Contains(results, r => r.Response.StatusCode == HttpStatusCode.OK);
+        var resellers = await _provider.GetFromJsonAsync<JsonElement>(new Uri($"/api/resellers?search={mpn}", UriKind.Relative));
+        Assert.Single(resellers.GetProperty("items").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task An_mpn_id_already_partnered_is_refused_on_the_page_keeping_what_was_typed()
+    {
+        var mpn = NewMpn();
+        var (_, first) = await CreateAsync(new { email = NewEmail(), delivery = "draft" });
+        using var page = new InvitePageClient(_app.Address);
+        await page.SubmitAsync(first.GetProperty("draft").GetProperty("link").GetString()!, "accept", InvitePageClient.ValidAcceptance(mpn));
+
+        var (_, second) = await CreateAsync(new { email = NewEmail(), delivery = "draft" });
+        var fields = InvitePageClient.ValidAcceptance(mpn);
+        fields["companyName"] = "Second Company Ltd";
+        var (response, html) = await page.SubmitAsync(second.GetProperty("draft").GetProperty("link").GetString()!, "accept", fields);
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        Assert.Contains("already partnered", html, StringComparison.Ordinal);
+        Assert.Contains("value=\"Second Company Ltd\"", html, StringComparison.Ordinal);
+        Assert.Equal("Pending", (await GetInviteAsync(second.GetProperty("id").GetString()!)).GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task Invalid_fields_are_explained_on_the_page_and_nothing_typed_is_lost()
+    {
+        var (_, invite) = await CreateAsync(new { email = NewEmail(), delivery = "draft" });
+        using var page = new InvitePageClient(_app.Address);
+        var fields = new Dictionary<string, string>
+        {
+            ["companyName"] = "Typed <Company>",
+            ["mpnId"] = "12ab",
+            ["tenantId"] = "not-a-guid",
+            ["contactName"] = "Ann",
+            ["contactEmail"] = "ann@",
+        };
+
+        var (response, html) = await page.SubmitAsync(invite.GetProperty("draft").GetProperty("link").GetString()!, "accept", fields);
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        Assert.Contains("1 to 10 digits", html, StringComparison.Ordinal);
+        Assert.Contains("tenant ID", html, StringComparison.Ordinal);
+        Assert.Contains("contact email address", html, StringComparison.Ordinal);
+        Assert.Contains("value=\"Typed &lt;Company&gt;\"", html, StringComparison.Ordinal);
+        Assert.Contains("value=\"12ab\"", html, StringComparison.Ordinal);
+        Assert.Contains("aria-invalid=\"true\"", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Declining_marks_the_invite_declined_and_creates_no_reseller()
+    {
+        var (_, invite) = await CreateAsync(new { email = NewEmail(), delivery = "draft" });
+        using var page = new InvitePageClient(_app.Address);
+
+        var (response, html) = await page.SubmitAsync(invite.GetProperty("draft").GetProperty("link").GetString()!, "decline");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("Invitation declined", html, StringComparison.Ordinal);
+        var id = invite.GetProperty("id").GetString()!;
+        var declined = await Eventually.UntilAsync(() => GetInviteAsync(id), i => i.GetProperty("orchestrationStatus").GetString() == "Completed");
+        Assert.Equal("Declined", declined.GetProperty("status").GetString());
+        Assert.Equal(JsonValueKind.Null, declined.GetProperty("resellerId").ValueKind);
+    }
+
+    [Fact]
+    public async Task Resend_rotates_the_token_so_the_old_link_is_dead_and_the_new_one_works()
+    {
+        var (_, invite) = await CreateAsync(new { email = NewEmail(), delivery = "draft" });
+        var id = invite.GetProperty("id").GetString()!;
+        var oldLink = invite.GetProperty("draft").GetProperty("link").GetString()!;
+        await Task.Delay(TimeSpan.FromSeconds(2.2));
+
+        using var resend = await _provider.PostAsync(new Uri($"/api/resellers/invites/{id}/resend", UriKind.Relative), null);
+        var resent = await resend.Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.Equal(HttpStatusCode.OK, resend.StatusCode);
+        var newLink = resent.GetProperty("draft").GetProperty("link").GetString()!;
+        Assert.NotEqual(oldLink, newLink);
+        Assert.Equal(1, resent.GetProperty("resendCount").GetInt32());
+        using var page = new InvitePageClient(_app.Address);
+        Assert.Equal(HttpStatusCode.Gone, (await page.OpenAsync(oldLink)).Response.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await page.OpenAsync(newLink)).Response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Resending_too_soon_answers_429_with_retry_after()
+    {
+        var (_, invite) = await CreateAsync(new { email = NewEmail(), delivery = "draft" });
+
+        using var response = await _provider.PostAsync(new Uri($"/api/resellers/invites/{invite.GetProperty("id").GetString()}/resend", UriKind.Relative), null);
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, response.StatusCode);
+        Assert.NotNull(response.Headers.RetryAfter);
+        Assert.Equal("urn:tier2:problem:rate-limited", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("type").GetString());
+    }
+
+    [Fact]
+    public async Task A_revoked_invite_link_gets_the_no_longer_valid_page_and_the_orchestration_ends()
+    {
+        var (_, invite) = await CreateAsync(new { email = NewEmail(), delivery = "draft" });
+        var id = invite.GetProperty("id").GetString()!;
+
+        using var revoke = await _provider.PostAsync(new Uri($"/api/resellers/invites/{id}/revoke", UriKind.Relative), null);
+
+        Assert.Equal(HttpStatusCode.OK, revoke.StatusCode);
+        using var page = new InvitePageClient(_app.Address);
+        var (response, html) = await page.OpenAsync(invite.GetProperty("draft").GetProperty("link").GetString()!);
+        Assert.Equal(HttpStatusCode.Gone, response.StatusCode);
+        Assert.Contains("no longer valid", html, StringComparison.Ordinal);
+        var revoked = await Eventually.UntilAsync(() => GetInviteAsync(id), i => i.GetProperty("orchestrationStatus").GetString() == "Completed");
+        Assert.Equal("Revoked", revoked.GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task Unknown_tampered_and_used_tokens_get_the_same_no_longer_valid_page()
+    {
+        var (_, invite) = await CreateAsync(new { email = NewEmail(), delivery = "draft" });
+        var link = invite.GetProperty("draft").GetProperty("link").GetString()!;
+        using var page = new InvitePageClient(_app.Address);
+        var tampered = link[..^1] + (link[^1] == 'A' ? 'B' : 'A');
+        await page.SubmitAsync(link, "decline");
+
+        var pages = new[]
+        {
+            await page.OpenAsync("https://x/api/invite/" + new string('a', 43)),
+            await page.OpenAsync("https://x/api/invite/short"),
+            await page.OpenAsync(tampered),
+            await page.OpenAsync(link),
+        };
+
+        foreach (var (response, html) in pages)
+        {
+            Assert.Equal(HttpStatusCode.Gone, response.StatusCode);
+            Assert.Contains("This invitation is no longer valid", html, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task An_expired_token_gets_the_no_longer_valid_page_and_the_invite_expires()
+    {
+        await using var app = await TestApp.StartAsync(s =>
+        {
+            s["Invites:Expiry"] = "00:01:00";
+            s["Invites:ReminderAfter"] = "00:00:30";
+        });
+        using var provider = app.ClientAs();
+        using var created = await provider.PostAsJsonAsync(new Uri("/api/resellers/invites", UriKind.Relative), new { email = NewEmail(), delivery = "draft" });
+        var invite = await created.Content.ReadFromJsonAsync<JsonElement>();
+        var id = invite.GetProperty("id").GetString()!;
+
+        var expired = await Eventually.UntilAsync(
+            () => provider.GetFromJsonAsync<JsonElement>(new Uri($"/api/resellers/invites/{id}", UriKind.Relative)),
+            i => i.GetProperty("status").GetString() == "Expired",
+            TimeSpan.FromMinutes(3),
+            "the expiry timer");
+
+        Assert.Equal("Expired", expired.GetProperty("status").GetString());
+        using var page = new InvitePageClient(app.Address);
+        Assert.Equal(HttpStatusCode.Gone, (await page.OpenAsync(invite.GetProperty("draft").GetProperty("link").GetString()!)).Response.StatusCode);
+    }
+
+    [Fact]
+    public async Task The_page_sends_no_referrer_a_strict_csp_and_an_antiforgery_field()
+    {
+        var (_, invite) = await CreateAsync(new { email = NewEmail(), delivery = "draft" });
+        using var page = new InvitePageClient(_app.Address);
+
+        var (response, html) = await page.OpenAsync(invite.GetProperty("draft").GetProperty("link").GetString()!);
+
+        Assert.Equal("no-referrer", response.Headers.GetValues("Referrer-Policy").Single());
+        var csp = response.Headers.GetValues("Content-Security-Policy").Single();
+        Assert.Contains("default-src 'none'", csp, StringComparison.Ordinal);
+        Assert.DoesNotContain("unsafe-inline", csp, StringComparison.Ordinal);
+        Assert.Contains("name=\"__af\"", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("<script", html, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task A_post_without_the_antiforgery_field_is_refused()
+    {
+        var (_, invite) = await CreateAsync(new { email = NewEmail(), delivery = "draft" });
+        using var page = new InvitePageClient(_app.Address);
+
+        var (response, _) = await page.SubmitAsync(invite.GetProperty("draft").GetProperty("link").GetString()!, "accept", InvitePageClient.ValidAcceptance(NewMpn()), antiforgery: "forged");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("Pending", (await GetInviteAsync(invite.GetProperty("id").GetString()!)).GetProperty("status").GetString());
+    }
+
+    [Theory]
+    [InlineData("POST", "/api/resellers/invites")]
+    [InlineData("GET", "/api/resellers/invites")]
+    [InlineData("GET", "/api/resellers/invites/x")]
+    [InlineData("POST", "/api/resellers/invites/x/resend")]
+    [InlineData("POST", "/api/resellers/invites/x/revoke")]
+    [InlineData("GET", "/api/resellers")]
+    [InlineData("GET", "/api/resellers/x")]
+    [InlineData("POST", "/api/resellers/x/suspend")]
+    [InlineData("POST", "/api/resellers/x/reactivate")]
+    public async Task A_reseller_admin_token_cannot_call_the_provider_api(string method, string path)
+    {
+        using var reseller = _app.ClientAs(Roles.ResellerAdmin, "some-reseller");
+        using var request = new HttpRequestMessage(new HttpMethod(method), path);
+        if (method == "POST")
+        {
+            request.Content = JsonContent.Create(new { email = NewEmail(), delivery = "draft" });
+        }
+
+        using var response = await reseller.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Creating_invites_too_fast_answers_429_with_retry_after()
+    {
+        await using var app = await TestApp.StartAsync(s => s["Invites:CreatePerMinute"] = "2");
+        using var provider = app.ClientAs();
+        var statuses = new List<HttpStatusCode>();
+        HttpResponseMessage? last = null;
+        for (var i = 0; i < 3; i++)
+        {
+            last?.Dispose();
+            last = await provider.PostAsJsonAsync(new Uri("/api/resellers/invites", UriKind.Relative), new { email = NewEmail(), delivery = "draft" });
+            statuses.Add(last.StatusCode);
+        }
+
+        Assert.Equal([HttpStatusCode.Accepted, HttpStatusCode.Accepted, HttpStatusCode.TooManyRequests], statuses);
+        Assert.NotNull(last!.Headers.RetryAfter);
+        last.Dispose();
+    }
+
+    [Fact]
+    public async Task Suspending_and_reactivating_a_reseller_changes_its_status_and_if_match_guards_it()
+    {
+        var (_, invite) = await CreateAsync(new { email = NewEmail(), delivery = "draft" });
+        using var page = new InvitePageClient(_app.Address);
+        var mpn = NewMpn();
+        await page.SubmitAsync(invite.GetProperty("draft").GetProperty("link").GetString()!, "accept", InvitePageClient.ValidAcceptance(mpn));
+        var id = invite.GetProperty("id").GetString()!;
+        var accepted = await Eventually.UntilAsync(() => GetInviteAsync(id), i => i.GetProperty("orchestrationStatus").GetString() == "Completed");
+        var resellerId = accepted.GetProperty("resellerId").GetString();
+
+        using var stale = new HttpRequestMessage(HttpMethod.Post, $"/api/resellers/{resellerId}/suspend");
+        stale.Headers.TryAddWithoutValidation("If-Match", "W/\"datetime'2000-01-01T00%3A00%3A00.0000000Z'\"");
+        using var staleResponse = await _provider.SendAsync(stale);
+        using var suspend = await _provider.PostAsync(new Uri($"/api/resellers/{resellerId}/suspend", UriKind.Relative), null);
+        var suspended = await _provider.GetFromJsonAsync<JsonElement>(new Uri($"/api/resellers?status=Suspended&search={mpn}", UriKind.Relative));
+        using var reactivate = await _provider.PostAsync(new Uri($"/api/resellers/{resellerId}/reactivate", UriKind.Relative), null);
+
+        Assert.Equal(HttpStatusCode.PreconditionFailed, staleResponse.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, suspend.StatusCode);
+        Assert.Single(suspended.GetProperty("items").EnumerateArray());
+        Assert.Equal("Active", (await reactivate.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString());
+    }
+}
