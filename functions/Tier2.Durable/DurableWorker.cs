@@ -54,7 +54,7 @@ public sealed partial class DurableWorker
         var message = Parse(messageText, DurableJsonContext.Default.OrchestrationMessage);
         try
         {
-            await HandleOrchestrationCoreAsync(message, false && dequeueCount > 1, cancellationToken).ConfigureAwait(false);
+            await HandleOrchestrationCoreAsync(message, dequeueCount > 1, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (dequeueCount >= _options.MaxDequeueCount && !cancellationToken.IsCancellationRequested)
         {

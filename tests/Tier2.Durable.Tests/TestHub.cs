@@ -15,7 +15,7 @@ public sealed class TestHub : IAsyncDisposable
 {
     public static readonly string ConnectionString = Environment.GetEnvironmentVariable("TIER2_TEST_STORAGE") is { Length: > 0 } s ? s : "UseDevelopmentStorage=true";
 
-    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(90);
 
     private readonly List<RunningWorker> _workers = [];
 

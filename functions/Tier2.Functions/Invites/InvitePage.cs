@@ -216,7 +216,7 @@ public static partial class InvitePage
         <style nonce="{{nonce}}">
         body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;background:#f4f5f7;color:#1b1b1b;line-height:1.5}
         main{max-width:40rem;margin:0 auto;padding:1.25rem}
-        .card{background:#fff;border-radius:8px;padding:1.25rem 1.5rem;box-shadow:0 1px 3px rgba(0,0,0,.12)}
+        .card{background:#fff;border-radius:8px;padding:1.25rem 1.5rem;box-shadow:0 1px 3px rgba(0,0,0,.12);overflow-wrap:anywhere}
         h1{font-size:1.4rem;margin:.2rem 0 1rem}
         label{display:block;font-weight:600;margin-top:1rem}
         .hint{font-weight:400;color:#555;font-size:.9rem}

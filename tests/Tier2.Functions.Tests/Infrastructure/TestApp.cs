@@ -70,21 +70,33 @@ public sealed class TestApp : IAsyncDisposable
         ["AzureFunctionsJobHost:extensions:queues:visibilityTimeout"] = "00:00:00.200",
     };
 
-    public static WebApplication Build(Dictionary<string, string?> settings) =>
+    public static WebApplication Build(Dictionary<string, string?> settings, string url = "http://127.0.0.1:0") =>
         Program.BuildApp([], builder =>
         {
             builder.Configuration.AddInMemoryCollection(settings);
-            builder.WebHost.UseUrls("http://127.0.0.1:0");
+            builder.WebHost.UseUrls(url);
         });
 
     /// <param name="configure">Changes to the default settings.</param>
     /// <param name="map">Extra functions a test declares (for example a queue function whose handler it watches).</param>
-    public static async Task<TestApp> StartAsync(Action<Dictionary<string, string?>>? configure = null, Action<FunctionMap>? map = null)
+    /// <param name="publicOnOwnPort">Listen on a port chosen up front and make it the public base URL, so links in emails open this app (browser tests).</param>
+    public static async Task<TestApp> StartAsync(Action<Dictionary<string, string?>>? configure = null, Action<FunctionMap>? map = null, bool publicOnOwnPort = false)
     {
         var prefix = NewPrefix();
         var settings = DefaultSettings(prefix);
+        var url = "http://127.0.0.1:0";
+        if (publicOnOwnPort)
+        {
+            using var probe = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+            probe.Start();
+            var port = ((IPEndPoint)probe.LocalEndpoint).Port;
+            probe.Stop();
+            url = $"http://127.0.0.1:{port}";
+            settings["Tier2:PublicBaseUrl"] = url + "/api";
+        }
+
         configure?.Invoke(settings);
-        var app = Build(settings);
+        var app = Build(settings, url);
         if (map is not null)
         {
             map(new FunctionMap(app));

@@ -1,0 +1,66 @@
+using Tier2.Functions.Tests.Infrastructure;
+
+namespace Tier2.Functions.Tests.Invites;
+
+/// <summary>What resellers and the provider receive, read back from maildev.</summary>
+public sealed class InviteEmailTests
+{
+    [Fact]
+    public async Task User_supplied_values_arrive_as_text_not_markup()
+    {
+        await using var app = await TestApp.StartAsync();
+        using var provider = app.ClientAs();
+        var email = $"x-{Guid.NewGuid():N}@fabrikam.example";
+
+        using var created = await provider.PostAsJsonAsync(new Uri("/api/resellers/invites", UriKind.Relative),
+            new { email, companyName = "<script>alert('co')</script>", message = "<img src=x onerror=alert(1)><script>alert('m')</script>", delivery = "email" });
+        Assert.Equal(HttpStatusCode.Accepted, created.StatusCode);
+
+        var message = await Maildev.WaitForMessageAsync(email);
+        var html = message.GetProperty("html").GetString()!;
+        Assert.DoesNotContain("<script", html, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("<img", html, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("&lt;script&gt;", html, StringComparison.Ordinal);
+        Assert.Contains("<script>alert('m')</script>", message.GetProperty("text").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_reminder_goes_out_when_the_reseller_has_not_answered_by_the_reminder_time()
+    {
+        await using var app = await TestApp.StartAsync(s =>
+        {
+            s["Invites:ReminderAfter"] = "00:00:03";
+            s["Invites:Expiry"] = "01:00:00";
+        });
+        using var provider = app.ClientAs();
+        var email = $"r-{Guid.NewGuid():N}@fabrikam.example";
+        using var created = await provider.PostAsJsonAsync(new Uri("/api/resellers/invites", UriKind.Relative), new { email, delivery = "email" });
+        var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
+
+        var reminder = await Maildev.WaitForMessageAsync(email, m => m.GetProperty("subject").GetString()!.StartsWith("Reminder", StringComparison.Ordinal));
+        var invite = await Eventually.UntilAsync(
+            () => provider.GetFromJsonAsync<JsonElement>(new Uri($"/api/resellers/invites/{id}", UriKind.Relative)),
+            i => i.GetProperty("remindedAt").ValueKind != JsonValueKind.Null);
+
+        Assert.Contains("/api/invite/", reminder.GetProperty("text").GetString(), StringComparison.Ordinal);
+        Assert.Equal("Pending", invite.GetProperty("status").GetString());
+        Assert.Equal(2, (await Maildev.MessagesToAsync(email)).Count);
+    }
+
+    [Fact]
+    public async Task A_draft_invite_sends_no_email()
+    {
+        await using var app = await TestApp.StartAsync();
+        using var provider = app.ClientAs();
+        var email = $"d-{Guid.NewGuid():N}@fabrikam.example";
+        using var created = await provider.PostAsJsonAsync(new Uri("/api/resellers/invites", UriKind.Relative), new { email, delivery = "draft" });
+        var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
+
+        var invite = await Eventually.UntilAsync(
+            () => provider.GetFromJsonAsync<JsonElement>(new Uri($"/api/resellers/invites/{id}", UriKind.Relative)),
+            i => i.GetProperty("orchestrationStatus").GetString() == "Running");
+
+        Assert.Equal(JsonValueKind.Null, invite.GetProperty("sentAt").ValueKind);
+        Assert.Empty(await Maildev.MessagesToAsync(email));
+    }
+}
