@@ -18,6 +18,7 @@ public sealed partial class DurableWorker
 {
     // Spill payloads to blobs when an episode's events approach the 4 MiB transaction limit.
     private const int MaxEpisodeBytes = 2_500_000;
+    private const int MaxCachedInstances = 10_000;
     private static readonly TimeSpan TimerSlack = TimeSpan.FromMilliseconds(50);
 
     private readonly DurableStorage _storage;
@@ -26,6 +27,7 @@ public sealed partial class DurableWorker
     private readonly TimeProvider _time;
     private readonly InstanceStore _store;
     private readonly KeyedLocks _locks = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, InstanceSnapshot> _cache = new(StringComparer.Ordinal);
     private readonly DurableOptions _options;
 
     public DurableWorker(DurableStorage storage, DurableRegistry registry, ILogger? logger = null, TimeProvider? time = null)
@@ -145,7 +147,20 @@ public sealed partial class DurableWorker
         OrchestrationMessage? item = message.Kind == MessageKinds.Wake ? null : message;
         for (var attempt = 0; ; attempt++)
         {
-            var snapshot = await _store.LoadAsync(message.InstanceId, ct).ConfigureAwait(false);
+            // A result or timer for an instance whose last episode this worker committed starts from that episode's
+            // state: no partition read. The commit is still conditioned on the state row's ETag, so if anyone else
+            // wrote since, it fails and the episode re-runs on a fresh load. (Wake-ups mean inbox rows: always load.)
+            InstanceSnapshot? snapshot;
+            if (attempt == 0 && item is not null && !redelivered && _cache.TryGetValue(message.InstanceId, out var cached))
+            {
+                snapshot = cached;
+            }
+            else
+            {
+                _cache.TryRemove(message.InstanceId, out _);
+                snapshot = await _store.LoadAsync(message.InstanceId, ct).ConfigureAwait(false);
+            }
+
             if (snapshot is null)
             {
                 LogNoInstance(message.InstanceId, message.Kind);
@@ -413,6 +428,29 @@ public sealed partial class DurableWorker
         }
 
         LogCommitted(state.InstanceId, next.Generation, next.Episode, next.Status, outcome.NewActions.Count);
+        if (next.Status == OrchestrationStatus.Running && !outcome.ContinuedAsNew && inserts.Count == 0 && next.ETag != default && !more)
+        {
+            if (_cache.Count >= MaxCachedInstances)
+            {
+                _cache.Clear();
+            }
+
+            var cachedHistory = new List<HistoryEvent>(history);
+            cachedHistory.AddRange(episodeEvents);
+            _cache[state.InstanceId] = new InstanceSnapshot
+            {
+                State = next,
+                History = cachedHistory,
+                Inbox = [],
+                StaleRows = [],
+                HistoryRowKeys = snapshot.HistoryRowKeys.Concat(historyRows.Select(r => r.RowKey)).ToList(),
+            };
+        }
+        else
+        {
+            _cache.TryRemove(state.InstanceId, out _);
+        }
+
         _options.FaultPoint?.Invoke("after-commit-before-send");
 
         // After the commit: send what the episode decided. A crash here is repaired when the triggering message

@@ -3,6 +3,7 @@ using Tier2.Functions.Email;
 using Tier2.Functions.Hosting;
 using Tier2.Functions.Invites;
 using Tier2.Functions.Orchestrations;
+using Tier2.Functions.Reconciliation;
 using Tier2.Functions.Resellers;
 
 // Composition root: hosting, then one line per feature.
@@ -14,6 +15,8 @@ try
     }
 
     var app = Program.BuildApp(args);
+    // Every setting is checked before anything starts, so the first thing a wrong setting produces is its name.
+    app.Services.GetService<Microsoft.Extensions.Options.IStartupValidator>()?.Validate();
     await app.RunAsync();
     return 0;
 }
@@ -42,7 +45,8 @@ public partial class Program
             .AddTier2Email(builder.Configuration)
             .AddTier2Durable(builder.Configuration)
             .AddResellers()
-            .AddInvites(builder.Configuration);
+            .AddInvites(builder.Configuration)
+            .AddReconciliation(builder.Configuration);
 
         var app = builder.Build();
         var functions = app.UseTier2Hosting();
@@ -51,6 +55,7 @@ public partial class Program
         functions.MapOrchestrations();
         functions.MapResellers();
         functions.MapInvitesFeature();
+        functions.MapReconciliation();
         return app;
     }
 }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
@@ -54,12 +55,26 @@ public sealed class TestHub : IAsyncDisposable
     }
 
     /// <summary>A fresh storage object (own options) over the same hub, as another process would have.</summary>
-    public DurableStorage NewStorage(Action<DurableOptions>? extra = null)
+    public DurableStorage NewStorage(Action<DurableOptions>? extra = null, RequestCounter? counter = null)
     {
         var options = new DurableOptions { HubName = HubName };
         Configure?.Invoke(options);
         extra?.Invoke(options);
-        return new DurableStorage(new TableServiceClient(ConnectionString), new QueueServiceClient(ConnectionString), new BlobServiceClient(ConnectionString), options);
+        var tableOptions = new TableClientOptions();
+        var queueOptions = new QueueClientOptions();
+        var blobOptions = new BlobClientOptions();
+        if (counter is not null)
+        {
+            tableOptions.AddPolicy(counter, Azure.Core.HttpPipelinePosition.PerRetry);
+            queueOptions.AddPolicy(counter, Azure.Core.HttpPipelinePosition.PerRetry);
+            blobOptions.AddPolicy(counter, Azure.Core.HttpPipelinePosition.PerRetry);
+        }
+
+        return new DurableStorage(
+            new TableServiceClient(ConnectionString, tableOptions),
+            new QueueServiceClient(ConnectionString, queueOptions),
+            new BlobServiceClient(ConnectionString, blobOptions),
+            options);
     }
 
     public DurableWorker NewWorker(DurableStorage storage)
@@ -70,7 +85,7 @@ public sealed class TestHub : IAsyncDisposable
     }
 
     /// <summary>Starts a worker with both queue listeners; stop it with <see cref="StopWorkersAsync"/>.</summary>
-    public void StartWorker(Action<DurableOptions>? extra = null)
+    public void StartWorker(Action<DurableOptions>? extra = null, RequestCounter? counter = null)
     {
         QueueTriggerListener? orchestrations = null, activities = null;
         var storage = NewStorage(o =>
@@ -82,7 +97,7 @@ public sealed class TestHub : IAsyncDisposable
                 configured?.Invoke(queue);
                 (queue == o.HubName.ToLowerInvariant() + "-activities" ? activities : orchestrations)?.Poke();
             };
-        });
+        }, counter);
         var worker = NewWorker(storage);
         var triggerOptions = new QueueTriggerOptions
         {
@@ -207,6 +222,37 @@ public sealed class TestOutputLogger(ITestOutputHelper output) : ILogger
             // The test is over.
         }
     }
+}
+
+/// <summary>Counts every storage request (each one is a billed transaction), by method and path shape.</summary>
+public sealed class RequestCounter : Azure.Core.Pipeline.HttpPipelineSynchronousPolicy
+{
+    private readonly ConcurrentDictionary<string, int> _counts = new();
+
+    public int Total => _counts.Values.Sum();
+
+    public IReadOnlyDictionary<string, int> Counts => _counts;
+
+    /// <summary>Receives that returned no message: their number depends on timing (the polling back-off), not on the design.</summary>
+    public int IdlePolls => _counts.GetValueOrDefault(IdleKey);
+
+    private const string IdleKey = "queue GET messages (empty: idle poll)";
+
+    public override void OnReceivedResponse(Azure.Core.HttpMessage message)
+    {
+        var uri = message.Request.Uri.ToUri();
+        var kind = uri.Port switch { 10000 => "blob", 10001 => "queue", 10002 => "table", _ => uri.Host };
+        var path = uri.AbsolutePath.Contains("/messages", StringComparison.Ordinal) ? "messages" : uri.AbsolutePath.Contains("$batch", StringComparison.Ordinal) ? "batch" : "entity";
+        var key = $"{kind} {message.Request.Method} {path}";
+        if (key == "queue GET messages" && message.Response.Status == 200 && !message.Response.Content.ToString().Contains("<QueueMessage>", StringComparison.Ordinal))
+        {
+            key = IdleKey;
+        }
+
+        _counts.AddOrUpdate(key, 1, (_, n) => n + 1);
+    }
+
+    public void Reset() => _counts.Clear();
 }
 
 public static class MetadataAssert

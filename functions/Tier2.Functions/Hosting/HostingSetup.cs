@@ -86,6 +86,8 @@ public static class HostingSetup
     {
         switch (exception)
         {
+            case AggregateException aggregate when aggregate.InnerExceptions.All(e => e is OptionsValidationException or InvalidOperationException or ArgumentException or FormatException):
+                return aggregate.InnerExceptions.Select(e => TryReportConfigurationError(e, error)).ToList().TrueForAll(reported => reported);
             case OptionsValidationException options:
                 foreach (var failure in options.Failures)
                 {

@@ -1,0 +1,74 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using Tier2.Functions.Auth;
+using Tier2.Functions.Hosting;
+using Tier2.Functions.Storage;
+
+namespace Tier2.Functions.Reconciliation;
+
+/// <summary>Timer functions that repair or report drift, one per job, and the list of their runs.</summary>
+public static class ReconciliationFeature
+{
+    public static IServiceCollection AddReconciliation(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<ReconciliationOptions>().Bind(configuration.GetSection(ReconciliationOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ReconciliationOptions>, ReconciliationOptionsValidator>();
+        services.AddSingleton<ReconciliationRunner>();
+        services.AddSingleton<IReconciliationJob, InviteExpiryJob>();
+        services.AddSingleton<IReconciliationJob, RetentionJob>();
+        services.AddStorageResource(StorageResourceKind.Table, ReconciliationRunner.RunsTable);
+        services.AddStorageResource(StorageResourceKind.BlobContainer, ReconciliationRunner.LeaseContainer);
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Add(ReconciliationJsonContext.Default));
+        return services;
+    }
+
+    public static void MapReconciliation(this FunctionMap functions)
+    {
+        var budget = functions.Services.GetRequiredService<IOptions<ReconciliationOptions>>();
+        foreach (var job in functions.Services.GetServices<IReconciliationJob>())
+        {
+            functions.Timer(job.Name, job.Schedule, (_, services, ct) =>
+                services.GetRequiredService<ReconciliationRunner>().RunAsync(job, budget.Value.MaxItemsPerRun, ct));
+        }
+
+        functions.Get("ListReconciliationRuns", "reconciliation/runs", ListAsync).RequireAuthorization(Roles.ProviderAdminPolicy).WithTags("Reconciliation")
+            .WithSummary("Recorded runs of the reconciliation jobs, newest first, with what each looked at and changed");
+        functions.Post("RunReconciliationJob", "reconciliation/jobs/{job}/run", RunAsync).RequireAuthorization(Roles.ProviderAdminPolicy).WithTags("Reconciliation")
+            .WithSummary("Run a reconciliation job now (it still runs at most once at a time)");
+    }
+
+    private static async Task<Results<Ok<Page<ReconciliationRun>>, ValidationProblem>> ListAsync(
+        string? job, string? continuationToken, int? pageSize, ReconciliationRunner runner, IEnumerable<IReconciliationJob> jobs, CancellationToken cancellationToken)
+    {
+        if (job is not null && !jobs.Any(j => j.Name == job))
+        {
+            return Problem.Field("job", $"Unknown job '{job}'; use one of {string.Join(", ", jobs.Select(j => j.Name))}.");
+        }
+
+        if (pageSize is < 1 or > 100)
+        {
+            return Problem.Field("pageSize", "Page size must be between 1 and 100.");
+        }
+
+        var scope = "reconciliation|" + job;
+        if (!ContinuationToken.TryDecode(scope, continuationToken, out var inner))
+        {
+            return Problem.Field("continuationToken", "The continuation token is malformed or belongs to another query.");
+        }
+
+        var page = await runner.ListAsync(job, pageSize ?? 50, inner, cancellationToken);
+        return TypedResults.Ok(page with { ContinuationToken = ContinuationToken.Encode(scope, page.ContinuationToken) });
+    }
+
+    private static async Task<Results<Ok<ReconciliationRun>, ProblemHttpResult>> RunAsync(
+        string job, ReconciliationRunner runner, IEnumerable<IReconciliationJob> jobs, IOptions<ReconciliationOptions> options, CancellationToken cancellationToken)
+    {
+        var found = jobs.FirstOrDefault(j => j.Name == job);
+        if (found is null)
+        {
+            return Problem.NotFound($"Reconciliation job '{job}'");
+        }
+
+        return TypedResults.Ok(await runner.RunAsync(found, options.Value.MaxItemsPerRun, cancellationToken));
+    }
+}

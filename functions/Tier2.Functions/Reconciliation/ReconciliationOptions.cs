@@ -1,0 +1,67 @@
+using Microsoft.Extensions.Options;
+using Tier2.Functions.Hosting;
+
+namespace Tier2.Functions.Reconciliation;
+
+/// <summary>Settings <c>Reconciliation__*</c>: when each job runs (six-field cron) and how much one run may do.</summary>
+public sealed class ReconciliationOptions
+{
+    public const string Section = "Reconciliation";
+
+    public string OrchestrationRepairSchedule { get; set; } = "0 */5 * * * *";
+
+    public string InvitesSchedule { get; set; } = "0 7/15 * * * *";
+
+    public string AssociationsSchedule { get; set; } = "0 0 6 * * *";
+
+    public string RetentionSchedule { get; set; } = "0 30 3 * * *";
+
+    /// <summary>An instance with no progress for this long is looked at by the repair job.</summary>
+    public TimeSpan StuckThreshold { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>Finished orchestrations older than this are purged.</summary>
+    public TimeSpan Retention { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>Items one run examines at most; the next run continues from the checkpoint.</summary>
+    public int MaxItemsPerRun { get; set; } = 500;
+}
+
+public sealed class ReconciliationOptionsValidator : IValidateOptions<ReconciliationOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ReconciliationOptions options)
+    {
+        var failures = new List<string>();
+        void Schedule(string value, string setting)
+        {
+            try
+            {
+                CronSchedule.Parse(value, $"setting 'Reconciliation__{setting}'");
+            }
+            catch (FormatException ex)
+            {
+                failures.Add($"Setting 'Reconciliation__{setting}': {ex.Message}");
+            }
+        }
+
+        Schedule(options.OrchestrationRepairSchedule, nameof(options.OrchestrationRepairSchedule));
+        Schedule(options.InvitesSchedule, nameof(options.InvitesSchedule));
+        Schedule(options.AssociationsSchedule, nameof(options.AssociationsSchedule));
+        Schedule(options.RetentionSchedule, nameof(options.RetentionSchedule));
+        if (options.StuckThreshold < TimeSpan.FromMinutes(1))
+        {
+            failures.Add("Setting 'Reconciliation__StuckThreshold' must be at least 00:01:00.");
+        }
+
+        if (options.Retention < TimeSpan.FromHours(1))
+        {
+            failures.Add("Setting 'Reconciliation__Retention' must be at least 01:00:00.");
+        }
+
+        if (options.MaxItemsPerRun is < 1 or > 100_000)
+        {
+            failures.Add("Setting 'Reconciliation__MaxItemsPerRun' must be between 1 and 100000.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

@@ -1,0 +1,125 @@
+using Tier2.Functions.Auth;
+using Tier2.Functions.Tests.Infrastructure;
+
+namespace Tier2.Functions.Tests.Orchestrations;
+
+/// <summary>The management API over a real orchestration (a draft invite's, which waits for an answer).</summary>
+public sealed class OrchestrationApiTests : IAsyncLifetime
+{
+    private TestApp _app = null!;
+    private HttpClient _provider = null!;
+
+    public async Task InitializeAsync()
+    {
+        _app = await TestApp.StartAsync();
+        _provider = _app.ClientAs();
+    }
+
+    public async Task DisposeAsync()
+    {
+        _provider.Dispose();
+        await _app.DisposeAsync();
+    }
+
+    private async Task<string> StartWaitingOrchestrationAsync()
+    {
+        using var created = await _provider.PostAsJsonAsync(new Uri("/api/resellers/invites", UriKind.Relative), new { email = $"o-{Guid.NewGuid():N}@fabrikam.example", delivery = "draft" });
+        var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("orchestrationId").GetString()!;
+        await Eventually.UntilAsync(() => StatusAsync(id), s => s.Body.GetProperty("status").GetString() == "Running");
+        return id;
+    }
+
+    private async Task<(HttpStatusCode Code, JsonElement Body)> StatusAsync(string id)
+    {
+        using var response = await _provider.GetAsync(new Uri($"/api/orchestrations/{id}", UriKind.Relative));
+        return (response.StatusCode, await response.Content.ReadFromJsonAsync<JsonElement>());
+    }
+
+    [Fact]
+    public async Task A_running_orchestration_answers_202_and_a_finished_one_200()
+    {
+        var id = await StartWaitingOrchestrationAsync();
+        var (running, body) = await StatusAsync(id);
+
+        using var terminate = await _provider.PostAsJsonAsync(new Uri($"/api/orchestrations/{id}/terminate", UriKind.Relative), new { reason = "no longer needed" });
+        var (finished, done) = await Eventually.UntilAsync(() => StatusAsync(id), s => s.Code == HttpStatusCode.OK);
+
+        Assert.Equal(HttpStatusCode.Accepted, running);
+        Assert.Equal("PartnershipInvite", body.GetProperty("name").GetString());
+        Assert.Equal("waiting", body.GetProperty("customStatus").GetString());
+        Assert.Equal(HttpStatusCode.Accepted, terminate.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, finished);
+        Assert.Equal("Terminated", done.GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task Suspend_and_resume_change_the_status()
+    {
+        var id = await StartWaitingOrchestrationAsync();
+
+        using var suspend = await _provider.PostAsync(new Uri($"/api/orchestrations/{id}/suspend", UriKind.Relative), null);
+        await Eventually.UntilAsync(() => StatusAsync(id), s => s.Body.GetProperty("status").GetString() == "Suspended");
+        using var resume = await _provider.PostAsync(new Uri($"/api/orchestrations/{id}/resume", UriKind.Relative), null);
+        await Eventually.UntilAsync(() => StatusAsync(id), s => s.Body.GetProperty("status").GetString() == "Running");
+
+        Assert.Equal(HttpStatusCode.Accepted, suspend.StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, resume.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_raised_event_reaches_the_orchestration()
+    {
+        var id = await StartWaitingOrchestrationAsync();
+
+        using var raised = await _provider.PostAsJsonAsync(new Uri($"/api/orchestrations/{id}/events/InviteSignal", UriKind.Relative), new { kind = "Revoked" });
+        var (_, done) = await Eventually.UntilAsync(() => StatusAsync(id), s => s.Code == HttpStatusCode.OK);
+
+        Assert.Equal(HttpStatusCode.Accepted, raised.StatusCode);
+        Assert.Equal("Completed", done.GetProperty("status").GetString());
+        Assert.Equal("Revoked", done.GetProperty("output").GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task Unknown_instances_answer_404_and_a_running_one_cannot_be_deleted()
+    {
+        var id = await StartWaitingOrchestrationAsync();
+
+        using var unknownEvent = await _provider.PostAsJsonAsync(new Uri("/api/orchestrations/nope/events/x", UriKind.Relative), new { });
+        using var unknownGet = await _provider.GetAsync(new Uri("/api/orchestrations/nope", UriKind.Relative));
+        using var deleteRunning = await _provider.DeleteAsync(new Uri($"/api/orchestrations/{id}", UriKind.Relative));
+        using var terminate = await _provider.PostAsJsonAsync(new Uri($"/api/orchestrations/{id}/terminate", UriKind.Relative), new { });
+        await Eventually.UntilAsync(() => StatusAsync(id), s => s.Code == HttpStatusCode.OK);
+        using var delete = await _provider.DeleteAsync(new Uri($"/api/orchestrations/{id}", UriKind.Relative));
+        var (gone, _) = await StatusAsync(id);
+
+        Assert.Equal(HttpStatusCode.NotFound, unknownEvent.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, unknownGet.StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, deleteRunning.StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, delete.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, gone);
+    }
+
+    [Fact]
+    public async Task The_list_filters_by_status_and_pages_with_a_continuation_token()
+    {
+        await StartWaitingOrchestrationAsync();
+        await StartWaitingOrchestrationAsync();
+
+        var first = await _provider.GetFromJsonAsync<JsonElement>(new Uri("/api/orchestrations?status=Running&pageSize=1", UriKind.Relative));
+        var token = first.GetProperty("continuationToken").GetString();
+        var second = await _provider.GetFromJsonAsync<JsonElement>(new Uri($"/api/orchestrations?status=Running&pageSize=1&continuationToken={Uri.EscapeDataString(token!)}", UriKind.Relative));
+        using var badStatus = await _provider.GetAsync(new Uri("/api/orchestrations?status=Sleeping", UriKind.Relative));
+
+        Assert.Single(first.GetProperty("items").EnumerateArray());
+        Assert.NotEqual(first.GetProperty("items")[0].GetProperty("id").GetString(), second.GetProperty("items")[0].GetProperty("id").GetString());
+        Assert.Equal(HttpStatusCode.BadRequest, badStatus.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_reseller_admin_cannot_manage_orchestrations()
+    {
+        using var reseller = _app.ClientAs(Roles.ResellerAdmin, "r1");
+        using var response = await reseller.GetAsync(new Uri("/api/orchestrations", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+    }
+}
