@@ -1,3 +1,5 @@
+using Azure.Core;
+using Azure.Identity;
 using Azure.Storage.Blobs;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
@@ -11,31 +13,31 @@ public sealed class DataProtectionSettings
 {
     public const string Section = "DataProtection";
 
-    /// <summary>Base64 256-bit key that encrypts the key ring at rest; optional locally, required in Azure.</summary>
-    public string? KeyEncryptionKey { get; set; }
-
-    public byte[]? KeyBytes() => string.IsNullOrWhiteSpace(KeyEncryptionKey) ? null : Convert.FromBase64String(KeyEncryptionKey);
+    /// <summary>
+    /// The Key Vault key that wraps the key ring at rest, e.g. https://myvault.vault.azure.net/keys/dataprotection
+    /// (optionally with a version). Empty locally: the keys then sit unencrypted in the development storage.
+    /// </summary>
+    public string? KeyVaultKeyId { get; set; }
 }
 
 public sealed class DataProtectionSettingsValidator : IValidateOptions<DataProtectionSettings>
 {
     public ValidateOptionsResult Validate(string? name, DataProtectionSettings options)
     {
-        if (string.IsNullOrWhiteSpace(options.KeyEncryptionKey))
+        if (string.IsNullOrWhiteSpace(options.KeyVaultKeyId))
         {
             return ValidateOptionsResult.Success;
         }
 
-        try
+        if (!Uri.TryCreate(options.KeyVaultKeyId, UriKind.Absolute, out var key))
         {
-            return options.KeyBytes()!.Length == 32
-                ? ValidateOptionsResult.Success
-                : ValidateOptionsResult.Fail("Setting 'DataProtection__KeyEncryptionKey' must be a base64 256-bit (32-byte) key.");
+            return ValidateOptionsResult.Fail("Setting 'DataProtection__KeyVaultKeyId' must be a Key Vault key URI such as https://myvault.vault.azure.net/keys/dataprotection.");
         }
-        catch (FormatException)
-        {
-            return ValidateOptionsResult.Fail("Setting 'DataProtection__KeyEncryptionKey' must be a base64 256-bit (32-byte) key.");
-        }
+
+        var segments = key.AbsolutePath.Trim('/').Split('/');
+        return key.IsAbsoluteUri && key.Scheme == Uri.UriSchemeHttps && segments.Length is 2 or 3 && segments[0] == "keys"
+            ? ValidateOptionsResult.Success
+            : ValidateOptionsResult.Fail("Setting 'DataProtection__KeyVaultKeyId' must be a Key Vault key URI such as https://myvault.vault.azure.net/keys/dataprotection.");
     }
 }
 
@@ -48,12 +50,19 @@ public static class DataProtectionSetup
         services.AddOptions<DataProtectionSettings>().Bind(configuration.GetSection(DataProtectionSettings.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<DataProtectionSettings>, DataProtectionSettingsValidator>();
         services.AddDataProtection().SetApplicationName("Tier2");
-        services.AddOptions<KeyManagementOptions>().Configure<BlobServiceClient, StorageNames, IOptions<DataProtectionSettings>>((options, blobs, names, settings) =>
+        var keyId = configuration.GetSection(DataProtectionSettings.Section).Get<DataProtectionSettings>()?.KeyVaultKeyId;
+        if (!string.IsNullOrWhiteSpace(keyId) && Uri.TryCreate(keyId, UriKind.Absolute, out var keyUri))
+        {
+            // The app's identity (AZURE_CLIENT_ID selects a user-assigned one) needs wrap/unwrap rights on the key.
+            services.AddSingleton(sp => new KeyVaultKeyWrapper(keyUri, sp.GetService<TokenCredential>() ?? new DefaultAzureCredential()));
+        }
+
+        services.AddOptions<KeyManagementOptions>().Configure<BlobServiceClient, StorageNames, IServiceProvider>((options, blobs, names, sp) =>
         {
             options.XmlRepository = new BlobXmlRepository(blobs.GetBlobContainerClient(names.Queue(ContainerName)));
-            if (settings.Value.KeyBytes() is { } key)
+            if (sp.GetService<KeyVaultKeyWrapper>() is { } wrapper)
             {
-                options.XmlEncryptor = new AesGcmXmlEncryptor(key);
+                options.XmlEncryptor = new KeyVaultXmlEncryptor(wrapper);
             }
         });
         return services;
