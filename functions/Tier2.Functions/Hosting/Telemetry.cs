@@ -1,4 +1,5 @@
 using Azure.Monitor.OpenTelemetry.Exporter;
+using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
@@ -24,6 +25,30 @@ public static class Telemetry
             return services;
         }
 
+        // Entra ID ingestion (local auth disabled on the component): the Functions convention names the identity.
+        Azure.Core.TokenCredential? credential = null;
+        var authentication = configuration["APPLICATIONINSIGHTS_AUTHENTICATION_STRING"];
+        if (authentication?.Contains("Authorization=AAD", StringComparison.OrdinalIgnoreCase) == true)
+        {
+            var clientId = authentication.Split(';').Select(p => p.Split('=', 2)).FirstOrDefault(p => p.Length == 2 && p[0].Trim().Equals("ClientId", StringComparison.OrdinalIgnoreCase))?[1].Trim();
+            credential = string.IsNullOrEmpty(clientId) ? new Azure.Identity.ManagedIdentityCredential(Azure.Identity.ManagedIdentityId.SystemAssigned) : new Azure.Identity.ManagedIdentityCredential(Azure.Identity.ManagedIdentityId.FromUserAssignedClientId(clientId));
+        }
+
+        if (!string.IsNullOrWhiteSpace(appInsights))
+        {
+            // Log records with their trace and span ids (and scopes such as the correlation id) to Azure Monitor.
+            services.AddLogging(logging => logging.AddOpenTelemetry(o =>
+            {
+                o.IncludeScopes = true;
+                o.IncludeFormattedMessage = true;
+                o.AddAzureMonitorLogExporter(e =>
+                {
+                    e.ConnectionString = appInsights;
+                    e.Credential = credential;
+                });
+            }));
+        }
+
         services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService("tier2-functions"))
             .WithTracing(tracing =>
@@ -31,7 +56,11 @@ public static class Telemetry
                 tracing.AddSource(SourceName).AddSource("Tier2.Durable").AddAspNetCoreInstrumentation().AddHttpClientInstrumentation();
                 if (!string.IsNullOrWhiteSpace(appInsights))
                 {
-                    tracing.AddAzureMonitorTraceExporter(o => o.ConnectionString = appInsights);
+                    tracing.AddAzureMonitorTraceExporter(o =>
+                    {
+                        o.ConnectionString = appInsights;
+                        o.Credential = credential;
+                    });
                 }
                 else
                 {
@@ -43,7 +72,11 @@ public static class Telemetry
                 metrics.AddMeter(SourceName).AddMeter("Tier2.Durable").AddAspNetCoreInstrumentation().AddHttpClientInstrumentation();
                 if (!string.IsNullOrWhiteSpace(appInsights))
                 {
-                    metrics.AddAzureMonitorMetricExporter(o => o.ConnectionString = appInsights);
+                    metrics.AddAzureMonitorMetricExporter(o =>
+                    {
+                        o.ConnectionString = appInsights;
+                        o.Credential = credential;
+                    });
                 }
                 else
                 {
