@@ -66,7 +66,8 @@ public sealed partial class AcsEmailSender : IEmailSender
                 new AcsRecipients([new AcsAddress(message.To, string.IsNullOrWhiteSpace(message.ToName) ? null : message.ToName)]),
                 new AcsContent(message.Subject, message.PlainText, message.Html),
                 message.ReplyTo is null ? null : [new AcsAddress(message.ReplyTo, null)],
-                UserEngagementTrackingDisabled: true),
+                UserEngagementTrackingDisabled: true,
+                EmailCorrelation.Current() is { } correlation ? new Dictionary<string, string> { [EmailCorrelation.HeaderName] = correlation } : null),
             AcsJsonContext.Default.AcsSendRequest);
 
         using var send = pipeline.CreateMessage();

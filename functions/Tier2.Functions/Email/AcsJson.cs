@@ -8,7 +8,8 @@ internal sealed record AcsSendRequest(
     AcsRecipients Recipients,
     AcsContent Content,
     IReadOnlyList<AcsAddress>? ReplyTo,
-    bool UserEngagementTrackingDisabled);
+    bool UserEngagementTrackingDisabled,
+    IReadOnlyDictionary<string, string>? Headers = null);
 
 internal sealed record AcsRecipients(IReadOnlyList<AcsAddress> To);
 
@@ -26,6 +27,7 @@ internal sealed record AcsErrorDetail(string? Code, string? Message, string? Tar
 
 [JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(AcsSendRequest))]
+[JsonSerializable(typeof(IReadOnlyDictionary<string, string>))]
 [JsonSerializable(typeof(AcsOperationStatus))]
 [JsonSerializable(typeof(AcsErrorResponse))]
 internal sealed partial class AcsJsonContext : JsonSerializerContext;

@@ -51,6 +51,11 @@ public sealed partial class SmtpEmailSender(IOptions<EmailOptions> options, Time
             Date = time.GetUtcNow(),
             Subject = message.Subject,
         };
+        if (EmailCorrelation.Current() is { } correlation)
+        {
+            mime.Headers.Add(EmailCorrelation.HeaderName, correlation);
+        }
+
         mime.From.Add(new MailboxAddress(options.SenderName, options.SenderAddress));
         mime.To.Add(new MailboxAddress(message.ToName, message.To));
         if (message.ReplyTo is not null)

@@ -38,6 +38,16 @@ public static class HostingSetup
             builder.WebHost.UseUrls(DefaultStandaloneUrl);
         }
 
+        // Every log line carries the trace id (the correlation id clients see in problem details and X-Correlation-Id).
+        builder.Logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.IncludeScopes = true;
+            o.SingleLine = true;
+            o.TimestampFormat = "HH:mm:ss.fff ";
+            o.UseUtcTimestamp = true;
+        });
+
         services.AddTier2Storage(configuration);
         services.AddSingleton(HostJsonQueueSettings.Load(configuration));
         services.AddSingleton<FunctionCatalog>();
@@ -71,6 +81,17 @@ public static class HostingSetup
 
     public static FunctionMap UseTier2Hosting(this WebApplication app)
     {
+        app.Use(static (context, next) =>
+        {
+            // The correlation id of a request is its W3C trace id: it follows the request into the orchestrations
+            // it starts, their activities and the emails they send.
+            if (System.Diagnostics.Activity.Current is { } activity)
+            {
+                context.Response.Headers["X-Correlation-Id"] = activity.TraceId.ToString();
+            }
+
+            return next(context);
+        });
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAuthentication();

@@ -19,12 +19,7 @@ public static class Telemetry
     public static IServiceCollection AddTier2Telemetry(this IServiceCollection services, IConfiguration configuration)
     {
         var appInsights = configuration["APPLICATIONINSIGHTS_CONNECTION_STRING"];
-        var console = configuration.GetValue("Telemetry:Console", false);
-        if (string.IsNullOrWhiteSpace(appInsights) && !console)
-        {
-            return services;
-        }
-
+        var console = configuration.GetValue("Telemetry:Console", true);
         // Entra ID ingestion (local auth disabled on the component): the Functions convention names the identity.
         Azure.Core.TokenCredential? credential = null;
         var authentication = configuration["APPLICATIONINSIGHTS_AUTHENTICATION_STRING"];
@@ -62,10 +57,12 @@ public static class Telemetry
                         o.Credential = credential;
                     });
                 }
-                else
+                else if (console)
                 {
                     tracing.AddConsoleExporter();
                 }
+
+                // Without an exporter, traces are still created: their ids correlate logs, responses and emails.
             })
             .WithMetrics(metrics =>
             {
@@ -78,7 +75,7 @@ public static class Telemetry
                         o.Credential = credential;
                     });
                 }
-                else
+                else if (console)
                 {
                     metrics.AddConsoleExporter();
                 }
