@@ -4,25 +4,12 @@ using Tier2.Functions.Tests.Infrastructure;
 
 namespace Tier2.Functions.Tests.Invites;
 
-public sealed class InviteApiTests : IAsyncLifetime
+public sealed class InviteApiTests : AppTest
 {
-    private TestApp _app = null!;
-    private HttpClient _provider = null!;
-
-    public async Task InitializeAsync()
+    protected override void Configure(Dictionary<string, string?> settings)
     {
-        _app = await TestApp.StartAsync(s =>
-        {
-            s["Invites:ResendCooldown"] = "00:00:02";
-            s["Invites:CreatePerMinute"] = "1000";
-        });
-        _provider = _app.ClientAs(Roles.ProviderAdmin);
-    }
-
-    public async Task DisposeAsync()
-    {
-        _provider.Dispose();
-        await _app.DisposeAsync();
+        settings["Invites:ResendCooldown"] = "00:00:02";
+        settings["Invites:CreatePerMinute"] = "1000";
     }
 
     private static string NewEmail() => $"reseller-{Guid.NewGuid():N}@fabrikam.example";
@@ -37,11 +24,11 @@ public sealed class InviteApiTests : IAsyncLifetime
             request.Headers.Add("Idempotency-Key", idempotencyKey);
         }
 
-        var response = await _provider.SendAsync(request);
+        var response = await Provider.SendAsync(request);
         return (response, JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone());
     }
 
-    private async Task<JsonElement> GetInviteAsync(string id) => await _provider.GetFromJsonAsync<JsonElement>(new Uri($"/api/resellers/invites/{id}", UriKind.Relative));
+    private async Task<JsonElement> GetInviteAsync(string id) => await Provider.GetFromJsonAsync<JsonElement>(new Uri($"/api/resellers/invites/{id}", UriKind.Relative));
 
     [Fact]
     public async Task A_draft_invite_answers_202_with_location_and_the_draft_for_the_portal()
@@ -69,7 +56,7 @@ public sealed class InviteApiTests : IAsyncLifetime
         using var request = new HttpRequestMessage(HttpMethod.Post, "/api/resellers/invites") { Content = JsonContent.Create(new { email = NewEmail(), delivery = "draft" }) };
         request.Headers.Host = "evil.example";
         request.Headers.Add("X-Forwarded-Host", "evil.example");
-        using var response = await _provider.SendAsync(request);
+        using var response = await Provider.SendAsync(request);
         var body = await response.Content.ReadFromJsonAsync<JsonElement>();
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
@@ -85,7 +72,7 @@ public sealed class InviteApiTests : IAsyncLifetime
     [InlineData("""{"email":"a@b.example","delivery":"carrier-pigeon"}""", "delivery")]
     public async Task Invalid_input_answers_400_naming_the_field(string json, string field)
     {
-        using var response = await _provider.PostAsync(new Uri("/api/resellers/invites", UriKind.Relative), new StringContent(json, System.Text.Encoding.UTF8, "application/json"));
+        using var response = await Provider.PostAsync(new Uri("/api/resellers/invites", UriKind.Relative), new StringContent(json, System.Text.Encoding.UTF8, "application/json"));
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
@@ -123,7 +110,7 @@ public sealed class InviteApiTests : IAsyncLifetime
         var (_, invite) = await CreateAsync(new { email = NewEmail(), companyName = "Fabrikam", delivery = "draft" });
         var link = invite.GetProperty("draft").GetProperty("link").GetString()!;
         var mpn = NewMpn();
-        using var page = new InvitePageClient(_app.Address);
+        using var page = new InvitePageClient(App.Address);
 
         var (response, html) = await page.SubmitAsync(link, "accept", InvitePageClient.ValidAcceptance(mpn));
 
@@ -132,7 +119,7 @@ public sealed class InviteApiTests : IAsyncLifetime
         var id = invite.GetProperty("id").GetString()!;
         var accepted = await Eventually.UntilAsync(() => GetInviteAsync(id), i => i.GetProperty("orchestrationStatus").GetString() == "Completed", what: "the invite orchestration");
         Assert.Equal("Accepted", accepted.GetProperty("status").GetString());
-        var resellers = await _provider.GetFromJsonAsync<JsonElement>(new Uri($"/api/resellers?search={mpn}", UriKind.Relative));
+        var resellers = await Provider.GetFromJsonAsync<JsonElement>(new Uri($"/api/resellers?search={mpn}", UriKind.Relative));
         var reseller = Assert.Single(resellers.GetProperty("items").EnumerateArray());
         Assert.Equal("Active", reseller.GetProperty("status").GetString());
         Assert.Equal(accepted.GetProperty("resellerId").GetString(), reseller.GetProperty("id").GetString());
@@ -144,7 +131,7 @@ public sealed class InviteApiTests : IAsyncLifetime
         var (_, invite) = await CreateAsync(new { email = NewEmail(), delivery = "draft" });
         var link = invite.GetProperty("draft").GetProperty("link").GetString()!;
         var mpn = NewMpn();
-        using var page = new InvitePageClient(_app.Address);
+        using var page = new InvitePageClient(App.Address);
         var (_, html) = await page.OpenAsync(link);
         var af = System.Text.RegularExpressions.Regex.Match(html, "name=\"__af\" value=\"([^\"]+)\"").Groups[1].Value;
 
@@ -153,7 +140,7 @@ public sealed class InviteApiTests : IAsyncLifetime
             page.SubmitAsync(link, "accept", InvitePageClient.ValidAcceptance(mpn), af));
 
         Assert.Contains(results, r => r.Response.StatusCode == HttpStatusCode.OK);
-        var resellers = await _provider.GetFromJsonAsync<JsonElement>(new Uri($"/api/resellers?search={mpn}", UriKind.Relative));
+        var resellers = await Provider.GetFromJsonAsync<JsonElement>(new Uri($"/api/resellers?search={mpn}", UriKind.Relative));
         Assert.Single(resellers.GetProperty("items").EnumerateArray());
     }
 
@@ -162,7 +149,7 @@ public sealed class InviteApiTests : IAsyncLifetime
     {
         var mpn = NewMpn();
         var (_, first) = await CreateAsync(new { email = NewEmail(), delivery = "draft" });
-        using var page = new InvitePageClient(_app.Address);
+        using var page = new InvitePageClient(App.Address);
         await page.SubmitAsync(first.GetProperty("draft").GetProperty("link").GetString()!, "accept", InvitePageClient.ValidAcceptance(mpn));
 
         var (_, second) = await CreateAsync(new { email = NewEmail(), delivery = "draft" });
@@ -180,7 +167,7 @@ public sealed class InviteApiTests : IAsyncLifetime
     public async Task Invalid_fields_are_explained_on_the_page_and_nothing_typed_is_lost()
     {
         var (_, invite) = await CreateAsync(new { email = NewEmail(), delivery = "draft" });
-        using var page = new InvitePageClient(_app.Address);
+        using var page = new InvitePageClient(App.Address);
         var fields = new Dictionary<string, string>
         {
             ["companyName"] = "Typed <Company>",
@@ -205,7 +192,7 @@ public sealed class InviteApiTests : IAsyncLifetime
     public async Task Declining_marks_the_invite_declined_and_creates_no_reseller()
     {
         var (_, invite) = await CreateAsync(new { email = NewEmail(), delivery = "draft" });
-        using var page = new InvitePageClient(_app.Address);
+        using var page = new InvitePageClient(App.Address);
 
         var (response, html) = await page.SubmitAsync(invite.GetProperty("draft").GetProperty("link").GetString()!, "decline");
 
@@ -225,14 +212,14 @@ public sealed class InviteApiTests : IAsyncLifetime
         var oldLink = invite.GetProperty("draft").GetProperty("link").GetString()!;
         await Task.Delay(TimeSpan.FromSeconds(2.2));
 
-        using var resend = await _provider.PostAsync(new Uri($"/api/resellers/invites/{id}/resend", UriKind.Relative), null);
+        using var resend = await Provider.PostAsync(new Uri($"/api/resellers/invites/{id}/resend", UriKind.Relative), null);
         var resent = await resend.Content.ReadFromJsonAsync<JsonElement>();
 
         Assert.Equal(HttpStatusCode.OK, resend.StatusCode);
         var newLink = resent.GetProperty("draft").GetProperty("link").GetString()!;
         Assert.NotEqual(oldLink, newLink);
         Assert.Equal(1, resent.GetProperty("resendCount").GetInt32());
-        using var page = new InvitePageClient(_app.Address);
+        using var page = new InvitePageClient(App.Address);
         Assert.Equal(HttpStatusCode.Gone, (await page.OpenAsync(oldLink)).Response.StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await page.OpenAsync(newLink)).Response.StatusCode);
     }
@@ -242,7 +229,7 @@ public sealed class InviteApiTests : IAsyncLifetime
     {
         var (_, invite) = await CreateAsync(new { email = NewEmail(), delivery = "draft" });
 
-        using var response = await _provider.PostAsync(new Uri($"/api/resellers/invites/{invite.GetProperty("id").GetString()}/resend", UriKind.Relative), null);
+        using var response = await Provider.PostAsync(new Uri($"/api/resellers/invites/{invite.GetProperty("id").GetString()}/resend", UriKind.Relative), null);
 
         Assert.Equal(HttpStatusCode.TooManyRequests, response.StatusCode);
         Assert.NotNull(response.Headers.RetryAfter);
@@ -255,10 +242,10 @@ public sealed class InviteApiTests : IAsyncLifetime
         var (_, invite) = await CreateAsync(new { email = NewEmail(), delivery = "draft" });
         var id = invite.GetProperty("id").GetString()!;
 
-        using var revoke = await _provider.PostAsync(new Uri($"/api/resellers/invites/{id}/revoke", UriKind.Relative), null);
+        using var revoke = await Provider.PostAsync(new Uri($"/api/resellers/invites/{id}/revoke", UriKind.Relative), null);
 
         Assert.Equal(HttpStatusCode.OK, revoke.StatusCode);
-        using var page = new InvitePageClient(_app.Address);
+        using var page = new InvitePageClient(App.Address);
         var (response, html) = await page.OpenAsync(invite.GetProperty("draft").GetProperty("link").GetString()!);
         Assert.Equal(HttpStatusCode.Gone, response.StatusCode);
         Assert.Contains("no longer valid", html, StringComparison.Ordinal);
@@ -271,7 +258,7 @@ public sealed class InviteApiTests : IAsyncLifetime
     {
         var (_, invite) = await CreateAsync(new { email = NewEmail(), delivery = "draft" });
         var link = invite.GetProperty("draft").GetProperty("link").GetString()!;
-        using var page = new InvitePageClient(_app.Address);
+        using var page = new InvitePageClient(App.Address);
         var tampered = link[..^1] + (link[^1] == 'A' ? 'B' : 'A');
         await page.SubmitAsync(link, "decline");
 
@@ -318,7 +305,7 @@ public sealed class InviteApiTests : IAsyncLifetime
     public async Task The_page_sends_no_referrer_a_strict_csp_and_an_antiforgery_field()
     {
         var (_, invite) = await CreateAsync(new { email = NewEmail(), delivery = "draft" });
-        using var page = new InvitePageClient(_app.Address);
+        using var page = new InvitePageClient(App.Address);
 
         var (response, html) = await page.OpenAsync(invite.GetProperty("draft").GetProperty("link").GetString()!);
 
@@ -334,7 +321,7 @@ public sealed class InviteApiTests : IAsyncLifetime
     public async Task A_post_without_the_antiforgery_field_is_refused()
     {
         var (_, invite) = await CreateAsync(new { email = NewEmail(), delivery = "draft" });
-        using var page = new InvitePageClient(_app.Address);
+        using var page = new InvitePageClient(App.Address);
 
         var (response, _) = await page.SubmitAsync(invite.GetProperty("draft").GetProperty("link").GetString()!, "accept", InvitePageClient.ValidAcceptance(NewMpn()), antiforgery: "forged");
 
@@ -352,9 +339,9 @@ public sealed class InviteApiTests : IAsyncLifetime
     [InlineData("GET", "/api/resellers/x")]
     [InlineData("POST", "/api/resellers/x/suspend")]
     [InlineData("POST", "/api/resellers/x/reactivate")]
-    public async Task A_reseller_admin_token_cannot_call_the_provider_api(string method, string path)
+    public async Task A_reseller_admin_token_cannot_call_theProvider_api(string method, string path)
     {
-        using var reseller = _app.ClientAs(Roles.ResellerAdmin, "some-reseller");
+        using var reseller = App.ClientAs(Roles.ResellerAdmin, "some-reseller");
         using var request = new HttpRequestMessage(new HttpMethod(method), path);
         if (method == "POST")
         {
@@ -389,7 +376,7 @@ public sealed class InviteApiTests : IAsyncLifetime
     public async Task Suspending_and_reactivating_a_reseller_changes_its_status_and_if_match_guards_it()
     {
         var (_, invite) = await CreateAsync(new { email = NewEmail(), delivery = "draft" });
-        using var page = new InvitePageClient(_app.Address);
+        using var page = new InvitePageClient(App.Address);
         var mpn = NewMpn();
         await page.SubmitAsync(invite.GetProperty("draft").GetProperty("link").GetString()!, "accept", InvitePageClient.ValidAcceptance(mpn));
         var id = invite.GetProperty("id").GetString()!;
@@ -398,10 +385,10 @@ public sealed class InviteApiTests : IAsyncLifetime
 
         using var stale = new HttpRequestMessage(HttpMethod.Post, $"/api/resellers/{resellerId}/suspend");
         stale.Headers.TryAddWithoutValidation("If-Match", "W/\"datetime'2000-01-01T00%3A00%3A00.0000000Z'\"");
-        using var staleResponse = await _provider.SendAsync(stale);
-        using var suspend = await _provider.PostAsync(new Uri($"/api/resellers/{resellerId}/suspend", UriKind.Relative), null);
-        var suspended = await _provider.GetFromJsonAsync<JsonElement>(new Uri($"/api/resellers?status=Suspended&search={mpn}", UriKind.Relative));
-        using var reactivate = await _provider.PostAsync(new Uri($"/api/resellers/{resellerId}/reactivate", UriKind.Relative), null);
+        using var staleResponse = await Provider.SendAsync(stale);
+        using var suspend = await Provider.PostAsync(new Uri($"/api/resellers/{resellerId}/suspend", UriKind.Relative), null);
+        var suspended = await Provider.GetFromJsonAsync<JsonElement>(new Uri($"/api/resellers?status=Suspended&search={mpn}", UriKind.Relative));
+        using var reactivate = await Provider.PostAsync(new Uri($"/api/resellers/{resellerId}/reactivate", UriKind.Relative), null);
 
         Assert.Equal(HttpStatusCode.PreconditionFailed, staleResponse.StatusCode);
         Assert.Equal(HttpStatusCode.OK, suspend.StatusCode);

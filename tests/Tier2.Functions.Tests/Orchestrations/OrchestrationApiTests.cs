@@ -4,26 +4,12 @@ using Tier2.Functions.Tests.Infrastructure;
 namespace Tier2.Functions.Tests.Orchestrations;
 
 /// <summary>The management API over a real orchestration (a draft invite's, which waits for an answer).</summary>
-public sealed class OrchestrationApiTests : IAsyncLifetime
+public sealed class OrchestrationApiTests : AppTest
 {
-    private TestApp _app = null!;
-    private HttpClient _provider = null!;
-
-    public async Task InitializeAsync()
-    {
-        _app = await TestApp.StartAsync();
-        _provider = _app.ClientAs();
-    }
-
-    public async Task DisposeAsync()
-    {
-        _provider.Dispose();
-        await _app.DisposeAsync();
-    }
 
     private async Task<string> StartWaitingOrchestrationAsync()
     {
-        using var created = await _provider.PostAsJsonAsync(new Uri("/api/resellers/invites", UriKind.Relative), new { email = $"o-{Guid.NewGuid():N}@fabrikam.example", delivery = "draft" });
+        using var created = await Provider.PostAsJsonAsync(new Uri("/api/resellers/invites", UriKind.Relative), new { email = $"o-{Guid.NewGuid():N}@fabrikam.example", delivery = "draft" });
         var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("orchestrationId").GetString()!;
         await Eventually.UntilAsync(() => StatusAsync(id), s => s.Body.GetProperty("status").GetString() == "Running");
         return id;
@@ -31,7 +17,7 @@ public sealed class OrchestrationApiTests : IAsyncLifetime
 
     private async Task<(HttpStatusCode Code, JsonElement Body)> StatusAsync(string id)
     {
-        using var response = await _provider.GetAsync(new Uri($"/api/orchestrations/{id}", UriKind.Relative));
+        using var response = await Provider.GetAsync(new Uri($"/api/orchestrations/{id}", UriKind.Relative));
         return (response.StatusCode, await response.Content.ReadFromJsonAsync<JsonElement>());
     }
 
@@ -41,7 +27,7 @@ public sealed class OrchestrationApiTests : IAsyncLifetime
         var id = await StartWaitingOrchestrationAsync();
         var (running, body) = await StatusAsync(id);
 
-        using var terminate = await _provider.PostAsJsonAsync(new Uri($"/api/orchestrations/{id}/terminate", UriKind.Relative), new { reason = "no longer needed" });
+        using var terminate = await Provider.PostAsJsonAsync(new Uri($"/api/orchestrations/{id}/terminate", UriKind.Relative), new { reason = "no longer needed" });
         var (finished, done) = await Eventually.UntilAsync(() => StatusAsync(id), s => s.Code == HttpStatusCode.OK);
 
         Assert.Equal(HttpStatusCode.Accepted, running);
@@ -57,9 +43,9 @@ public sealed class OrchestrationApiTests : IAsyncLifetime
     {
         var id = await StartWaitingOrchestrationAsync();
 
-        using var suspend = await _provider.PostAsync(new Uri($"/api/orchestrations/{id}/suspend", UriKind.Relative), null);
+        using var suspend = await Provider.PostAsync(new Uri($"/api/orchestrations/{id}/suspend", UriKind.Relative), null);
         await Eventually.UntilAsync(() => StatusAsync(id), s => s.Body.GetProperty("status").GetString() == "Suspended");
-        using var resume = await _provider.PostAsync(new Uri($"/api/orchestrations/{id}/resume", UriKind.Relative), null);
+        using var resume = await Provider.PostAsync(new Uri($"/api/orchestrations/{id}/resume", UriKind.Relative), null);
         await Eventually.UntilAsync(() => StatusAsync(id), s => s.Body.GetProperty("status").GetString() == "Running");
 
         Assert.Equal(HttpStatusCode.Accepted, suspend.StatusCode);
@@ -71,7 +57,7 @@ public sealed class OrchestrationApiTests : IAsyncLifetime
     {
         var id = await StartWaitingOrchestrationAsync();
 
-        using var raised = await _provider.PostAsJsonAsync(new Uri($"/api/orchestrations/{id}/events/InviteSignal", UriKind.Relative), new { kind = "Revoked" });
+        using var raised = await Provider.PostAsJsonAsync(new Uri($"/api/orchestrations/{id}/events/InviteSignal", UriKind.Relative), new { kind = "Revoked" });
         var (_, done) = await Eventually.UntilAsync(() => StatusAsync(id), s => s.Code == HttpStatusCode.OK);
 
         Assert.Equal(HttpStatusCode.Accepted, raised.StatusCode);
@@ -84,12 +70,12 @@ public sealed class OrchestrationApiTests : IAsyncLifetime
     {
         var id = await StartWaitingOrchestrationAsync();
 
-        using var unknownEvent = await _provider.PostAsJsonAsync(new Uri("/api/orchestrations/nope/events/x", UriKind.Relative), new { });
-        using var unknownGet = await _provider.GetAsync(new Uri("/api/orchestrations/nope", UriKind.Relative));
-        using var deleteRunning = await _provider.DeleteAsync(new Uri($"/api/orchestrations/{id}", UriKind.Relative));
-        using var terminate = await _provider.PostAsJsonAsync(new Uri($"/api/orchestrations/{id}/terminate", UriKind.Relative), new { });
+        using var unknownEvent = await Provider.PostAsJsonAsync(new Uri("/api/orchestrations/nope/events/x", UriKind.Relative), new { });
+        using var unknownGet = await Provider.GetAsync(new Uri("/api/orchestrations/nope", UriKind.Relative));
+        using var deleteRunning = await Provider.DeleteAsync(new Uri($"/api/orchestrations/{id}", UriKind.Relative));
+        using var terminate = await Provider.PostAsJsonAsync(new Uri($"/api/orchestrations/{id}/terminate", UriKind.Relative), new { });
         await Eventually.UntilAsync(() => StatusAsync(id), s => s.Code == HttpStatusCode.OK);
-        using var delete = await _provider.DeleteAsync(new Uri($"/api/orchestrations/{id}", UriKind.Relative));
+        using var delete = await Provider.DeleteAsync(new Uri($"/api/orchestrations/{id}", UriKind.Relative));
         var (gone, _) = await StatusAsync(id);
 
         Assert.Equal(HttpStatusCode.NotFound, unknownEvent.StatusCode);
@@ -105,10 +91,10 @@ public sealed class OrchestrationApiTests : IAsyncLifetime
         await StartWaitingOrchestrationAsync();
         await StartWaitingOrchestrationAsync();
 
-        var first = await _provider.GetFromJsonAsync<JsonElement>(new Uri("/api/orchestrations?status=Running&pageSize=1", UriKind.Relative));
+        var first = await Provider.GetFromJsonAsync<JsonElement>(new Uri("/api/orchestrations?status=Running&pageSize=1", UriKind.Relative));
         var token = first.GetProperty("continuationToken").GetString();
-        var second = await _provider.GetFromJsonAsync<JsonElement>(new Uri($"/api/orchestrations?status=Running&pageSize=1&continuationToken={Uri.EscapeDataString(token!)}", UriKind.Relative));
-        using var badStatus = await _provider.GetAsync(new Uri("/api/orchestrations?status=Sleeping", UriKind.Relative));
+        var second = await Provider.GetFromJsonAsync<JsonElement>(new Uri($"/api/orchestrations?status=Running&pageSize=1&continuationToken={Uri.EscapeDataString(token!)}", UriKind.Relative));
+        using var badStatus = await Provider.GetAsync(new Uri("/api/orchestrations?status=Sleeping", UriKind.Relative));
 
         Assert.Single(first.GetProperty("items").EnumerateArray());
         Assert.NotEqual(first.GetProperty("items")[0].GetProperty("id").GetString(), second.GetProperty("items")[0].GetProperty("id").GetString());
@@ -118,7 +104,7 @@ public sealed class OrchestrationApiTests : IAsyncLifetime
     [Fact]
     public async Task A_reseller_admin_cannot_manage_orchestrations()
     {
-        using var reseller = _app.ClientAs(Roles.ResellerAdmin, "r1");
+        using var reseller = App.ClientAs(Roles.ResellerAdmin, "r1");
         using var response = await reseller.GetAsync(new Uri("/api/orchestrations", UriKind.Relative));
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
     }

@@ -11,36 +11,22 @@ using Tier2.Functions.Tests.Invites;
 
 namespace Tier2.Functions.Tests.Reconciliation;
 
-public sealed class ReconciliationTests : IAsyncLifetime
+public sealed class ReconciliationTests : AppTest
 {
-    private TestApp _app = null!;
-    private HttpClient _provider = null!;
-
-    public async Task InitializeAsync()
-    {
-        _app = await TestApp.StartAsync();
-        _provider = _app.ClientAs();
-    }
-
-    public async Task DisposeAsync()
-    {
-        _provider.Dispose();
-        await _app.DisposeAsync();
-    }
 
     /// <summary>Drift: a Pending invite, past its expiry, whose orchestration was terminated (its timer will never fire).</summary>
     private async Task<(string Id, string Link)> CreateDriftedInviteAsync()
     {
-        using var created = await _provider.PostAsJsonAsync(new Uri("/api/resellers/invites", UriKind.Relative), new { email = $"drift-{Guid.NewGuid():N}@fabrikam.example", delivery = "draft" });
+        using var created = await Provider.PostAsJsonAsync(new Uri("/api/resellers/invites", UriKind.Relative), new { email = $"drift-{Guid.NewGuid():N}@fabrikam.example", delivery = "draft" });
         var invite = await created.Content.ReadFromJsonAsync<JsonElement>();
         var id = invite.GetProperty("id").GetString()!;
         var instanceId = invite.GetProperty("orchestrationId").GetString()!;
-        await Eventually.UntilAsync(() => _app.Services.GetRequiredService<DurableClient>().GetInstanceAsync(instanceId, false), i => i?.Status == OrchestrationStatus.Running);
-        using var terminate = await _provider.PostAsJsonAsync(new Uri($"/api/orchestrations/{instanceId}/terminate", UriKind.Relative), new { reason = "test drift" });
+        await Eventually.UntilAsync(() => App.Services.GetRequiredService<DurableClient>().GetInstanceAsync(instanceId, false), i => i?.Status == OrchestrationStatus.Running);
+        using var terminate = await Provider.PostAsJsonAsync(new Uri($"/api/orchestrations/{instanceId}/terminate", UriKind.Relative), new { reason = "test drift" });
         Assert.Equal(HttpStatusCode.Accepted, terminate.StatusCode);
-        await Eventually.UntilAsync(() => _app.Services.GetRequiredService<DurableClient>().GetInstanceAsync(instanceId, false), i => i?.Status == OrchestrationStatus.Terminated);
+        await Eventually.UntilAsync(() => App.Services.GetRequiredService<DurableClient>().GetInstanceAsync(instanceId, false), i => i?.Status == OrchestrationStatus.Terminated);
 
-        var table = _app.Services.GetRequiredService<InviteStore>().Table;
+        var table = App.Services.GetRequiredService<InviteStore>().Table;
         var row = (await table.GetEntityAsync<TableEntity>(InviteStore.Partition, "i|" + id)).Value;
         row["ExpiresAt"] = DateTimeOffset.UtcNow.AddMinutes(-5);
         await table.UpdateEntityAsync(row, row.ETag, TableUpdateMode.Replace);
@@ -49,7 +35,7 @@ public sealed class ReconciliationTests : IAsyncLifetime
 
     private async Task<JsonElement> RunJobAsync(string job)
     {
-        using var response = await _provider.PostAsync(new Uri($"/api/reconciliation/jobs/{job}/run", UriKind.Relative), null);
+        using var response = await Provider.PostAsync(new Uri($"/api/reconciliation/jobs/{job}/run", UriKind.Relative), null);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return await response.Content.ReadFromJsonAsync<JsonElement>();
     }
@@ -67,9 +53,9 @@ public sealed class ReconciliationTests : IAsyncLifetime
         Assert.Equal(1, first.GetProperty("changed").GetInt32());
         Assert.Contains(id, first.GetProperty("details")[0].GetString(), StringComparison.Ordinal);
         Assert.Equal(0, second.GetProperty("changed").GetInt32());
-        var invite = await _provider.GetFromJsonAsync<JsonElement>(new Uri($"/api/resellers/invites/{id}", UriKind.Relative));
+        var invite = await Provider.GetFromJsonAsync<JsonElement>(new Uri($"/api/resellers/invites/{id}", UriKind.Relative));
         Assert.Equal("Expired", invite.GetProperty("status").GetString());
-        using var page = new InvitePageClient(_app.Address);
+        using var page = new InvitePageClient(App.Address);
         Assert.Equal(HttpStatusCode.Gone, (await page.OpenAsync(link)).Response.StatusCode);
     }
 
@@ -77,8 +63,8 @@ public sealed class ReconciliationTests : IAsyncLifetime
     public async Task A_run_while_another_holds_the_lease_is_skipped_and_changes_nothing()
     {
         var (id, _) = await CreateDriftedInviteAsync();
-        var names = _app.Services.GetRequiredService<StorageNames>();
-        var lockBlob = _app.Services.GetRequiredService<BlobServiceClient>().GetBlobContainerClient(names.Queue(ReconciliationRunner.LeaseContainer)).GetBlobClient("ReconcileInvites.lock");
+        var names = App.Services.GetRequiredService<StorageNames>();
+        var lockBlob = App.Services.GetRequiredService<BlobServiceClient>().GetBlobContainerClient(names.Queue(ReconciliationRunner.LeaseContainer)).GetBlobClient("ReconcileInvites.lock");
         await lockBlob.UploadAsync(BinaryData.FromString("held by a concurrent run"), overwrite: true);
         var lease = lockBlob.GetBlobLeaseClient();
         await lease.AcquireAsync(TimeSpan.FromSeconds(30));
@@ -88,7 +74,7 @@ public sealed class ReconciliationTests : IAsyncLifetime
 
             Assert.Equal("Skipped", run.GetProperty("status").GetString());
             Assert.Equal(0, run.GetProperty("changed").GetInt32());
-            var invite = await _provider.GetFromJsonAsync<JsonElement>(new Uri($"/api/resellers/invites/{id}", UriKind.Relative));
+            var invite = await Provider.GetFromJsonAsync<JsonElement>(new Uri($"/api/resellers/invites/{id}", UriKind.Relative));
             Assert.Equal("Pending", invite.GetProperty("status").GetString());
         }
         finally
@@ -108,8 +94,8 @@ public sealed class ReconciliationTests : IAsyncLifetime
             ids.Add((await CreateDriftedInviteAsync()).Id);
         }
 
-        var runner = _app.Services.GetRequiredService<ReconciliationRunner>();
-        var job = _app.Services.GetServices<IReconciliationJob>().Single(j => j.Name == "ReconcileInvites");
+        var runner = App.Services.GetRequiredService<ReconciliationRunner>();
+        var job = App.Services.GetServices<IReconciliationJob>().Single(j => j.Name == "ReconcileInvites");
         var first = await runner.RunAsync(job, budget: 2, CancellationToken.None);
         var second = await runner.RunAsync(job, budget: 2, CancellationToken.None);
 
@@ -119,34 +105,34 @@ public sealed class ReconciliationTests : IAsyncLifetime
         Assert.True(second.Complete);
         foreach (var id in ids)
         {
-            var invite = await _provider.GetFromJsonAsync<JsonElement>(new Uri($"/api/resellers/invites/{id}", UriKind.Relative));
+            var invite = await Provider.GetFromJsonAsync<JsonElement>(new Uri($"/api/resellers/invites/{id}", UriKind.Relative));
             Assert.Equal("Expired", invite.GetProperty("status").GetString());
         }
     }
 
     [Fact]
-    public async Task Runs_are_recorded_and_listed_for_the_provider()
+    public async Task Runs_are_recorded_and_listed_for_theProvider()
     {
         await RunJobAsync("ReconcileInvites");
 
-        var runs = await _provider.GetFromJsonAsync<JsonElement>(new Uri("/api/reconciliation/runs?job=ReconcileInvites", UriKind.Relative));
+        var runs = await Provider.GetFromJsonAsync<JsonElement>(new Uri("/api/reconciliation/runs?job=ReconcileInvites", UriKind.Relative));
 
         var run = runs.GetProperty("items")[0];
         Assert.Equal("ReconcileInvites", run.GetProperty("job").GetString());
         Assert.Equal("Succeeded", run.GetProperty("status").GetString());
-        using var reseller = _app.ClientAs(Tier2.Functions.Auth.Roles.ResellerAdmin, "r1");
+        using var reseller = App.ClientAs(Tier2.Functions.Auth.Roles.ResellerAdmin, "r1");
         Assert.Equal(HttpStatusCode.Forbidden, (await reseller.GetAsync(new Uri("/api/reconciliation/runs", UriKind.Relative))).StatusCode);
     }
 
     [Fact]
     public async Task Retention_purges_finished_orchestrations_older_than_the_setting_and_keeps_running_ones()
     {
-        using var finished = await _provider.PostAsJsonAsync(new Uri("/api/resellers/invites", UriKind.Relative), new { email = $"old-{Guid.NewGuid():N}@fabrikam.example", delivery = "draft" });
+        using var finished = await Provider.PostAsJsonAsync(new Uri("/api/resellers/invites", UriKind.Relative), new { email = $"old-{Guid.NewGuid():N}@fabrikam.example", delivery = "draft" });
         var finishedId = (await finished.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
-        using var running = await _provider.PostAsJsonAsync(new Uri("/api/resellers/invites", UriKind.Relative), new { email = $"live-{Guid.NewGuid():N}@fabrikam.example", delivery = "draft" });
+        using var running = await Provider.PostAsJsonAsync(new Uri("/api/resellers/invites", UriKind.Relative), new { email = $"live-{Guid.NewGuid():N}@fabrikam.example", delivery = "draft" });
         var runningInstance = (await running.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("orchestrationId").GetString()!;
-        using var revoke = await _provider.PostAsync(new Uri($"/api/resellers/invites/{finishedId}/revoke", UriKind.Relative), null);
-        var durable = _app.Services.GetRequiredService<DurableClient>();
+        using var revoke = await Provider.PostAsync(new Uri($"/api/resellers/invites/{finishedId}/revoke", UriKind.Relative), null);
+        var durable = App.Services.GetRequiredService<DurableClient>();
         await Eventually.UntilAsync(() => durable.GetInstanceAsync(InviteStore.InstanceIdFor(finishedId), false), i => i?.Status == OrchestrationStatus.Completed);
         await Eventually.UntilAsync(() => durable.GetInstanceAsync(runningInstance, false), i => i?.Status == OrchestrationStatus.Running);
 
