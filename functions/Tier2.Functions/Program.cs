@@ -1,8 +1,12 @@
+using Tier2.Functions.Audit;
+using Tier2.Functions.Customers;
 using Tier2.Functions.Health;
 using Tier2.Functions.Email;
 using Tier2.Functions.Hosting;
 using Tier2.Functions.Invites;
+using Tier2.Functions.Offers;
 using Tier2.Functions.Orchestrations;
+using Tier2.Functions.Orders;
 using Tier2.Functions.Reconciliation;
 using Tier2.Functions.Resellers;
 
@@ -46,6 +50,10 @@ public partial class Program
             .AddTier2Durable(builder.Configuration)
             .AddResellers()
             .AddInvites(builder.Configuration)
+            .AddOffers(builder.Configuration)
+            .AddCustomers()
+            .AddOrders()
+            .AddAudit()
             .AddReconciliation(builder.Configuration);
 
         var app = builder.Build();
@@ -55,6 +63,10 @@ public partial class Program
         functions.MapOrchestrations();
         functions.MapResellers();
         functions.MapInvitesFeature();
+        functions.MapOffers();
+        functions.MapCustomersFeature();
+        functions.MapOrdersFeature();
+        functions.MapAudit();
         functions.MapReconciliation();
         return app;
     }

@@ -1,0 +1,137 @@
+using Azure.Data.Tables;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Tier2.Functions.Auth;
+using Tier2.Functions.Customers;
+using Tier2.Functions.Hosting;
+using Tier2.Functions.Invites;
+using Tier2.Functions.Orders;
+using Tier2.Functions.Resellers;
+using Tier2.Functions.Storage;
+
+namespace Tier2.Functions.Audit;
+
+/// <summary>An audit row as the API shows it: who did what, when, and the entity before and after (JSON).</summary>
+public sealed record AuditEntry(string Entity, string Id, string Actor, string Action, DateTimeOffset At, System.Text.Json.JsonElement? Before, System.Text.Json.JsonElement? After);
+
+/// <summary>
+/// <c>GET /api/audit?entity=&amp;id=</c> (provider-admin): one entity's audit rows, newest first. Each entity's rows
+/// live in its own partition (written in the same transaction as the change), so this is one range query:
+/// order -> Orders/order; customer -> Customers/{id}; subscription (id = {customerId}/{subscriptionId}) ->
+/// Customers/{customerId}; reseller -> Resellers/reseller; invite -> Invites/invite.
+/// </summary>
+public static class AuditEndpoints
+{
+    public static readonly IReadOnlyList<string> Entities = ["order", "customer", "subscription", "reseller", "invite"];
+
+    public static void MapAudit(this FunctionMap functions) =>
+        functions.Get("ListAudit", "audit", ListAsync).RequireAuthorization(Roles.ProviderAdminPolicy).WithTags("Audit")
+            .WithSummary("The audit trail of one order, customer, subscription ({customerId}/{subscriptionId}), reseller or invite");
+
+    private static async Task<Results<Ok<Page<AuditEntry>>, ValidationProblem>> ListAsync(
+        string? entity, string? id, string? continuationToken, int? pageSize, TableServiceClient tables, StorageNames names, CancellationToken cancellationToken)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (entity is null || !Entities.Contains(entity, StringComparer.Ordinal))
+        {
+            errors["entity"] = [$"Choose one of {string.Join(", ", Entities)}."];
+        }
+
+        if (string.IsNullOrEmpty(id) || id.Length > 200)
+        {
+            errors["id"] = ["Name the entity's id (1 to 200 characters)."];
+        }
+
+        if (pageSize is < 1 or > 100)
+        {
+            errors["pageSize"] = ["Page size must be between 1 and 100."];
+        }
+
+        if (errors.Count > 0)
+        {
+            return Problem.Validation(errors);
+        }
+
+        string table, partition, entityId;
+        switch (entity)
+        {
+            case "order":
+                (table, partition, entityId) = (OrderStore.TableName, OrderStore.Partition, id!);
+                break;
+            case "customer":
+                (table, partition, entityId) = (CustomerStore.TableName, id!, id!);
+                break;
+            case "subscription":
+                var parts = id!.Split('/');
+                if (parts.Length != 2 || parts[0].Length == 0 || parts[1].Length == 0)
+                {
+                    return Problem.Field("id", "A subscription's audit id is {customerId}/{subscriptionId}.");
+                }
+
+                (table, partition, entityId) = (CustomerStore.TableName, parts[0], parts[1]);
+                break;
+            case "reseller":
+                (table, partition, entityId) = (ResellerStore.TableName, ResellerStore.Partition, id!);
+                break;
+            default:
+                (table, partition, entityId) = (InviteStore.TableName, InviteStore.Partition, id!);
+                break;
+        }
+
+        var scope = $"audit|{entity}|{id}";
+        if (!ContinuationToken.TryDecode(scope, continuationToken, out var tableToken))
+        {
+            return Problem.Field("continuationToken", "The continuation token is malformed or belongs to another query.");
+        }
+
+        var (from, to) = AuditLog.Range(entity!, entityId);
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey ge {from} and RowKey lt {to}");
+        var size = pageSize ?? 50;
+        await foreach (var page in tables.GetTableClient(names.Table(table)).QueryAsync<TableEntity>(filter, size, cancellationToken: cancellationToken).AsPages(tableToken, size))
+        {
+            var items = page.Values.Select(e => new AuditEntry(
+                e.GetString("EntityType"),
+                entity == "subscription" ? id! : e.GetString("EntityId"),
+                e.GetString("Actor"),
+                e.GetString("Action"),
+                e.GetDateTimeOffset("At") ?? default,
+                Json(e.GetString("Before")),
+                Json(e.GetString("After")))).ToList();
+            return TypedResults.Ok(new Page<AuditEntry>(items, ContinuationToken.Encode(scope, page.ContinuationToken)));
+        }
+
+        return TypedResults.Ok(new Page<AuditEntry>([], null));
+    }
+
+    private static System.Text.Json.JsonElement? Json(string? text)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(text);
+            return document.RootElement.Clone();
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return System.Text.Json.JsonSerializer.SerializeToElement(text, AuditJsonContext.Default.String);
+        }
+    }
+}
+
+[System.Text.Json.Serialization.JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web)]
+[System.Text.Json.Serialization.JsonSerializable(typeof(string))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(AuditEntry))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(Page<AuditEntry>))]
+internal sealed partial class AuditJsonContext : System.Text.Json.Serialization.JsonSerializerContext;
+
+public static class AuditFeature
+{
+    public static IServiceCollection AddAudit(this IServiceCollection services)
+    {
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Add(AuditJsonContext.Default));
+        return services;
+    }
+}

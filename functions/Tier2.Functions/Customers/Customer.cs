@@ -1,0 +1,112 @@
+using System.Text.Json.Serialization;
+using Tier2.Functions.Subscriptions;
+
+namespace Tier2.Functions.Customers;
+
+public sealed record Address(string? AddressLine1, string? AddressLine2, string? City, string? State, string? PostalCode, string? Country);
+
+public sealed record Contact(string? FirstName, string? LastName, string? Email, string? PhoneNumber);
+
+/// <summary>The seed's New customer form (company, domain prefix, contact and billing details), as an order carries it.</summary>
+public sealed record CustomerDetails(
+    string? CompanyName,
+    string? DomainPrefix,
+    string? Email,
+    string? Culture,
+    string? Language,
+    Address? Address,
+    Contact? Contact);
+
+/// <summary>A customer account, created by a completed order.</summary>
+public sealed record Customer
+{
+    public required string Id { get; init; }
+
+    public required string CompanyName { get; init; }
+
+    public required string DomainPrefix { get; init; }
+
+    /// <summary>The customer's initial domain, <c>{domainPrefix}.onmicrosoft.com</c>.</summary>
+    public string Domain => CustomerNames.Domain(DomainPrefix);
+
+    public string? Email { get; init; }
+
+    public string? Culture { get; init; }
+
+    public string? Language { get; init; }
+
+    public Address? Address { get; init; }
+
+    public Contact? Contact { get; init; }
+
+    /// <summary>The reseller the customer was created for (Partner Center's <c>associatedPartnerId</c>); null for a direct customer.</summary>
+    public string? AssociatedPartnerId { get; init; }
+
+    public string? AdminUserName { get; init; }
+
+    public required string OrderId { get; init; }
+
+    public required DateTimeOffset CreatedAt { get; init; }
+
+    [JsonIgnore]
+    public string? ETag { get; init; }
+}
+
+/// <summary>A reseller with delegated administration of a customer.</summary>
+public sealed record CustomerReseller(string ResellerId, string CompanyName, string MpnId, DateTimeOffset Since, string AddedBy);
+
+/// <summary>A row of the customers list (kept in the list's index partition, so a page needs no further reads).</summary>
+public sealed record CustomerSummary(string Id, string CompanyName, string DomainPrefix, string? AssociatedPartnerId, DateTimeOffset CreatedAt);
+
+/// <summary><c>GET /api/customers/{id}</c>: the account with its resellers and subscriptions (those the caller may see).</summary>
+public sealed record CustomerView(
+    string Id,
+    string CompanyName,
+    string DomainPrefix,
+    string Domain,
+    string? Email,
+    string? Culture,
+    string? Language,
+    Address? Address,
+    Contact? Contact,
+    string? AssociatedPartnerId,
+    string? AdminUserName,
+    string OrderId,
+    DateTimeOffset CreatedAt,
+    IReadOnlyList<CustomerReseller> Resellers,
+    IReadOnlyList<Subscription> Subscriptions)
+{
+    public static CustomerView From(Customer c, IReadOnlyList<CustomerReseller> resellers, IReadOnlyList<Subscription> subscriptions) => new(
+        c.Id, c.CompanyName, c.DomainPrefix, c.Domain, c.Email, c.Culture, c.Language, c.Address, c.Contact, c.AssociatedPartnerId, c.AdminUserName, c.OrderId, c.CreatedAt, resellers, subscriptions);
+}
+
+/// <summary><c>POST /api/customers/{id}/resellers</c>.</summary>
+public sealed record AddCustomerResellerRequest(string? ResellerId);
+
+public static partial class CustomerNames
+{
+    public static string Domain(string domainPrefix) => domainPrefix + ".onmicrosoft.com";
+
+    public static string AdminUserName(string domainPrefix) => "admin@" + Domain(domainPrefix);
+
+    /// <summary>Ids this API generates and accepts in routes: letters, digits and dashes (never a table-key or filter metacharacter).</summary>
+    public static bool IsId(string? id) => id is not null && IdPattern().IsMatch(id);
+
+    /// <summary>A name as a table key: lowercase, with the characters keys may not hold replaced; search terms get the same treatment.</summary>
+    public static string KeyText(string text)
+    {
+        var chars = text.Trim().ToLowerInvariant().ToCharArray();
+        for (var i = 0; i < chars.Length; i++)
+        {
+            if (chars[i] is '/' or '\\' or '#' or '?' or '|' || char.IsControl(chars[i]))
+            {
+                chars[i] = '_';
+            }
+        }
+
+        return new string(chars);
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("^[A-Za-z0-9-]{1,64}$")]
+    private static partial System.Text.RegularExpressions.Regex IdPattern();
+}

@@ -1,0 +1,159 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Tier2.Functions.Auth;
+using Tier2.Functions.Hosting;
+using Tier2.Functions.Resellers;
+using Tier2.Functions.Storage;
+
+namespace Tier2.Functions.Customers;
+
+/// <summary>
+/// The Customers page: list (filtered by indirect reseller, searched by name), detail with resellers and
+/// subscriptions, and reseller relationships with existing customers (delegated administration).
+/// </summary>
+public static class CustomerEndpoints
+{
+    private const string ListScope = "customers";
+
+    public static void MapCustomers(this FunctionMap functions)
+    {
+        functions.Get("ListCustomers", "customers", ListAsync).WithTags("Customers")
+            .WithSummary("Customers, filtered by indirect reseller and searched by company name prefix; a reseller admin sees its own");
+        functions.Get("GetCustomer", "customers/{id}", GetAsync).WithTags("Customers")
+            .WithSummary("A customer with its resellers and subscriptions");
+        functions.Post("AddCustomerReseller", "customers/{id}/resellers", AddResellerAsync).WithTags("Customers")
+            .WithSummary("Establish a reseller relationship (delegated administration) with an existing customer (provider-admin)");
+        functions.Delete("RemoveCustomerReseller", "customers/{id}/resellers/{resellerId}", RemoveResellerAsync).WithTags("Customers")
+            .WithSummary("End a reseller's delegated administration of a customer (provider-admin)");
+    }
+
+    private static async Task<Results<Ok<Page<CustomerSummary>>, ValidationProblem, ProblemHttpResult>> ListAsync(
+        string? resellerId, string? search, string? continuationToken, int? pageSize, CustomerStore store, ClaimsPrincipal user, CancellationToken cancellationToken)
+    {
+        if (search is { Length: > 100 })
+        {
+            return Problem.Field("search", "Search for at most 100 characters.");
+        }
+
+        if (pageSize is < 1 or > 100)
+        {
+            return Problem.Field("pageSize", "Page size must be between 1 and 100.");
+        }
+
+        if (resellerId is { Length: 0 })
+        {
+            resellerId = null;
+        }
+
+        if (!user.IsProviderAdmin())
+        {
+            // A reseller admin lists its own customers; any other reseller's list does not exist for it.
+            var own = user.ResellerId();
+            if (resellerId is not null && !string.Equals(resellerId, own, StringComparison.Ordinal))
+            {
+                return Problem.NotFound($"Reseller '{resellerId}'");
+            }
+
+            resellerId = own;
+        }
+
+        var scope = $"{ListScope}|{resellerId}|{search}";
+        if (!ContinuationToken.TryDecode(scope, continuationToken, out var tableToken))
+        {
+            return Problem.Field("continuationToken", "The continuation token is malformed or belongs to another query.");
+        }
+
+        var page = await store.ListAsync(resellerId, search, pageSize ?? 50, tableToken, cancellationToken);
+        return TypedResults.Ok(page with { ContinuationToken = ContinuationToken.Encode(scope, page.ContinuationToken) });
+    }
+
+    private static async Task<Results<Ok<CustomerView>, ProblemHttpResult>> GetAsync(string id, CustomerStore store, ClaimsPrincipal user, HttpContext http, CancellationToken cancellationToken)
+    {
+        var detail = await store.GetDetailAsync(id, cancellationToken);
+        if (detail is not { } found)
+        {
+            return Problem.NotFound($"Customer '{id}'");
+        }
+
+        if (user.IsProviderAdmin())
+        {
+            http.Response.Headers.ETag = found.Customer.ETag;
+            return TypedResults.Ok(CustomerView.From(found.Customer, found.Resellers, found.Subscriptions));
+        }
+
+        var own = user.ResellerId();
+        var mine = found.Resellers.Where(r => r.ResellerId == own).ToList();
+        if (own is null || mine.Count == 0)
+        {
+            return Problem.NotFound($"Customer '{id}'");
+        }
+
+        http.Response.Headers.ETag = found.Customer.ETag;
+        return TypedResults.Ok(CustomerView.From(found.Customer, mine, found.Subscriptions.Where(s => s.IsVisibleTo(own)).ToList()));
+    }
+
+    private static async Task<Results<Created<CustomerReseller>, Ok<CustomerReseller>, ValidationProblem, ProblemHttpResult>> AddResellerAsync(
+        string id, AddCustomerResellerRequest? request, CustomerStore store, ResellerStore resellers, ClaimsPrincipal user, CancellationToken cancellationToken)
+    {
+        var customer = await store.GetVisibleAsync(id, user, cancellationToken);
+        if (customer is null)
+        {
+            return Problem.NotFound($"Customer '{id}'");
+        }
+
+        if (!user.IsProviderAdmin())
+        {
+            return Problem.Forbidden("Only the provider establishes reseller relationships.");
+        }
+
+        if (string.IsNullOrWhiteSpace(request?.ResellerId))
+        {
+            return Problem.Field("resellerId", "Name the reseller to give delegated administration of this customer.");
+        }
+
+        var reseller = CustomerNames.IsId(request.ResellerId) ? await resellers.GetAsync(request.ResellerId, cancellationToken) : null;
+        if (reseller is null)
+        {
+            return Problem.Field("resellerId", $"No partnered reseller has id '{request.ResellerId}'.");
+        }
+
+        if (reseller.Status != ResellerStatus.Active)
+        {
+            return Problem.Field("resellerId", $"Reseller '{reseller.CompanyName}' is {reseller.Status}; only an Active reseller can be given customers.");
+        }
+
+        var added = await store.AddResellerAsync(customer, reseller, user.Actor(), cancellationToken);
+        var detail = await store.GetDetailAsync(id, cancellationToken);
+        var relationship = detail?.Resellers.FirstOrDefault(r => r.ResellerId == reseller.Id);
+        if (relationship is null)
+        {
+            return Problem.NotFound($"Customer '{id}'");
+        }
+
+        return added
+            ? TypedResults.Created($"/api/customers/{id}/resellers/{reseller.Id}", relationship)
+            : TypedResults.Ok(relationship);
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> RemoveResellerAsync(
+        string id, string resellerId, CustomerStore store, ClaimsPrincipal user, CancellationToken cancellationToken)
+    {
+        var customer = await store.GetVisibleAsync(id, user, cancellationToken);
+        if (customer is null)
+        {
+            return Problem.NotFound($"Customer '{id}'");
+        }
+
+        if (!user.IsProviderAdmin())
+        {
+            return Problem.Forbidden("Only the provider ends reseller relationships.");
+        }
+
+        if (!CustomerNames.IsId(resellerId) || !await store.RemoveResellerAsync(customer, resellerId, user.Actor(), cancellationToken))
+        {
+            return Problem.NotFound($"Relationship of customer '{id}' with reseller '{resellerId}'");
+        }
+
+        return TypedResults.NoContent();
+    }
+}

@@ -1,0 +1,159 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Options;
+
+namespace Tier2.Functions.Offers;
+
+/// <summary>A subscription a customer can buy: license limits, commitment terms (ISO 8601) and billing cycles.</summary>
+public sealed record Offer(string Id, string Name, int MinQuantity, int MaxQuantity, IReadOnlyList<string> TermDurations, IReadOnlyList<string> BillingCycles);
+
+/// <summary>The catalog file's shape: <c>{ "offers": [ ... ] }</c>.</summary>
+public sealed record OfferCatalogFile(IReadOnlyList<Offer>? Offers);
+
+/// <summary>Settings <c>Offers__*</c>.</summary>
+public sealed class OffersOptions
+{
+    public const string Section = "Offers";
+
+    /// <summary>The catalog file; by default <c>Offers/offers.json</c> next to the app.</summary>
+    public string? CatalogPath { get; set; }
+
+    public string ResolvedPath() => string.IsNullOrWhiteSpace(CatalogPath)
+        ? Path.Combine(AppContext.BaseDirectory, "Offers", "offers.json")
+        : Path.GetFullPath(CatalogPath, AppContext.BaseDirectory);
+}
+
+/// <summary>The offers, loaded and validated once at start-up (an invalid catalog stops the app, naming the problem).</summary>
+public sealed partial class OfferCatalog
+{
+    public static readonly IReadOnlyList<string> KnownTermDurations = ["P1M", "P1Y", "P3Y"];
+    public static readonly IReadOnlyList<string> KnownBillingCycles = ["monthly", "annual", "triennial"];
+
+    private readonly Dictionary<string, Offer> _byId;
+
+    public OfferCatalog(IOptions<OffersOptions> options)
+    {
+        var (offers, errors) = Load(options.Value.ResolvedPath());
+        if (errors.Count > 0)
+        {
+            throw new InvalidOperationException("Setting 'Offers__CatalogPath': " + string.Join(" ", errors));
+        }
+
+        Offers = offers;
+        _byId = offers.ToDictionary(o => o.Id, StringComparer.OrdinalIgnoreCase);
+    }
+
+    public IReadOnlyList<Offer> Offers { get; }
+
+    public Offer? Find(string? id) => id is not null && _byId.TryGetValue(id, out var offer) ? offer : null;
+
+    /// <summary>Reads and checks a catalog file: every problem is reported, each naming the offer it is about.</summary>
+    public static (IReadOnlyList<Offer> Offers, IReadOnlyList<string> Errors) Load(string path)
+    {
+        var errors = new List<string>();
+        OfferCatalogFile? file;
+        try
+        {
+            using var stream = File.OpenRead(path);
+            file = JsonSerializer.Deserialize(stream, OffersJsonContext.Default.OfferCatalogFile);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or JsonException)
+        {
+            return ([], [$"the offers catalog '{path}' cannot be read: {ex.Message}"]);
+        }
+
+        if (file?.Offers is not { Count: > 0 } offers)
+        {
+            return ([], [$"the offers catalog '{path}' has no offers."]);
+        }
+
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < offers.Count; i++)
+        {
+            var offer = offers[i];
+            var name = $"offers[{i}]" + (offer?.Id is { } id ? $" ('{id}')" : string.Empty);
+            if (offer is null)
+            {
+                errors.Add($"{name} is null.");
+                continue;
+            }
+
+            if (offer.Id is null || !OfferId().IsMatch(offer.Id))
+            {
+                errors.Add($"{name}: id must be 1 to 64 letters, digits or dashes.");
+            }
+            else if (!seen.Add(offer.Id))
+            {
+                errors.Add($"{name}: id is used by another offer.");
+            }
+
+            if (string.IsNullOrWhiteSpace(offer.Name))
+            {
+                errors.Add($"{name}: name is required.");
+            }
+
+            if (offer.MinQuantity < 1 || offer.MaxQuantity < offer.MinQuantity || offer.MaxQuantity > 100_000)
+            {
+                errors.Add($"{name}: quantities must satisfy 1 <= minQuantity <= maxQuantity <= 100000 (got {offer.MinQuantity}..{offer.MaxQuantity}).");
+            }
+
+            if (offer.TermDurations is not { Count: > 0 } terms || terms.Any(t => !KnownTermDurations.Contains(t, StringComparer.Ordinal)) || terms.Distinct(StringComparer.Ordinal).Count() != terms.Count)
+            {
+                errors.Add($"{name}: termDurations must be distinct values of {string.Join(", ", KnownTermDurations)}.");
+            }
+
+            if (offer.BillingCycles is not { Count: > 0 } cycles || cycles.Any(c => !KnownBillingCycles.Contains(c, StringComparer.Ordinal)) || cycles.Distinct(StringComparer.Ordinal).Count() != cycles.Count)
+            {
+                errors.Add($"{name}: billingCycles must be distinct values of {string.Join(", ", KnownBillingCycles)}.");
+            }
+        }
+
+        return (errors.Count == 0 ? offers : [], errors);
+    }
+
+    /// <summary>
+    /// Checks a purchase against the offer: the license count within its limits, a term and a billing cycle it
+    /// sells, and a billing cycle that fits in the term (no annual billing of a monthly term). Errors by field.
+    /// </summary>
+    public static IEnumerable<(string Field, string Message)> CheckPurchase(Offer offer, int quantity, string? termDuration, string? billingCycle)
+    {
+        if (quantity < offer.MinQuantity || quantity > offer.MaxQuantity)
+        {
+            yield return ("quantity", $"{offer.Name} is sold in {offer.MinQuantity} to {offer.MaxQuantity} licenses; {quantity} is out of range.");
+        }
+
+        if (termDuration is null || !offer.TermDurations.Contains(termDuration, StringComparer.Ordinal))
+        {
+            yield return ("termDuration", $"{offer.Name} is sold for terms {string.Join(", ", offer.TermDurations)}; '{termDuration}' is not one of them.");
+        }
+
+        if (billingCycle is null || !offer.BillingCycles.Contains(billingCycle, StringComparer.Ordinal))
+        {
+            yield return ("billingCycle", $"{offer.Name} is billed {string.Join(", ", offer.BillingCycles)}; '{billingCycle}' is not one of them.");
+        }
+        else if ((billingCycle == "annual" && termDuration == "P1M") || (billingCycle == "triennial" && termDuration != "P3Y" && termDuration is not null))
+        {
+            yield return ("billingCycle", $"A {billingCycle} billing cycle does not fit a {termDuration} term.");
+        }
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9-]{1,64}$")]
+    private static partial Regex OfferId();
+}
+
+public sealed class OffersOptionsValidator : IValidateOptions<OffersOptions>
+{
+    public ValidateOptionsResult Validate(string? name, OffersOptions options)
+    {
+        var (_, errors) = OfferCatalog.Load(options.ResolvedPath());
+        return errors.Count == 0
+            ? ValidateOptionsResult.Success
+            : ValidateOptionsResult.Fail(errors.Select(e => "Setting 'Offers__CatalogPath': " + e));
+    }
+}
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, ReadCommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true)]
+[JsonSerializable(typeof(OfferCatalogFile))]
+[JsonSerializable(typeof(IReadOnlyList<Offer>))]
+internal sealed partial class OffersJsonContext : JsonSerializerContext;

@@ -1,0 +1,315 @@
+using Microsoft.AspNetCore.DataProtection;
+using Tier2.Durable;
+using Tier2.Functions.Customers;
+using Tier2.Functions.Offers;
+using Tier2.Functions.Resellers;
+using Tier2.Functions.Storage;
+using Tier2.Functions.Subscriptions;
+
+namespace Tier2.Functions.Orders;
+
+/// <summary>
+/// A test-only seam: when registered (tests do; production registers none), it is called by each step of
+/// <see cref="CustomerOnboardingOrchestration"/> (after the step's writes for the Create steps, so the undo of a
+/// half-done step is exercised; before them for Validate and Complete) and may throw to make the step fail, or wait.
+/// </summary>
+public interface IOnboardingFaultInjector
+{
+    Task OnStepAsync(OnboardingStep step, string orderId, int? lineIndex, CancellationToken cancellationToken);
+}
+
+/// <summary>The order was cancelled while it was being provisioned (not retried: the orchestration undoes and ends Cancelled).</summary>
+public sealed class OrderCancelledException : Exception
+{
+    public OrderCancelledException()
+    {
+    }
+
+    public OrderCancelledException(string message)
+        : base(message)
+    {
+    }
+
+    public OrderCancelledException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}
+
+/// <summary>The order cannot be provisioned as it stands (not retried: the orchestration undoes and ends Failed).</summary>
+public sealed class OrderRefusedException : Exception
+{
+    public OrderRefusedException()
+    {
+    }
+
+    public OrderRefusedException(string message)
+        : base(message)
+    {
+    }
+
+    public OrderRefusedException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}
+
+/// <summary>
+/// The steps of <see cref="CustomerOnboardingOrchestration"/> and their undo. Every one is safe to run twice
+/// (ids are derived from the order, writes are insert-or-confirm), and each checks that the order was not
+/// cancelled meanwhile.
+/// </summary>
+public sealed partial class OnboardingActivities(
+    OrderStore orders,
+    CustomerStore customers,
+    SubscriptionStore subscriptions,
+    ResellerStore resellers,
+    OfferCatalog offers,
+    OrderReview review,
+    IDataProtectionProvider protection,
+    TimeProvider time,
+    ILogger<OnboardingActivities> logger,
+    IOnboardingFaultInjector? faults = null)
+{
+    public const string Validate = "OnboardingValidate";
+    public const string CreateCustomer = "OnboardingCreateCustomer";
+    public const string CreateSubscription = "OnboardingCreateSubscription";
+    public const string CreateAdminUser = "OnboardingCreateAdminUser";
+    public const string Complete = "OnboardingComplete";
+    public const string RemoveAdminUser = "OnboardingRemoveAdminUser";
+    public const string RemoveSubscription = "OnboardingRemoveSubscription";
+    public const string RemoveCustomer = "OnboardingRemoveCustomer";
+    public const string Finish = "OnboardingFinish";
+    public const string PasswordPurpose = "Tier2.Orders.TemporaryPassword";
+    private const string Actor = "orchestration:" + CustomerOnboardingOrchestration.Name;
+
+    public static bool IsCancellation(FailureDetails failure) => failure.ErrorType == typeof(OrderCancelledException).FullName;
+
+    /// <summary>Failures that a retry cannot fix.</summary>
+    public static bool IsFinal(FailureDetails failure) => IsCancellation(failure) || failure.ErrorType == typeof(OrderRefusedException).FullName;
+
+    public static IDataProtector PasswordProtector(IDataProtectionProvider provider, string orderId) => provider.CreateProtector(PasswordPurpose, orderId);
+
+    public async Task<OnboardingPlan> ValidateAsync(ActivityContext context, string orderId, CancellationToken cancellationToken)
+    {
+        var order = await LiveOrderAsync(orderId, cancellationToken);
+        var problems = (await review.ReviewAsync(order, cancellationToken)).Problems;
+        if (problems.Count > 0)
+        {
+            throw new OrderRefusedException(string.Join(" ", problems.Select(p => $"{p.Field}: {p.Message}")));
+        }
+
+        await InjectAsync(OnboardingStep.Validate, orderId, null, cancellationToken);
+        if (order.Status == OrderStatus.Submitted)
+        {
+            var moved = await orders.UpdateAsync(orderId, null, Actor, o => o.Status == OrderStatus.Submitted && !o.CancelRequested
+                ? new OrderChange(o with { Status = OrderStatus.Provisioning }, "provisioning")
+                : null, cancellationToken);
+            if (moved.Value?.CancelRequested == true)
+            {
+                throw new OrderCancelledException($"Order {orderId} was cancelled.");
+            }
+        }
+
+        return new OnboardingPlan(orderId, order.CustomerId!, order.LineItems.Count);
+    }
+
+    public async Task<OnboardingStepResult> CreateCustomerAsync(ActivityContext context, string orderId, CancellationToken cancellationToken)
+    {
+        var order = await LiveOrderAsync(orderId, cancellationToken);
+        Reseller? reseller = null;
+        if (order.ResellerId is not null)
+        {
+            reseller = await resellers.GetAsync(order.ResellerId, cancellationToken);
+            if (reseller is not { Status: ResellerStatus.Active })
+            {
+                throw new OrderRefusedException($"Reseller {order.ResellerId} is no longer an Active partner.");
+            }
+        }
+
+        var c = order.Customer;
+        var customer = new Customer
+        {
+            Id = order.CustomerId!,
+            CompanyName = c.CompanyName!.Trim(),
+            DomainPrefix = order.DomainPrefix!,
+            Email = c.Email?.Trim(),
+            Culture = c.Culture,
+            Language = c.Language,
+            Address = c.Address,
+            Contact = c.Contact,
+            AssociatedPartnerId = reseller?.Id,
+            OrderId = order.Id,
+            CreatedAt = time.GetUtcNow(),
+        };
+        await customers.CreateAsync(customer, reseller, Actor, cancellationToken);
+        LogStep(OnboardingStep.CreateCustomer, orderId);
+        await InjectAsync(OnboardingStep.CreateCustomer, orderId, null, cancellationToken);
+        return new OnboardingStepResult(OnboardingStep.CreateCustomer, customer.Id);
+    }
+
+    public async Task<OnboardingStepResult> CreateSubscriptionAsync(ActivityContext context, OnboardingLine line, CancellationToken cancellationToken)
+    {
+        var order = await LiveOrderAsync(line.OrderId, cancellationToken);
+        var item = order.LineItems[line.Index];
+        var offer = offers.Find(item.OfferId) ?? throw new OrderRefusedException($"Offer '{item.OfferId}' is no longer sold.");
+        Reseller? partner = null;
+        if (order.ResellerId is not null)
+        {
+            partner = await resellers.GetAsync(order.ResellerId, cancellationToken);
+            if (partner is not { Status: ResellerStatus.Active })
+            {
+                throw new OrderRefusedException($"Reseller {order.ResellerId} is no longer an Active partner.");
+            }
+        }
+
+        var subscription = await subscriptions.CreateAsync(
+            new Subscription
+            {
+                Id = SubscriptionStore.IdForOrderLine(order.Id, line.Index),
+                CustomerId = order.CustomerId!,
+                OfferId = offer.Id,
+                OfferName = offer.Name,
+                Quantity = item.Quantity,
+                TermDuration = item.TermDuration!,
+                BillingCycle = item.BillingCycle!,
+                Status = SubscriptionStatus.Active,
+                PartnerOfRecordResellerId = partner?.Id,
+                PartnerIdOnRecord = partner?.MpnId,
+                OrderId = order.Id,
+                CreatedAt = time.GetUtcNow(),
+            },
+            idempotencyKey: null,
+            Actor,
+            cancellationToken);
+        await InjectAsync(OnboardingStep.CreateSubscription, line.OrderId, line.Index, cancellationToken);
+        return new OnboardingStepResult(OnboardingStep.CreateSubscription, subscription.Id);
+    }
+
+    /// <summary>
+    /// Creates the admin user with a fresh temporary password. The password is encrypted (Data Protection, purpose
+    /// bound to the order) and written to the order row by this activity; nothing secret is returned, logged or
+    /// put into the orchestration's history.
+    /// </summary>
+    public async Task<OnboardingStepResult> CreateAdminUserAsync(ActivityContext context, string orderId, CancellationToken cancellationToken)
+    {
+        var order = await LiveOrderAsync(orderId, cancellationToken);
+        var userName = CustomerNames.AdminUserName(order.DomainPrefix!);
+        await customers.AddAdminUserAsync(order.CustomerId!, userName, orderId, Actor, cancellationToken);
+        if (order.AdminUserName is null || (order.EncryptedPassword is null && order.SetupInfoReadAt is null))
+        {
+            var encrypted = PasswordProtector(protection, orderId).Protect(TemporaryPassword.Generate());
+            var stored = await orders.UpdateAsync(orderId, null, Actor, o => o.Status == OrderStatus.Provisioning && !o.CancelRequested
+                ? new OrderChange(o with { AdminUserName = userName, EncryptedPassword = encrypted }, "admin-user-created")
+                : null, cancellationToken);
+            if (stored.Value is { CancelRequested: true })
+            {
+                throw new OrderCancelledException($"Order {orderId} was cancelled.");
+            }
+
+            if (stored.Outcome != ChangeOutcome.Changed)
+            {
+                throw new InvalidOperationException($"Order {orderId} could not record its admin user ({stored.Outcome}, {stored.Value?.Status}).");
+            }
+        }
+
+        LogStep(OnboardingStep.CreateAdminUser, orderId);
+        await InjectAsync(OnboardingStep.CreateAdminUser, orderId, null, cancellationToken);
+        return new OnboardingStepResult(OnboardingStep.CreateAdminUser, userName);
+    }
+
+    public async Task<OnboardingStepResult> CompleteAsync(ActivityContext context, string orderId, CancellationToken cancellationToken)
+    {
+        await InjectAsync(OnboardingStep.Complete, orderId, null, cancellationToken);
+        var result = await orders.UpdateAsync(orderId, null, Actor, o => o.Status == OrderStatus.Provisioning && !o.CancelRequested
+            ? new OrderChange(o with { Status = OrderStatus.Completed, CompletedAt = time.GetUtcNow() }, "completed", [OrderStore.RecordDomainCustomer(o.DomainPrefix!, o.Id, o.CustomerId!)])
+            : null, cancellationToken);
+        switch (result.Value)
+        {
+            case { Status: OrderStatus.Completed }:
+                LogStep(OnboardingStep.Complete, orderId);
+                return new OnboardingStepResult(OnboardingStep.Complete, null);
+            case { CancelRequested: true }:
+                throw new OrderCancelledException($"Order {orderId} was cancelled.");
+            default:
+                throw new InvalidOperationException($"Order {orderId} could not be completed ({result.Outcome}, {result.Value?.Status}).");
+        }
+    }
+
+    public async Task<OnboardingStepResult> RemoveAdminUserAsync(ActivityContext context, string orderId, CancellationToken cancellationToken)
+    {
+        var order = await orders.GetAsync(orderId, cancellationToken) ?? throw new InvalidOperationException($"Order {orderId} does not exist.");
+        await customers.RemoveAdminUserAsync(order.CustomerId!, CustomerNames.AdminUserName(order.DomainPrefix!), Actor, cancellationToken);
+        await orders.UpdateAsync(orderId, null, Actor, o => o.AdminUserName is null && o.EncryptedPassword is null
+            ? null
+            : new OrderChange(o with { AdminUserName = null, EncryptedPassword = null }, "admin-user-removed"), cancellationToken);
+        return new OnboardingStepResult(OnboardingStep.CreateAdminUser, null);
+    }
+
+    public async Task<OnboardingStepResult> RemoveSubscriptionAsync(ActivityContext context, OnboardingLine line, CancellationToken cancellationToken)
+    {
+        var order = await orders.GetAsync(line.OrderId, cancellationToken) ?? throw new InvalidOperationException($"Order {line.OrderId} does not exist.");
+        var id = SubscriptionStore.IdForOrderLine(order.Id, line.Index);
+        await subscriptions.DeleteAsync(order.CustomerId!, id, Actor, $"order {order.Id} undone", cancellationToken);
+        return new OnboardingStepResult(OnboardingStep.CreateSubscription, id);
+    }
+
+    public async Task<OnboardingStepResult> RemoveCustomerAsync(ActivityContext context, string orderId, CancellationToken cancellationToken)
+    {
+        var order = await orders.GetAsync(orderId, cancellationToken) ?? throw new InvalidOperationException($"Order {orderId} does not exist.");
+        await customers.DeleteAsync(order.CustomerId!, Actor, $"order {order.Id} undone", cancellationToken);
+        return new OnboardingStepResult(OnboardingStep.CreateCustomer, order.CustomerId);
+    }
+
+    /// <summary>Ends the order Failed or Cancelled with its reason, releasing its domain prefix, in one transaction.</summary>
+    public async Task<OnboardingStepResult> FinishAsync(ActivityContext context, OnboardingFinish finish, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            var order = await orders.GetAsync(finish.OrderId, cancellationToken) ?? throw new InvalidOperationException($"Order {finish.OrderId} does not exist.");
+            if (order.Status is OrderStatus.Failed or OrderStatus.Cancelled)
+            {
+                break;
+            }
+
+            var holder = order.DomainPrefix is null ? null : await orders.DomainHolderAsync(order.DomainPrefix, cancellationToken);
+            var also = holder is { } h && h.OrderId == order.Id ? new[] { OrderStore.ReleaseDomain(order.DomainPrefix!, h.ETag) } : [];
+            var result = await orders.UpdateAsync(order.Id, order.ETag, Actor, o => new OrderChange(
+                o with { Status = finish.Status, FailureReason = finish.Reason, AdminUserName = null, EncryptedPassword = null, CompletedAt = time.GetUtcNow() },
+                finish.Status == OrderStatus.Cancelled ? "cancelled" : "failed",
+                also), cancellationToken);
+            if (result.Outcome == ChangeOutcome.Changed)
+            {
+                LogFinished(finish.OrderId, finish.Status);
+                break;
+            }
+        }
+
+        return new OnboardingStepResult(OnboardingStep.Complete, finish.Status.ToString());
+    }
+
+    private async Task<Order> LiveOrderAsync(string orderId, CancellationToken cancellationToken)
+    {
+        var order = await orders.GetAsync(orderId, cancellationToken) ?? throw new OrderRefusedException($"Order {orderId} does not exist.");
+        if (order.CancelRequested)
+        {
+            throw new OrderCancelledException($"Order {orderId} was cancelled.");
+        }
+
+        if (order.Status is not (OrderStatus.Submitted or OrderStatus.Provisioning) || order.CustomerId is null || order.DomainPrefix is null)
+        {
+            throw new OrderRefusedException($"Order {orderId} is {order.Status}; only a submitted order is provisioned.");
+        }
+
+        return order;
+    }
+
+    private Task InjectAsync(OnboardingStep step, string orderId, int? lineIndex, CancellationToken cancellationToken) =>
+        faults?.OnStepAsync(step, orderId, lineIndex, cancellationToken) ?? Task.CompletedTask;
+
+    [LoggerMessage(EventId = 5101, Level = LogLevel.Information, Message = "Onboarding step {Step} done for order {OrderId}")]
+    private partial void LogStep(OnboardingStep step, string orderId);
+
+    [LoggerMessage(EventId = 5102, Level = LogLevel.Warning, Message = "Order {OrderId} ended {Status}")]
+    private partial void LogFinished(string orderId, OrderStatus status);
+}

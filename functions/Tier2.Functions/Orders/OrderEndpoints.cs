@@ -1,0 +1,422 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Tier2.Durable;
+using Tier2.Functions.Auth;
+using Tier2.Functions.Hosting;
+using Tier2.Functions.Orchestrations;
+using Tier2.Functions.Storage;
+
+namespace Tier2.Functions.Orders;
+
+/// <summary>
+/// New customers for a reseller (the seed's New customer -> New subscription -> Review -> Submit or Cancel ->
+/// Confirmation). Provider-admin; a reseller admin may read its own reseller's orders, and nothing else exists for it.
+/// </summary>
+public static class OrderEndpoints
+{
+    public static void MapOrders(this FunctionMap functions)
+    {
+        functions.Post("CreateOrder", "orders", CreateAsync).RequireAuthorization(Roles.ProviderAdminPolicy).WithTags("Orders")
+            .WithSummary("A draft order for a new customer (with a reseller, or direct); answers the review with every problem");
+        functions.Get("GetOrder", "orders/{id}", GetAsync).WithTags("Orders").WithSummary("The order's review, progress or confirmation");
+        functions.Patch("UpdateOrder", "orders/{id}", UpdateAsync).WithTags("Orders").WithSummary("Change a draft (If-Match required)");
+        functions.Post("SubmitOrder", "orders/{id}/submit", SubmitAsync).WithTags("Orders")
+            .WithSummary("Submit a draft without problems (If-Match required, Idempotency-Key accepted): 202 to the onboarding's status");
+        functions.Post("CancelOrder", "orders/{id}/cancel", CancelAsync).WithTags("Orders")
+            .WithSummary("Cancel a draft, or a submitted order (what was created is undone)");
+        functions.Get("GetOrderSetupInfo", "orders/{id}/setup-info", SetupInfoAsync).WithTags("Orders")
+            .WithSummary("The admin user name and temporary password, exactly once; afterwards 410");
+    }
+
+    private static async Task<Results<Created<OrderView>, Ok<OrderView>, ValidationProblem, ProblemHttpResult>> CreateAsync(
+        OrderRequest? request,
+        [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
+        OrderStore store,
+        OrderReview review,
+        TimeProvider time,
+        ClaimsPrincipal user,
+        HttpContext http,
+        CancellationToken cancellationToken)
+    {
+        if (request is null)
+        {
+            return Problem.Field("body", "Send the customer's details and the line items.");
+        }
+
+        var errors = OrderReview.CheckShape(request, isCreate: true);
+        if (idempotencyKey is { Length: > 200 } or { Length: 0 })
+        {
+            errors["Idempotency-Key"] = ["An idempotency key has 1 to 200 characters."];
+        }
+
+        if (errors.Count > 0)
+        {
+            return Problem.Validation(errors);
+        }
+
+        if (idempotencyKey is not null && await store.FindOrderIdByKeyAsync(OrderStore.CreateKeyPrefix, idempotencyKey, cancellationToken) is { } earlier
+            && await store.GetAsync(earlier, cancellationToken) is { } replayed)
+        {
+            http.Response.Headers.ETag = replayed.ETag;
+            return TypedResults.Ok(await ViewAsync(replayed, review, cancellationToken));
+        }
+
+        var order = new Order
+        {
+            Id = OrderStore.NewId(),
+            Status = OrderStatus.Draft,
+            ResellerId = string.IsNullOrWhiteSpace(request.ResellerId) ? null : request.ResellerId.Trim(),
+            Customer = request.Customer!,
+            LineItems = request.LineItems!,
+            CreatedAt = time.GetUtcNow(),
+            CreatedBy = user.Actor(),
+        };
+        var created = await store.CreateAsync(order, idempotencyKey, cancellationToken);
+        if (created is null)
+        {
+            var winner = idempotencyKey is null ? null : await store.FindOrderIdByKeyAsync(OrderStore.CreateKeyPrefix, idempotencyKey, cancellationToken);
+            var existing = winner is null ? null : await store.GetAsync(winner, cancellationToken);
+            if (existing is null)
+            {
+                return Problem.Conflict("The order could not be created; retry.");
+            }
+
+            http.Response.Headers.ETag = existing.ETag;
+            return TypedResults.Ok(await ViewAsync(existing, review, cancellationToken));
+        }
+
+        http.Response.Headers.ETag = created.ETag;
+        return TypedResults.Created($"/api/orders/{created.Id}", await ViewAsync(created, review, cancellationToken));
+    }
+
+    private static async Task<Results<Ok<OrderView>, ProblemHttpResult>> GetAsync(string id, OrderStore store, OrderReview review, ClaimsPrincipal user, HttpContext http, CancellationToken cancellationToken)
+    {
+        var order = await VisibleAsync(id, store, user, cancellationToken);
+        if (order is null)
+        {
+            return Problem.NotFound($"Order '{id}'");
+        }
+
+        http.Response.Headers.ETag = order.ETag;
+        return TypedResults.Ok(await ViewAsync(order, review, cancellationToken));
+    }
+
+    private static async Task<Results<Ok<OrderView>, ValidationProblem, ProblemHttpResult>> UpdateAsync(
+        string id,
+        OrderRequest? request,
+        [FromHeader(Name = "If-Match")] string? ifMatch,
+        OrderStore store,
+        OrderReview review,
+        ClaimsPrincipal user,
+        HttpContext http,
+        CancellationToken cancellationToken)
+    {
+        if (await ProviderOnlyAsync(id, store, user, cancellationToken) is { } refusal)
+        {
+            return refusal;
+        }
+
+        if (string.IsNullOrEmpty(ifMatch))
+        {
+            return Problem.PreconditionRequired();
+        }
+
+        if (request is null)
+        {
+            return Problem.Field("body", "Send the parts of the draft to change: resellerId, customer, lineItems.");
+        }
+
+        var errors = OrderReview.CheckShape(request, isCreate: false);
+        if (errors.Count > 0)
+        {
+            return Problem.Validation(errors);
+        }
+
+        string? notDraft = null;
+        var result = await store.UpdateAsync(id, ifMatch, user.Actor(), o =>
+        {
+            if (o.Status != OrderStatus.Draft)
+            {
+                notDraft = $"The order is {o.Status}; only a draft can be changed.";
+                return null;
+            }
+
+            return new OrderChange(
+                o with
+                {
+                    ResellerId = request.ResellerId is null ? o.ResellerId : request.ResellerId.Trim().Length == 0 ? null : request.ResellerId.Trim(),
+                    Customer = request.Customer ?? o.Customer,
+                    LineItems = request.LineItems ?? o.LineItems,
+                },
+                "updated");
+        }, cancellationToken);
+
+        switch (result.Outcome)
+        {
+            case ChangeOutcome.NotFound:
+                return Problem.NotFound($"Order '{id}'");
+            case ChangeOutcome.PreconditionFailed:
+                return Problem.PreconditionFailed();
+        }
+
+        if (notDraft is not null)
+        {
+            return Problem.Conflict(notDraft);
+        }
+
+        http.Response.Headers.ETag = result.Value!.ETag;
+        return TypedResults.Ok(await ViewAsync(result.Value!, review, cancellationToken));
+    }
+
+    private static async Task<Results<Accepted<OrderView>, ValidationProblem, ProblemHttpResult>> SubmitAsync(
+        string id,
+        [FromHeader(Name = "If-Match")] string? ifMatch,
+        [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
+        OrderStore store,
+        OrderReview review,
+        DurableClient durable,
+        TimeProvider time,
+        ClaimsPrincipal user,
+        CancellationToken cancellationToken)
+    {
+        if (await ProviderOnlyAsync(id, store, user, cancellationToken) is { } refusal)
+        {
+            return refusal;
+        }
+
+        if (idempotencyKey is { Length: > 200 } or { Length: 0 })
+        {
+            return Problem.Field("Idempotency-Key", "An idempotency key has 1 to 200 characters.");
+        }
+
+        if (idempotencyKey is not null && await store.FindOrderIdByKeyAsync(OrderStore.SubmitKeyPrefix, idempotencyKey, cancellationToken) is { } keyedOrder)
+        {
+            if (keyedOrder != id)
+            {
+                return Problem.Conflict("This Idempotency-Key was used to submit another order.");
+            }
+
+            return await AcceptedAsync((await store.GetAsync(id, cancellationToken))!, review, durable, cancellationToken);
+        }
+
+        if (string.IsNullOrEmpty(ifMatch))
+        {
+            return Problem.PreconditionRequired();
+        }
+
+        var draft = await store.GetAsync(id, cancellationToken);
+        if (draft is null)
+        {
+            return Problem.NotFound($"Order '{id}'");
+        }
+
+        if (ifMatch != "*" && ifMatch != draft.ETag)
+        {
+            return Problem.PreconditionFailed();
+        }
+
+        if (draft.Status != OrderStatus.Draft)
+        {
+            return Problem.Conflict($"The order is {draft.Status}; only a draft can be submitted.");
+        }
+
+        var problems = (await review.ReviewAsync(draft, cancellationToken)).Problems;
+        if (problems.Count > 0)
+        {
+            return Problem.Validation(ProblemsByField(problems), "The order has problems; fix them (PATCH) and submit again.");
+        }
+
+        var now = time.GetUtcNow();
+        var result = await store.UpdateAsync(id, draft.ETag, user.Actor(), o =>
+        {
+            var also = new List<Azure.Data.Tables.TableTransactionAction> { OrderStore.ClaimDomain(o.DomainPrefix!, o.Id) };
+            if (idempotencyKey is not null)
+            {
+                also.Add(OrderStore.KeyRow(OrderStore.SubmitKeyPrefix, idempotencyKey, o.Id));
+            }
+
+            return o.Status != OrderStatus.Draft ? null : new OrderChange(
+                o with { Status = OrderStatus.Submitted, SubmittedAt = now, CustomerId = Guid.NewGuid().ToString("N"), InstanceId = OrderStore.InstanceIdFor(o.Id) },
+                "submitted",
+                also);
+        }, cancellationToken);
+
+        switch (result.Outcome)
+        {
+            case ChangeOutcome.NotFound:
+                return Problem.NotFound($"Order '{id}'");
+            case ChangeOutcome.PreconditionFailed:
+                return Problem.PreconditionFailed();
+            case ChangeOutcome.Unchanged:
+                return Problem.Conflict($"The order is {result.Value!.Status}; only a draft can be submitted.");
+            case ChangeOutcome.InvalidState:
+                // The domain prefix was claimed by another order meanwhile, or the key by a concurrent submit.
+                if (idempotencyKey is not null && await store.FindOrderIdByKeyAsync(OrderStore.SubmitKeyPrefix, idempotencyKey, cancellationToken) == id)
+                {
+                    return await AcceptedAsync((await store.GetAsync(id, cancellationToken))!, review, durable, cancellationToken);
+                }
+
+                return Problem.Field("customer.domainPrefix", $"{Customers.CustomerNames.Domain(draft.DomainPrefix!)} was taken by another order meanwhile; choose another prefix.");
+        }
+
+        return await AcceptedAsync(result.Value!, review, durable, cancellationToken);
+    }
+
+    private static async Task<Results<Accepted<OrderView>, ValidationProblem, ProblemHttpResult>> AcceptedAsync(Order order, OrderReview review, DurableClient durable, CancellationToken cancellationToken)
+    {
+        var instanceId = order.InstanceId!;
+
+        // Scheduled only if it does not exist: a repeat of a submit whose first attempt died after the commit starts
+        // it; a repeat after it ran must not start it again (a finished instance would be replaced).
+        if (order.Status is OrderStatus.Submitted && await durable.GetInstanceAsync(instanceId, includeInputOutput: false, cancellationToken: cancellationToken) is null)
+        {
+            try
+            {
+                await durable.ScheduleNewAsync(CustomerOnboardingOrchestration.Name, order.Id, new StartOrchestrationOptions { InstanceId = instanceId }, cancellationToken);
+            }
+            catch (InstanceAlreadyExistsException)
+            {
+                // Started by a concurrent repeat.
+            }
+        }
+
+        return TypedResults.Accepted(OrchestrationEndpoints.StatusLocation(instanceId), await ViewAsync(order, review, cancellationToken));
+    }
+
+    private static async Task<Results<Ok<OrderView>, Accepted<OrderView>, ProblemHttpResult>> CancelAsync(
+        string id, [FromHeader(Name = "If-Match")] string? ifMatch, OrderStore store, OrderReview review, TimeProvider time, ClaimsPrincipal user, CancellationToken cancellationToken)
+    {
+        if (await ProviderOnlyAsync(id, store, user, cancellationToken) is { } refusal)
+        {
+            return refusal;
+        }
+
+        string? refused = null;
+        var result = await store.UpdateAsync(id, string.IsNullOrEmpty(ifMatch) ? null : ifMatch, user.Actor(), o =>
+        {
+            switch (o.Status)
+            {
+                case OrderStatus.Draft:
+                    return new OrderChange(o with { Status = OrderStatus.Cancelled, CompletedAt = time.GetUtcNow() }, "cancelled");
+                case OrderStatus.Submitted or OrderStatus.Provisioning when !o.CancelRequested:
+                    return new OrderChange(o with { CancelRequested = true }, "cancel-requested");
+                case OrderStatus.Completed or OrderStatus.Failed:
+                    refused = $"The order is {o.Status}; it can no longer be cancelled." + (o.Status == OrderStatus.Completed ? " Manage the customer's subscriptions instead." : string.Empty);
+                    return null;
+                default:
+                    return null;
+            }
+        }, cancellationToken);
+
+        switch (result.Outcome)
+        {
+            case ChangeOutcome.NotFound:
+                return Problem.NotFound($"Order '{id}'");
+            case ChangeOutcome.PreconditionFailed:
+                return Problem.PreconditionFailed();
+        }
+
+        if (refused is not null)
+        {
+            return Problem.Conflict(refused);
+        }
+
+        var order = result.Value!;
+        var view = await ViewAsync(order, review, cancellationToken);
+        return order.Status is OrderStatus.Submitted or OrderStatus.Provisioning
+            ? TypedResults.Accepted(OrchestrationEndpoints.StatusLocation(order.InstanceId!), view)
+            : TypedResults.Ok(view);
+    }
+
+    private static async Task<Results<Ok<SetupInfo>, ProblemHttpResult>> SetupInfoAsync(
+        string id, OrderStore store, IDataProtectionProvider protection, TimeProvider time, ClaimsPrincipal user, HttpContext http, CancellationToken cancellationToken)
+    {
+        if (await ProviderOnlyAsync(id, store, user, cancellationToken) is { } refusal)
+        {
+            return refusal;
+        }
+
+        http.Response.Headers.CacheControl = "no-store";
+        http.Response.Headers.Pragma = "no-cache";
+        var order = (await store.GetAsync(id, cancellationToken))!;
+        if (order.Status != OrderStatus.Completed)
+        {
+            return order.Status is OrderStatus.Failed or OrderStatus.Cancelled
+                ? Problem.Gone($"The order is {order.Status}; it has no setup info.")
+                : Problem.Conflict($"The order is {order.Status}; the setup info is ready when it is Completed.");
+        }
+
+        if (order.EncryptedPassword is null)
+        {
+            return Problem.Gone("The setup info was shown once already and is not kept; reset the admin user's password to get a new one.");
+        }
+
+        string password;
+        try
+        {
+            password = OnboardingActivities.PasswordProtector(protection, order.Id).Unprotect(order.EncryptedPassword);
+        }
+        catch (CryptographicException)
+        {
+            return Problem.Gone("The temporary password can no longer be decrypted; reset the admin user's password.");
+        }
+
+        // Removed before it is shown: of concurrent reads, only the one whose removal commits gets the password.
+        var removed = await store.UpdateAsync(id, order.ETag, user.Actor(), o => new OrderChange(o with { EncryptedPassword = null, SetupInfoReadAt = time.GetUtcNow() }, "setup-info-read"), cancellationToken);
+        if (removed.Outcome != ChangeOutcome.Changed)
+        {
+            return Problem.Gone("The setup info was shown once already and is not kept; reset the admin user's password to get a new one.");
+        }
+
+        return TypedResults.Ok(new SetupInfo(order.Id, order.CustomerId!, Customers.CustomerNames.Domain(order.DomainPrefix!), order.AdminUserName!, password));
+    }
+
+    private static async Task<Order?> VisibleAsync(string id, OrderStore store, ClaimsPrincipal user, CancellationToken cancellationToken)
+    {
+        var order = await store.GetAsync(id, cancellationToken);
+        return order is not null && (user.IsProviderAdmin() || (order.ResellerId is not null && order.ResellerId == user.ResellerId())) ? order : null;
+    }
+
+    /// <summary>404 for an order the caller cannot see; 403 for a reseller admin's own order (it may only read it).</summary>
+    private static async Task<ProblemHttpResult?> ProviderOnlyAsync(string id, OrderStore store, ClaimsPrincipal user, CancellationToken cancellationToken)
+    {
+        if (await VisibleAsync(id, store, user, cancellationToken) is null)
+        {
+            return Problem.NotFound($"Order '{id}'");
+        }
+
+        return user.IsProviderAdmin() ? null : Problem.Forbidden("Only the provider changes, submits or cancels orders and reads their setup info.");
+    }
+
+    private static Dictionary<string, string[]> ProblemsByField(IEnumerable<OrderProblem> problems) =>
+        problems.GroupBy(p => p.Field).ToDictionary(g => g.Key, g => g.Select(p => p.Message).ToArray());
+
+    public static async Task<OrderView> ViewAsync(Order order, OrderReview review, CancellationToken cancellationToken)
+    {
+        var reviewed = await review.ReviewAsync(order, cancellationToken);
+        var problems = order.Status == OrderStatus.Draft ? reviewed.Problems : [];
+        return new OrderView(
+            order.Id,
+            order.Status,
+            order.ResellerId,
+            reviewed.Reseller,
+            order.Customer,
+            order.DomainPrefix is { } prefix ? Customers.CustomerNames.Domain(prefix) : null,
+            order.AdminUserName,
+            reviewed.Lines,
+            problems,
+            order.Status == OrderStatus.Draft && problems.Count == 0,
+            order.CustomerId,
+            order.Status == OrderStatus.Completed && order.EncryptedPassword is not null,
+            order.CancelRequested,
+            order.FailureReason,
+            order.CreatedAt,
+            order.CreatedBy,
+            order.SubmittedAt,
+            order.CompletedAt,
+            order.InstanceId is null ? null : OrchestrationEndpoints.StatusLocation(order.InstanceId));
+    }
+}

@@ -1,0 +1,195 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Azure;
+using Azure.Data.Tables;
+using Tier2.Functions.Customers;
+using Tier2.Functions.Storage;
+
+namespace Tier2.Functions.Orders;
+
+/// <summary>A change an order update makes: the new order, the audit action, and rows to write in the same transaction.</summary>
+public sealed record OrderChange(Order After, string Action, IReadOnlyList<TableTransactionAction>? Also = null);
+
+/// <summary>
+/// Orders in one partition of <c>Orders</c>, with the rows that must change atomically with them:
+/// <c>o|{id}</c> the order; <c>d|{domainPrefix}</c> the claim on a domain prefix (added at submit, released when the
+/// order fails or is cancelled, kept with the customer id when it completes: one prefix, one customer);
+/// <c>kc|{sha256}</c> and <c>ks|{sha256}</c> the create and submit idempotency keys; audit rows. Orders are
+/// few next to customers and subscriptions, and one partition is what makes the domain claim atomic with the submit.
+/// </summary>
+public sealed class OrderStore(TableServiceClient tables, StorageNames names, TimeProvider time)
+{
+    public const string TableName = "Orders";
+    public const string Partition = "order";
+    private const string OrderPrefix = "o|";
+    private const string DomainPrefix = "d|";
+    public const string CreateKeyPrefix = "kc|";
+    public const string SubmitKeyPrefix = "ks|";
+
+    public TableClient Table => tables.GetTableClient(names.Table(TableName));
+
+    public static string NewId() => Guid.NewGuid().ToString("N");
+
+    public static string InstanceIdFor(string orderId) => "order-" + orderId;
+
+    public async Task<Order?> GetAsync(string id, CancellationToken cancellationToken)
+    {
+        if (!CustomerNames.IsId(id))
+        {
+            return null;
+        }
+
+        var entity = await Table.GetOrNullAsync<TableEntity>(Partition, OrderPrefix + id, cancellationToken);
+        return entity is null ? null : FromEntity(entity);
+    }
+
+    /// <summary>The order holding a domain prefix (submitted, provisioning or completed), if any.</summary>
+    public async Task<(string OrderId, string? CustomerId, ETag ETag)?> DomainHolderAsync(string domainPrefix, CancellationToken cancellationToken)
+    {
+        var row = await Table.GetOrNullAsync<TableEntity>(Partition, DomainPrefix + domainPrefix, cancellationToken);
+        return row is null ? null : (row.GetString("OrderId"), row.GetString("CustomerId"), row.ETag);
+    }
+
+    public async Task<string?> FindOrderIdByKeyAsync(string kind, string key, CancellationToken cancellationToken) =>
+        (await Table.GetOrNullAsync<TableEntity>(Partition, kind + KeyHash(key), cancellationToken))?.GetString("OrderId");
+
+    public static TableTransactionAction ClaimDomain(string domainPrefix, string orderId) =>
+        new(TableTransactionActionType.Add, new TableEntity(Partition, DomainPrefix + domainPrefix) { ["OrderId"] = orderId });
+
+    public static TableTransactionAction RecordDomainCustomer(string domainPrefix, string orderId, string customerId) =>
+        new(TableTransactionActionType.UpsertReplace, new TableEntity(Partition, DomainPrefix + domainPrefix) { ["OrderId"] = orderId, ["CustomerId"] = customerId });
+
+    public static TableTransactionAction ReleaseDomain(string domainPrefix, ETag etag) =>
+        new(TableTransactionActionType.Delete, new TableEntity(Partition, DomainPrefix + domainPrefix), etag);
+
+    public static TableTransactionAction KeyRow(string kind, string key, string orderId) =>
+        new(TableTransactionActionType.Add, new TableEntity(Partition, kind + KeyHash(key)) { ["OrderId"] = orderId });
+
+    /// <summary>Writes a new draft with its audit row (and idempotency row). Null when the idempotency key was used meanwhile.</summary>
+    public async Task<Order?> CreateAsync(Order order, string? idempotencyKey, CancellationToken cancellationToken)
+    {
+        var actions = new List<TableTransactionAction>
+        {
+            new(TableTransactionActionType.Add, ToEntity(order)),
+            new(TableTransactionActionType.Add, AuditLog.Entry(Partition, "order", order.Id, order.CreatedBy, "created", null, Describe(order), time.GetUtcNow())),
+        };
+        if (idempotencyKey is not null)
+        {
+            actions.Add(KeyRow(CreateKeyPrefix, idempotencyKey, order.Id));
+        }
+
+        try
+        {
+            await Table.SubmitTransactionAsync(actions, cancellationToken);
+        }
+        catch (TableTransactionFailedException ex) when (ex.Status == 409)
+        {
+            return null;
+        }
+
+        return await GetAsync(order.Id, cancellationToken);
+    }
+
+    /// <summary>
+    /// Changes an order, guarded by <paramref name="ifMatch"/> (a client's ETag: a mismatch is 412) or, when null, by
+    /// the ETag just read (a lost race is retried). <paramref name="change"/> returns null to leave the order alone.
+    /// A conflict on one of the extra rows (a domain prefix or key already taken) is <see cref="ChangeOutcome.InvalidState"/>.
+    /// </summary>
+    public async Task<ChangeResult<Order>> UpdateAsync(string id, string? ifMatch, string actor, Func<Order, OrderChange?> change, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            var before = await GetAsync(id, cancellationToken);
+            if (before is null)
+            {
+                return ChangeResult<Order>.NotFound();
+            }
+
+            if (ifMatch is not null && ifMatch != "*" && !string.Equals(ifMatch, before.ETag, StringComparison.Ordinal))
+            {
+                return ChangeResult<Order>.PreconditionFailed();
+            }
+
+            var next = change(before);
+            if (next is null)
+            {
+                return ChangeResult<Order>.Unchanged(before);
+            }
+
+            var now = time.GetUtcNow();
+            var after = next.After with { UpdatedAt = now };
+            var actions = new List<TableTransactionAction>
+            {
+                new(TableTransactionActionType.UpdateReplace, ToEntity(after), new ETag(before.ETag!)),
+                new(TableTransactionActionType.Add, AuditLog.Entry(Partition, "order", id, actor, next.Action, Describe(before), Describe(after), now)),
+            };
+            actions.AddRange(next.Also ?? []);
+            try
+            {
+                await Table.SubmitTransactionAsync(actions, cancellationToken);
+                return ChangeResult<Order>.Changed((await GetAsync(id, cancellationToken))!);
+            }
+            catch (TableTransactionFailedException ex) when (ex.Status == 409)
+            {
+                return ChangeResult<Order>.InvalidState(before, "conflict");
+            }
+            catch (TableTransactionFailedException ex) when (ex.Status is 412 or 404)
+            {
+                if (ifMatch is not null)
+                {
+                    return ChangeResult<Order>.PreconditionFailed();
+                }
+            }
+        }
+
+        return ChangeResult<Order>.PreconditionFailed();
+    }
+
+    public static Order FromEntity(TableEntity e) => new()
+    {
+        Id = e.RowKey[OrderPrefix.Length..],
+        Status = Enum.Parse<OrderStatus>(e.GetString("Status")),
+        ResellerId = e.GetString("ResellerId"),
+        Customer = JsonSerializer.Deserialize(e.GetString("Customer"), OrdersJsonContext.Default.CustomerDetails)!,
+        LineItems = JsonSerializer.Deserialize(e.GetString("LineItems"), OrdersJsonContext.Default.IReadOnlyListOrderLine)!,
+        CreatedAt = e.GetDateTimeOffset("CreatedAt") ?? default,
+        CreatedBy = e.GetString("CreatedBy"),
+        UpdatedAt = e.GetDateTimeOffset("UpdatedAt"),
+        SubmittedAt = e.GetDateTimeOffset("SubmittedAt"),
+        CompletedAt = e.GetDateTimeOffset("CompletedAt"),
+        CustomerId = e.GetString("CustomerId"),
+        InstanceId = e.GetString("InstanceId"),
+        AdminUserName = e.GetString("AdminUserName"),
+        SetupInfoReadAt = e.GetDateTimeOffset("SetupInfoReadAt"),
+        CancelRequested = e.GetBoolean("CancelRequested") ?? false,
+        FailureReason = e.GetString("FailureReason"),
+        EncryptedPassword = e.GetString("EncryptedPassword"),
+        ETag = e.ETag.ToString(),
+    };
+
+    private static TableEntity ToEntity(Order o) => new(Partition, OrderPrefix + o.Id)
+    {
+        ["Status"] = o.Status.ToString(),
+        ["ResellerId"] = o.ResellerId,
+        ["Customer"] = JsonSerializer.Serialize(o.Customer, OrdersJsonContext.Default.CustomerDetails),
+        ["LineItems"] = JsonSerializer.Serialize(o.LineItems, OrdersJsonContext.Default.IReadOnlyListOrderLine),
+        ["CreatedAt"] = o.CreatedAt,
+        ["CreatedBy"] = o.CreatedBy,
+        ["UpdatedAt"] = o.UpdatedAt,
+        ["SubmittedAt"] = o.SubmittedAt,
+        ["CompletedAt"] = o.CompletedAt,
+        ["CustomerId"] = o.CustomerId,
+        ["InstanceId"] = o.InstanceId,
+        ["AdminUserName"] = o.AdminUserName,
+        ["SetupInfoReadAt"] = o.SetupInfoReadAt,
+        ["CancelRequested"] = o.CancelRequested,
+        ["FailureReason"] = o.FailureReason,
+        ["EncryptedPassword"] = o.EncryptedPassword,
+    };
+
+    /// <summary>The audit form: <see cref="Order.EncryptedPassword"/> is [JsonIgnore], so no audit row ever holds it.</summary>
+    private static string Describe(Order order) => JsonSerializer.Serialize(order, OrdersJsonContext.Default.Order);
+
+    private static string KeyHash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+}

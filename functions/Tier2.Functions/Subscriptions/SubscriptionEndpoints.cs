@@ -1,0 +1,307 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Tier2.Functions.Auth;
+using Tier2.Functions.Customers;
+using Tier2.Functions.Hosting;
+using Tier2.Functions.Offers;
+using Tier2.Functions.Storage;
+
+namespace Tier2.Functions.Subscriptions;
+
+/// <summary>
+/// A customer's subscriptions: list, read, buy (new subscription), and change (licenses, partner of record,
+/// designated support contact, suspend/reactivate). A reseller admin works only on its delegated customers'
+/// subscriptions where it is partner of record or support contact.
+/// </summary>
+public static class SubscriptionEndpoints
+{
+    public static void MapSubscriptions(this FunctionMap functions)
+    {
+        functions.Get("ListSubscriptions", "customers/{id}/subscriptions", ListAsync).WithTags("Subscriptions");
+        functions.Get("GetSubscription", "customers/{id}/subscriptions/{subscriptionId}", GetAsync).WithTags("Subscriptions");
+        functions.Post("CreateSubscription", "customers/{id}/subscriptions", CreateAsync).WithTags("Subscriptions")
+            .WithSummary("Buy a new subscription for an existing customer, optionally with a reseller as partner of record");
+        functions.Patch("UpdateSubscription", "customers/{id}/subscriptions/{subscriptionId}", UpdateAsync).WithTags("Subscriptions")
+            .WithSummary("Change licenses, partner of record, designated support contact, or suspend/reactivate (If-Match required)");
+    }
+
+    private static async Task<Results<Ok<Page<Subscription>>, ValidationProblem, ProblemHttpResult>> ListAsync(
+        string id, string? continuationToken, int? pageSize, CustomerStore customers, SubscriptionStore store, ClaimsPrincipal user, CancellationToken cancellationToken)
+    {
+        if (pageSize is < 1 or > 100)
+        {
+            return Problem.Field("pageSize", "Page size must be between 1 and 100.");
+        }
+
+        if (await customers.GetVisibleAsync(id, user, cancellationToken) is null)
+        {
+            return Problem.NotFound($"Customer '{id}'");
+        }
+
+        var scope = $"subscriptions|{id}";
+        if (!ContinuationToken.TryDecode(scope, continuationToken, out var tableToken))
+        {
+            return Problem.Field("continuationToken", "The continuation token is malformed or belongs to another query.");
+        }
+
+        var page = await store.ListAsync(id, pageSize ?? 50, tableToken, cancellationToken);
+        var items = user.ResellerId() is { } own ? page.Items.Where(s => s.IsVisibleTo(own)).ToList() : page.Items;
+        return TypedResults.Ok(new Page<Subscription>(items, ContinuationToken.Encode(scope, page.ContinuationToken)));
+    }
+
+    private static async Task<Results<Ok<Subscription>, ProblemHttpResult>> GetAsync(
+        string id, string subscriptionId, CustomerStore customers, SubscriptionStore store, ClaimsPrincipal user, HttpContext http, CancellationToken cancellationToken)
+    {
+        var subscription = await GetVisibleAsync(id, subscriptionId, customers, store, user, cancellationToken);
+        if (subscription is null)
+        {
+            return Problem.NotFound($"Subscription '{subscriptionId}' of customer '{id}'");
+        }
+
+        http.Response.Headers.ETag = subscription.ETag;
+        return TypedResults.Ok(subscription);
+    }
+
+    private static async Task<Results<Created<Subscription>, Ok<Subscription>, ValidationProblem, ProblemHttpResult>> CreateAsync(
+        string id,
+        CreateSubscriptionRequest? request,
+        [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
+        CustomerStore customers,
+        SubscriptionStore store,
+        OfferCatalog offers,
+        PartnerRules partners,
+        TimeProvider time,
+        ClaimsPrincipal user,
+        HttpContext http,
+        CancellationToken cancellationToken)
+    {
+        if (await customers.GetVisibleAsync(id, user, cancellationToken) is null)
+        {
+            return Problem.NotFound($"Customer '{id}'");
+        }
+
+        if (idempotencyKey is { Length: > 200 } or { Length: 0 })
+        {
+            return Problem.Field("Idempotency-Key", "An idempotency key has 1 to 200 characters.");
+        }
+
+        if (idempotencyKey is not null && await store.FindByIdempotencyKeyAsync(id, idempotencyKey, cancellationToken) is { } replayed)
+        {
+            http.Response.Headers.ETag = replayed.ETag;
+            return TypedResults.Ok(replayed);
+        }
+
+        var errors = new Dictionary<string, string[]>();
+        var offer = offers.Find(request?.OfferId);
+        if (offer is null)
+        {
+            errors["offerId"] = [string.IsNullOrWhiteSpace(request?.OfferId) ? "Choose an offer (GET /api/offers)." : $"Unknown offer '{request.OfferId}'."];
+        }
+        else if (request!.Quantity is null)
+        {
+            errors["quantity"] = ["Enter the number of licenses."];
+        }
+        else
+        {
+            foreach (var (field, message) in OfferCatalog.CheckPurchase(offer, request.Quantity.Value, request.TermDuration, request.BillingCycle))
+            {
+                errors[field] = [message];
+            }
+        }
+
+        var own = user.ResellerId();
+        var partnerOfRecordId = string.IsNullOrWhiteSpace(request?.PartnerOfRecordResellerId) ? own : request.PartnerOfRecordResellerId.Trim();
+        if (own is not null && !string.Equals(partnerOfRecordId, own, StringComparison.Ordinal))
+        {
+            errors["partnerOfRecordResellerId"] = ["A reseller admin can name only its own reseller as partner of record."];
+        }
+
+        Resellers.Reseller? partner = null;
+        if (partnerOfRecordId is not null && !errors.ContainsKey("partnerOfRecordResellerId"))
+        {
+            (partner, var error) = await partners.PartnerOfRecordAsync(partnerOfRecordId, cancellationToken);
+            if (error is not null)
+            {
+                errors["partnerOfRecordResellerId"] = [error];
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            return Problem.Validation(errors);
+        }
+
+        var subscription = new Subscription
+        {
+            Id = SubscriptionStore.NewId(),
+            CustomerId = id,
+            OfferId = offer!.Id,
+            OfferName = offer.Name,
+            Quantity = request!.Quantity!.Value,
+            TermDuration = request.TermDuration!,
+            BillingCycle = request.BillingCycle!,
+            Status = SubscriptionStatus.Active,
+            PartnerOfRecordResellerId = partner?.Id,
+            PartnerIdOnRecord = partner?.MpnId,
+            CreatedAt = time.GetUtcNow(),
+        };
+        var created = await store.CreateAsync(subscription, idempotencyKey, user.Actor(), cancellationToken);
+        http.Response.Headers.ETag = created.ETag;
+        return created.Id == subscription.Id
+            ? TypedResults.Created($"/api/customers/{id}/subscriptions/{created.Id}", created)
+            : TypedResults.Ok(created);
+    }
+
+    private static async Task<Results<Ok<Subscription>, ValidationProblem, ProblemHttpResult>> UpdateAsync(
+        string id,
+        string subscriptionId,
+        UpdateSubscriptionRequest? request,
+        [FromHeader(Name = "If-Match")] string? ifMatch,
+        CustomerStore customers,
+        SubscriptionStore store,
+        OfferCatalog offers,
+        PartnerRules partners,
+        ClaimsPrincipal user,
+        HttpContext http,
+        CancellationToken cancellationToken)
+    {
+        var current = await GetVisibleAsync(id, subscriptionId, customers, store, user, cancellationToken);
+        if (current is null)
+        {
+            return Problem.NotFound($"Subscription '{subscriptionId}' of customer '{id}'");
+        }
+
+        if (string.IsNullOrEmpty(ifMatch))
+        {
+            return Problem.PreconditionRequired();
+        }
+
+        if (request is null || (request.Quantity is null && request.PartnerOfRecordResellerId is null && request.SupportContactResellerId is null && request.Status is null))
+        {
+            return Problem.Field("body", "Send at least one of quantity, partnerOfRecordResellerId, supportContactResellerId, status.");
+        }
+
+        if (!user.IsProviderAdmin())
+        {
+            if (request.PartnerOfRecordResellerId is not null)
+            {
+                return Problem.Forbidden("partnerOfRecordResellerId: only the provider changes a subscription's partner of record.");
+            }
+
+            if (request.SupportContactResellerId is not null)
+            {
+                return Problem.Forbidden("supportContactResellerId: only the provider designates a subscription's support contact.");
+            }
+        }
+
+        var errors = new Dictionary<string, string[]>();
+        SubscriptionStatus? status = null;
+        if (request.Status is not null)
+        {
+            if (Enum.TryParse<SubscriptionStatus>(request.Status, ignoreCase: true, out var parsed) && Enum.IsDefined(parsed))
+            {
+                status = parsed;
+            }
+            else
+            {
+                errors["status"] = [$"Unknown status '{request.Status}'; use Active (reactivate) or Suspended (suspend)."];
+            }
+        }
+
+        if (request.Quantity is { } quantity)
+        {
+            var offer = offers.Find(current.OfferId);
+            if (offer is null)
+            {
+                errors["quantity"] = [$"Offer '{current.OfferId}' is no longer sold; its license count cannot change."];
+            }
+            else if (quantity < offer.MinQuantity || quantity > offer.MaxQuantity)
+            {
+                errors["quantity"] = [$"{offer.Name} is sold in {offer.MinQuantity} to {offer.MaxQuantity} licenses; {quantity} is out of range."];
+            }
+            else if ((status ?? current.Status) == SubscriptionStatus.Suspended && quantity != current.Quantity)
+            {
+                errors["quantity"] = ["A suspended subscription's license count cannot change; reactivate it first."];
+            }
+        }
+
+        Resellers.Reseller? partner = null;
+        if (request.PartnerOfRecordResellerId is { Length: > 0 } partnerId)
+        {
+            (partner, var error) = await partners.PartnerOfRecordAsync(partnerId, cancellationToken);
+            if (error is not null)
+            {
+                errors["partnerOfRecordResellerId"] = [error];
+            }
+        }
+
+        Resellers.Reseller? support = null;
+        if (request.SupportContactResellerId is { Length: > 0 } supportId)
+        {
+            (support, var error) = await partners.SupportContactAsync(supportId, cancellationToken);
+            if (error is not null)
+            {
+                errors["supportContactResellerId"] = [error];
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            return Problem.Validation(errors);
+        }
+
+        var result = await store.UpdateAsync(id, subscriptionId, ifMatch, user.Actor(), s =>
+        {
+            var actions = new List<string>();
+            var next = s;
+            if (request.Quantity is { } q && q != s.Quantity)
+            {
+                next = next with { Quantity = q };
+                actions.Add("quantity-changed");
+            }
+
+            if (request.PartnerOfRecordResellerId is not null && !string.Equals(partner?.Id, s.PartnerOfRecordResellerId, StringComparison.Ordinal))
+            {
+                next = next with { PartnerOfRecordResellerId = partner?.Id, PartnerIdOnRecord = partner?.MpnId };
+                actions.Add("partner-of-record-changed");
+            }
+
+            if (request.SupportContactResellerId is not null && !string.Equals(support?.Id, s.SupportContact?.ResellerId, StringComparison.Ordinal))
+            {
+                next = next with { SupportContact = support is null ? null : PartnerRules.ContactFor(support) };
+                actions.Add("support-contact-changed");
+            }
+
+            if (status is { } st && st != s.Status)
+            {
+                next = next with { Status = st };
+                actions.Add(st == SubscriptionStatus.Suspended ? "suspended" : "reactivated");
+            }
+
+            return (next, string.Join(",", actions));
+        }, cancellationToken);
+
+        switch (result.Outcome)
+        {
+            case ChangeOutcome.NotFound:
+                return Problem.NotFound($"Subscription '{subscriptionId}' of customer '{id}'");
+            case ChangeOutcome.PreconditionFailed:
+                return Problem.PreconditionFailed();
+            default:
+                http.Response.Headers.ETag = result.Value!.ETag;
+                return TypedResults.Ok(result.Value!);
+        }
+    }
+
+    private static async Task<Subscription?> GetVisibleAsync(string customerId, string subscriptionId, CustomerStore customers, SubscriptionStore store, ClaimsPrincipal user, CancellationToken cancellationToken)
+    {
+        if (await customers.GetVisibleAsync(customerId, user, cancellationToken) is null)
+        {
+            return null;
+        }
+
+        var subscription = await store.GetAsync(customerId, subscriptionId, cancellationToken);
+        return subscription is not null && (user.ResellerId() is not { } own || subscription.IsVisibleTo(own)) ? subscription : null;
+    }
+}

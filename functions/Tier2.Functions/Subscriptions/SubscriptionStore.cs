@@ -1,0 +1,195 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using ETag = Azure.ETag;
+using RequestFailedException = Azure.RequestFailedException;
+using Azure.Data.Tables;
+using Tier2.Functions.Customers;
+using Tier2.Functions.Storage;
+
+namespace Tier2.Functions.Subscriptions;
+
+/// <summary>
+/// Subscriptions live in their customer's partition of <c>Customers</c> (row <c>sub|{id}</c>), so each change and
+/// its audit row (<c>audit|subscription|{id}|...</c>) commit together, and a customer's subscriptions are one range.
+/// </summary>
+public sealed class SubscriptionStore(CustomerStore customers, TimeProvider time)
+{
+    private TableClient Table => customers.Table;
+
+    public static string NewId() => Guid.NewGuid().ToString("N");
+
+    /// <summary>The id of an order line's subscription: the same on every attempt, so creation is idempotent.</summary>
+    public static string IdForOrderLine(string orderId, int index) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{orderId}|{index}")))[..32];
+
+    public async Task<Subscription?> GetAsync(string customerId, string subscriptionId, CancellationToken cancellationToken)
+    {
+        if (!CustomerNames.IsId(customerId) || !CustomerNames.IsId(subscriptionId))
+        {
+            return null;
+        }
+
+        var entity = await Table.GetOrNullAsync<TableEntity>(customerId, CustomerStore.SubscriptionPrefix + subscriptionId, cancellationToken);
+        return entity is null ? null : FromEntity(entity);
+    }
+
+    public async Task<Page<Subscription>> ListAsync(string customerId, int pageSize, string? continuation, CancellationToken cancellationToken)
+    {
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {customerId} and RowKey ge {CustomerStore.SubscriptionPrefix} and RowKey lt {"sub}"}");
+        await foreach (var page in Table.QueryAsync<TableEntity>(filter, pageSize, cancellationToken: cancellationToken).AsPages(continuation, pageSize))
+        {
+            return new Page<Subscription>(page.Values.Select(FromEntity).ToList(), page.ContinuationToken);
+        }
+
+        return new Page<Subscription>([], null);
+    }
+
+    /// <summary>The subscription created earlier with this idempotency key, if any.</summary>
+    public async Task<Subscription?> FindByIdempotencyKeyAsync(string customerId, string key, CancellationToken cancellationToken)
+    {
+        var row = await Table.GetOrNullAsync<TableEntity>(customerId, CustomerStore.KeyPrefix + KeyHash(key), cancellationToken);
+        return row is null ? null : await GetAsync(customerId, row.GetString("SubscriptionId"), cancellationToken);
+    }
+
+    /// <summary>
+    /// Adds a subscription with its audit row (and idempotency row) in one transaction. Returns the stored
+    /// subscription; when it already exists (a repeat) the existing one.
+    /// </summary>
+    public async Task<Subscription> CreateAsync(Subscription subscription, string? idempotencyKey, string actor, CancellationToken cancellationToken)
+    {
+        var actions = new List<TableTransactionAction>
+        {
+            new(TableTransactionActionType.Add, ToEntity(subscription)),
+            new(TableTransactionActionType.Add, AuditLog.Entry(subscription.CustomerId, "subscription", subscription.Id, actor, "created", null, Describe(subscription), time.GetUtcNow())),
+        };
+        if (idempotencyKey is not null)
+        {
+            actions.Add(new TableTransactionAction(TableTransactionActionType.Add, new TableEntity(subscription.CustomerId, CustomerStore.KeyPrefix + KeyHash(idempotencyKey)) { ["SubscriptionId"] = subscription.Id }));
+        }
+
+        try
+        {
+            await Table.SubmitTransactionAsync(actions, cancellationToken);
+        }
+        catch (TableTransactionFailedException ex) when (ex.Status == 409)
+        {
+            var existing = (idempotencyKey is null ? null : await FindByIdempotencyKeyAsync(subscription.CustomerId, idempotencyKey, cancellationToken))
+                ?? await GetAsync(subscription.CustomerId, subscription.Id, cancellationToken);
+            return existing ?? throw new InvalidOperationException($"Subscription {subscription.Id} conflicted but cannot be read.", ex);
+        }
+
+        return (await GetAsync(subscription.CustomerId, subscription.Id, cancellationToken))!;
+    }
+
+    /// <summary>
+    /// Applies a change guarded by the subscription's ETag (<paramref name="ifMatch"/>, or the one just read when
+    /// null), with its audit row. <paramref name="change"/> returns the new subscription (or null to leave it) and
+    /// the audit action.
+    /// </summary>
+    public async Task<ChangeResult<Subscription>> UpdateAsync(string customerId, string subscriptionId, string? ifMatch, string actor, Func<Subscription, (Subscription? After, string Action)> change, CancellationToken cancellationToken)
+    {
+        var before = await GetAsync(customerId, subscriptionId, cancellationToken);
+        if (before is null)
+        {
+            return ChangeResult<Subscription>.NotFound();
+        }
+
+        if (ifMatch is not null && ifMatch != "*" && !string.Equals(ifMatch, before.ETag, StringComparison.Ordinal))
+        {
+            return ChangeResult<Subscription>.PreconditionFailed();
+        }
+
+        var (after, action) = change(before);
+        if (after is null || after == before)
+        {
+            return ChangeResult<Subscription>.Unchanged(before);
+        }
+
+        after = after with { UpdatedAt = time.GetUtcNow() };
+        try
+        {
+            await Table.SubmitTransactionAsync(
+                [
+                    new TableTransactionAction(TableTransactionActionType.UpdateReplace, ToEntity(after), new ETag(before.ETag!)),
+                    new TableTransactionAction(TableTransactionActionType.Add, AuditLog.Entry(customerId, "subscription", subscriptionId, actor, action, Describe(before), Describe(after), time.GetUtcNow())),
+                ],
+                cancellationToken);
+        }
+        catch (TableTransactionFailedException ex) when (ex.Status is 412 or 404)
+        {
+            return ChangeResult<Subscription>.PreconditionFailed();
+        }
+
+        return ChangeResult<Subscription>.Changed((await GetAsync(customerId, subscriptionId, cancellationToken))!);
+    }
+
+    /// <summary>Removes a subscription (compensation), with its audit row. Safe to repeat.</summary>
+    public async Task<bool> DeleteAsync(string customerId, string subscriptionId, string actor, string reason, CancellationToken cancellationToken)
+    {
+        var entity = await Table.GetOrNullAsync<TableEntity>(customerId, CustomerStore.SubscriptionPrefix + subscriptionId, cancellationToken);
+        if (entity is null)
+        {
+            return false;
+        }
+
+        try
+        {
+            await Table.SubmitTransactionAsync(
+                [
+                    new TableTransactionAction(TableTransactionActionType.Delete, entity, entity.ETag),
+                    new TableTransactionAction(TableTransactionActionType.Add, AuditLog.Entry(customerId, "subscription", subscriptionId, actor, "deleted", Describe(FromEntity(entity)), JsonSerializer.Serialize(reason, CustomersJsonContext.Default.String), time.GetUtcNow())),
+                ],
+                cancellationToken);
+            return true;
+        }
+        catch (TableTransactionFailedException ex) when (ex.Status is 404 or 412)
+        {
+            return await DeleteAsync(customerId, subscriptionId, actor, reason, cancellationToken);
+        }
+    }
+
+    public static Subscription FromEntity(TableEntity e) => new()
+    {
+        Id = e.RowKey[CustomerStore.SubscriptionPrefix.Length..],
+        CustomerId = e.PartitionKey,
+        OfferId = e.GetString("OfferId"),
+        OfferName = e.GetString("OfferName"),
+        Quantity = e.GetInt32("Quantity") ?? 0,
+        TermDuration = e.GetString("TermDuration"),
+        BillingCycle = e.GetString("BillingCycle"),
+        Status = Enum.Parse<SubscriptionStatus>(e.GetString("Status")),
+        PartnerOfRecordResellerId = e.GetString("PartnerOfRecordResellerId"),
+        PartnerIdOnRecord = e.GetString("PartnerIdOnRecord"),
+        SupportContact = e.GetString("SupportContactResellerId") is { } supportReseller
+            ? new SupportContact(e.GetGuid("SupportTenantId") ?? Guid.Empty, e.GetString("SupportMpnId"), e.GetString("SupportName"), supportReseller)
+            : null,
+        OrderId = e.GetString("OrderId"),
+        CreatedAt = e.GetDateTimeOffset("CreatedAt") ?? default,
+        UpdatedAt = e.GetDateTimeOffset("UpdatedAt"),
+        ETag = e.ETag.ToString(),
+    };
+
+    private static TableEntity ToEntity(Subscription s) => new(s.CustomerId, CustomerStore.SubscriptionPrefix + s.Id)
+    {
+        ["OfferId"] = s.OfferId,
+        ["OfferName"] = s.OfferName,
+        ["Quantity"] = s.Quantity,
+        ["TermDuration"] = s.TermDuration,
+        ["BillingCycle"] = s.BillingCycle,
+        ["Status"] = s.Status.ToString(),
+        ["PartnerOfRecordResellerId"] = s.PartnerOfRecordResellerId,
+        ["PartnerIdOnRecord"] = s.PartnerIdOnRecord,
+        ["SupportContactResellerId"] = s.SupportContact?.ResellerId,
+        ["SupportTenantId"] = s.SupportContact?.SupportTenantId,
+        ["SupportMpnId"] = s.SupportContact?.SupportMpnId,
+        ["SupportName"] = s.SupportContact?.Name,
+        ["OrderId"] = s.OrderId,
+        ["CreatedAt"] = s.CreatedAt,
+        ["UpdatedAt"] = s.UpdatedAt,
+    };
+
+    private static string Describe(Subscription s) => JsonSerializer.Serialize(s, CustomersJsonContext.Default.Subscription);
+
+    private static string KeyHash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+}

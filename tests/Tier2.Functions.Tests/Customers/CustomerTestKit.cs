@@ -1,0 +1,228 @@
+using System.Net.Http.Headers;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Tier2.Functions.Auth;
+using Tier2.Functions.Orders;
+using Tier2.Functions.Resellers;
+using Tier2.Functions.Tests.Infrastructure;
+
+namespace Tier2.Functions.Tests.Customers;
+
+/// <summary>
+/// The real app on Kestrel against Azurite, as <see cref="TestApp"/> starts it, plus what the customer, order and
+/// subscription tests need: an optional onboarding fault injector (the test-only seam), partnered resellers
+/// created through <see cref="ResellerStore"/>, valid order bodies, and polling until an order settles.
+/// </summary>
+public sealed class CustomerTestKit : IAsyncDisposable
+{
+    private CustomerTestKit(WebApplication app, Uri address)
+    {
+        App = app;
+        Address = address;
+    }
+
+    public WebApplication App { get; }
+
+    public Uri Address { get; }
+
+    public IServiceProvider Services => App.Services;
+
+    public static async Task<CustomerTestKit> StartAsync(IOnboardingFaultInjector? faults = null, Action<Dictionary<string, string?>>? configure = null)
+    {
+        var settings = TestApp.DefaultSettings(TestApp.NewPrefix());
+
+        // No email is sent by these features; the email settings only have to be valid.
+        settings.TryAdd("Email:SenderAddress", "noreply@contoso.example");
+        settings.TryAdd("Email:SmtpHost", "127.0.0.1");
+        configure?.Invoke(settings);
+        var app = Program.BuildApp([], builder =>
+        {
+            builder.Configuration.AddInMemoryCollection(settings);
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+            if (faults is not null)
+            {
+                builder.Services.AddSingleton(faults);
+            }
+        });
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+        return new CustomerTestKit(app, new Uri(address));
+    }
+
+    public HttpClient ClientAs(string role = Roles.ProviderAdmin, string? resellerId = null)
+    {
+        var client = new HttpClient { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(60) };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Services.GetRequiredService<DevelopmentTokenIssuer>().Issue(role, resellerId));
+        return client;
+    }
+
+    public HttpClient Provider() => ClientAs(Roles.ProviderAdmin);
+
+    public HttpClient Reseller(string resellerId) => ClientAs(Roles.ResellerAdmin, resellerId);
+
+    public static string NewMpn() => Random.Shared.NextInt64(10_000_000, 99_999_999).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>A partnered reseller, created and moved to <paramref name="status"/> through the store (as the invite flow does).</summary>
+    public async Task<Reseller> CreateResellerAsync(string companyName, ResellerStatus status = ResellerStatus.Active, string? mpnId = null)
+    {
+        var store = Services.GetRequiredService<ResellerStore>();
+        var id = Guid.NewGuid().ToString("N");
+        var created = await store.CreateAsync(
+            new Reseller
+            {
+                Id = id,
+                CompanyName = companyName,
+                MpnId = mpnId ?? NewMpn(),
+                TenantId = Guid.NewGuid(),
+                ContactName = "Pat Doe",
+                ContactEmail = $"pat@{id[..8]}.example",
+                InvitedEmail = $"partners@{id[..8]}.example",
+                Status = ResellerStatus.PendingActivation,
+                CreatedAt = DateTimeOffset.UtcNow,
+            },
+            "test",
+            CancellationToken.None);
+        Assert.True(created.Created);
+        if (status != ResellerStatus.PendingActivation)
+        {
+            Assert.Equal(Storage.ChangeOutcome.Changed, (await store.ChangeStatusAsync(id, ResellerStatus.PendingActivation, ResellerStatus.Active, "test", null, CancellationToken.None)).Outcome);
+        }
+
+        if (status == ResellerStatus.Suspended)
+        {
+            Assert.Equal(Storage.ChangeOutcome.Changed, (await store.ChangeStatusAsync(id, ResellerStatus.Active, ResellerStatus.Suspended, "test", null, CancellationToken.None)).Outcome);
+        }
+
+        return (await store.GetAsync(id, CancellationToken.None))!;
+    }
+
+    public static string NewDomainPrefix(string stem = "c") => stem + Guid.NewGuid().ToString("N")[..10];
+
+    /// <summary>A complete New customer form with the given lines (offer id, licenses, term, billing).</summary>
+    public static Dictionary<string, object?> OrderBody(string? resellerId, string domainPrefix, string companyName, params (string OfferId, int Quantity, string Term, string Billing)[] lines) => new()
+    {
+        ["resellerId"] = resellerId,
+        ["customer"] = new Dictionary<string, object?>
+        {
+            ["companyName"] = companyName,
+            ["domainPrefix"] = domainPrefix,
+            ["email"] = "it@customer.example",
+            ["culture"] = "en-US",
+            ["language"] = "en",
+            ["address"] = new Dictionary<string, object?> { ["addressLine1"] = "1 Main St", ["city"] = "Redmond", ["state"] = "WA", ["postalCode"] = "98052", ["country"] = "US" },
+            ["contact"] = new Dictionary<string, object?> { ["firstName"] = "Ada", ["lastName"] = "Lovelace", ["email"] = "ada@customer.example", ["phoneNumber"] = "+1 425 555 0100" },
+        },
+        ["lineItems"] = lines.Select(l => new Dictionary<string, object?> { ["offerId"] = l.OfferId, ["quantity"] = l.Quantity, ["termDuration"] = l.Term, ["billingCycle"] = l.Billing }).ToList(),
+    };
+
+    public static async Task<JsonElement> ReadJsonAsync(HttpResponseMessage response)
+    {
+        using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return document.RootElement.Clone();
+    }
+
+    public static async Task<JsonElement> ExpectAsync(HttpResponseMessage response, HttpStatusCode status)
+    {
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(status == response.StatusCode, $"Expected {(int)status}, got {(int)response.StatusCode}: {body}");
+        if (body.Length == 0)
+        {
+            return default;
+        }
+
+        using var document = JsonDocument.Parse(body);
+        return document.RootElement.Clone();
+    }
+
+    public static async Task<HttpResponseMessage> SendAsync(HttpClient client, HttpMethod method, string url, object? body = null, string? ifMatch = null, string? idempotencyKey = null)
+    {
+        using var request = new HttpRequestMessage(method, url);
+        if (body is not null)
+        {
+            request.Content = JsonContent.Create(body);
+        }
+
+        if (ifMatch is not null)
+        {
+            request.Headers.TryAddWithoutValidation("If-Match", ifMatch);
+        }
+
+        if (idempotencyKey is not null)
+        {
+            request.Headers.Add("Idempotency-Key", idempotencyKey);
+        }
+
+        return await client.SendAsync(request);
+    }
+
+    public static string ETagOf(HttpResponseMessage response) =>
+        response.Headers.TryGetValues("ETag", out var values) ? values.Single() : throw new InvalidOperationException("No ETag header.");
+
+    /// <summary>Creates a draft; returns its id and ETag.</summary>
+    public static async Task<(string Id, string ETag, JsonElement View)> CreateDraftAsync(HttpClient provider, object body)
+    {
+        using var response = await provider.PostAsJsonAsync("/api/orders", body);
+        var view = await ExpectAsync(response, HttpStatusCode.Created);
+        return (view.GetProperty("id").GetString()!, ETagOf(response), view);
+    }
+
+    /// <summary>Submits a draft (202 with Location to the status resource) and waits until the order settles.</summary>
+    public static async Task<JsonElement> SubmitAndWaitAsync(HttpClient provider, string orderId, string etag, string? idempotencyKey = null)
+    {
+        using var submitted = await SendAsync(provider, HttpMethod.Post, $"/api/orders/{orderId}/submit", ifMatch: etag, idempotencyKey: idempotencyKey);
+        await ExpectAsync(submitted, HttpStatusCode.Accepted);
+        Assert.Equal($"/api/orchestrations/order-{orderId}", submitted.Headers.Location?.OriginalString);
+        return await WaitForOrderAsync(provider, orderId);
+    }
+
+    /// <summary>Polls the order until it is Completed, Failed or Cancelled (generous deadline; never a timing assertion).</summary>
+    public static async Task<JsonElement> WaitForOrderAsync(HttpClient provider, string orderId)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (true)
+        {
+            using var response = await provider.GetAsync($"/api/orders/{orderId}");
+            var view = await ExpectAsync(response, HttpStatusCode.OK);
+            var status = view.GetProperty("status").GetString();
+            if (status is "Completed" or "Failed" or "Cancelled")
+            {
+                // The order row settles inside the orchestration's last activity; wait for the instance too.
+                await WaitForInstanceAsync(provider, "order-" + orderId, deadline);
+                return view;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"Order {orderId} did not settle; last seen {view}");
+            await Task.Delay(200);
+        }
+    }
+
+    private static async Task WaitForInstanceAsync(HttpClient provider, string instanceId, DateTime deadline)
+    {
+        while (true)
+        {
+            using var response = await provider.GetAsync($"/api/orchestrations/{instanceId}");
+            if (response.StatusCode == HttpStatusCode.OK)
+            {
+                return;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"Orchestration {instanceId} did not finish.");
+            await Task.Delay(200);
+        }
+    }
+
+    /// <summary>Runs the seed's whole procedure for a new customer; returns the completed order view.</summary>
+    public static async Task<JsonElement> OnboardAsync(HttpClient provider, string? resellerId, string domainPrefix, string companyName, params (string OfferId, int Quantity, string Term, string Billing)[] lines)
+    {
+        var (id, etag, _) = await CreateDraftAsync(provider, OrderBody(resellerId, domainPrefix, companyName, lines));
+        var done = await SubmitAndWaitAsync(provider, id, etag);
+        Assert.True(done.GetProperty("status").GetString() == "Completed", $"Order did not complete: {done}");
+        return done;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await App.StopAsync();
+        await App.DisposeAsync();
+    }
+}

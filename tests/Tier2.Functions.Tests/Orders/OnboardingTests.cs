@@ -1,0 +1,141 @@
+using Azure.Data.Tables;
+using Tier2.Durable;
+using Tier2.Functions.Customers;
+using Tier2.Functions.Orders;
+using Tier2.Functions.Storage;
+using Tier2.Functions.Tests.Customers;
+using static Tier2.Functions.Tests.Customers.CustomerTestKit;
+
+namespace Tier2.Functions.Tests.Orders;
+
+public sealed class OnboardingTests
+{
+    [Fact]
+    public async Task Submitting_creates_the_customer_for_the_reseller_its_subscriptions_with_the_reseller_as_partner_of_record_and_the_admin_user()
+    {
+        await using var kit = await StartAsync();
+        var reseller = await kit.CreateResellerAsync("Fabrikam Resale");
+        using var provider = kit.Provider();
+        var prefix = NewDomainPrefix("woodgrove");
+
+        var done = await OnboardAsync(provider, reseller.Id, prefix, "Woodgrove Bank", ("o365-e3", 25, "P1Y", "monthly"), ("m365-e5", 3, "P1Y", "annual"));
+
+        var customerId = done.GetProperty("customerId").GetString()!;
+        Assert.Equal($"admin@{prefix}.onmicrosoft.com", done.GetProperty("adminUserName").GetString());
+        Assert.True(done.GetProperty("setupInfoAvailable").GetBoolean());
+        using var response = await provider.GetAsync($"/api/customers/{customerId}");
+        var customer = await ExpectAsync(response, HttpStatusCode.OK);
+        Assert.Equal(reseller.Id, customer.GetProperty("associatedPartnerId").GetString());
+        Assert.Equal($"{prefix}.onmicrosoft.com", customer.GetProperty("domain").GetString());
+        Assert.Equal([reseller.Id], customer.GetProperty("resellers").EnumerateArray().Select(r => r.GetProperty("resellerId").GetString()));
+        var subscriptions = customer.GetProperty("subscriptions").EnumerateArray().OrderBy(s => s.GetProperty("offerId").GetString()).ToList();
+        Assert.Equal(["m365-e5", "o365-e3"], subscriptions.Select(s => s.GetProperty("offerId").GetString()));
+        Assert.Equal([3, 25], subscriptions.Select(s => s.GetProperty("quantity").GetInt32()));
+        Assert.All(subscriptions, s => Assert.Equal(reseller.MpnId, s.GetProperty("partnerIdOnRecord").GetString()));
+        Assert.All(subscriptions, s => Assert.Equal(reseller.Id, s.GetProperty("partnerOfRecordResellerId").GetString()));
+        Assert.True(await kit.Services.GetRequiredService<CustomerStore>().HasUserAsync(customerId, $"admin@{prefix}.onmicrosoft.com", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_direct_customer_has_no_reseller_and_no_partner_of_record()
+    {
+        await using var kit = await StartAsync();
+        using var provider = kit.Provider();
+
+        var done = await OnboardAsync(provider, null, NewDomainPrefix(), "Direct Co", ("exchange-online-p1", 10, "P1M", "monthly"));
+
+        using var response = await provider.GetAsync($"/api/customers/{done.GetProperty("customerId").GetString()}");
+        var customer = await ExpectAsync(response, HttpStatusCode.OK);
+        Assert.Equal(JsonValueKind.Null, customer.GetProperty("associatedPartnerId").ValueKind);
+        Assert.Empty(customer.GetProperty("resellers").EnumerateArray());
+        Assert.Equal(JsonValueKind.Null, customer.GetProperty("subscriptions")[0].GetProperty("partnerIdOnRecord").ValueKind);
+    }
+
+    [Fact]
+    public async Task Reading_setup_info_twice_returns_410_and_the_password_is_never_stored_in_clear()
+    {
+        await using var kit = await StartAsync();
+        var reseller = await kit.CreateResellerAsync("Fabrikam Resale");
+        using var provider = kit.Provider();
+        var prefix = NewDomainPrefix();
+        var done = await OnboardAsync(provider, reseller.Id, prefix, "Contoso Pharma", ("o365-e3", 5, "P1M", "monthly"));
+        var orderId = done.GetProperty("id").GetString()!;
+
+        // Before the read: the order row holds only ciphertext.
+        var orders = kit.Services.GetRequiredService<OrderStore>();
+        var stored = await orders.GetAsync(orderId, CancellationToken.None);
+        Assert.NotNull(stored!.EncryptedPassword);
+
+        using var first = await provider.GetAsync($"/api/orders/{orderId}/setup-info");
+        var info = await ExpectAsync(first, HttpStatusCode.OK);
+        Assert.Equal("no-store", first.Headers.CacheControl?.ToString());
+        var password = info.GetProperty("temporaryPassword").GetString()!;
+        Assert.Equal($"admin@{prefix}.onmicrosoft.com", info.GetProperty("userName").GetString());
+        Assert.True(TemporaryPassword.MeetsComplexity(password), password);
+        Assert.DoesNotContain(password, stored.EncryptedPassword, StringComparison.Ordinal);
+
+        using var second = await provider.GetAsync($"/api/orders/{orderId}/setup-info");
+        var gone = await ExpectAsync(second, HttpStatusCode.Gone);
+        Assert.Equal("urn:tier2:problem:gone", gone.GetProperty("type").GetString());
+
+        // The password is nowhere: not in any table the app or its orchestrations wrote (orders, audit, customers,
+        // durable instances and history), and the ciphertext is gone from the order.
+        Assert.Null((await orders.GetAsync(orderId, CancellationToken.None))!.EncryptedPassword);
+        var tables = kit.Services.GetRequiredService<TableServiceClient>();
+        var names = kit.Services.GetRequiredService<StorageNames>();
+        var durable = kit.Services.GetRequiredService<DurableOptions>();
+        var scanned = 0;
+        await foreach (var table in tables.QueryAsync(TableClient.CreateQueryFilter($"TableName ge {names.StoragePrefix} and TableName lt {names.StoragePrefix + "~"}")))
+        {
+            await foreach (var entity in tables.GetTableClient(table.Name).QueryAsync<TableEntity>())
+            {
+                scanned++;
+                foreach (var value in ((IDictionary<string, object>)entity).Values)
+                {
+                    Assert.DoesNotContain(password, value?.ToString() ?? string.Empty, StringComparison.Ordinal);
+                }
+            }
+        }
+
+        Assert.True(scanned > 10, $"Only {scanned} rows scanned; hub {durable.HubName}");
+        using var status = await provider.GetAsync($"/api/orchestrations/order-{orderId}");
+        Assert.DoesNotContain(password, await status.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Concurrent_setup_info_reads_show_the_password_exactly_once()
+    {
+        await using var kit = await StartAsync();
+        using var provider = kit.Provider();
+        var done = await OnboardAsync(provider, null, NewDomainPrefix(), "Race Co", ("o365-e3", 1, "P1M", "monthly"));
+        var orderId = done.GetProperty("id").GetString()!;
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => provider.GetAsync($"/api/orders/{orderId}/setup-info")));
+
+        Assert.Equal(1, responses.Count(r => r.StatusCode == HttpStatusCode.OK));
+        Assert.Equal(5, responses.Count(r => r.StatusCode == HttpStatusCode.Gone));
+        foreach (var r in responses)
+        {
+            r.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task Submitting_again_with_the_same_idempotency_key_answers_the_same_202_and_provisions_once()
+    {
+        await using var kit = await StartAsync();
+        using var provider = kit.Provider();
+        var (id, etag, _) = await CreateDraftAsync(provider, OrderBody(null, NewDomainPrefix(), "Once Co", ("o365-e3", 2, "P1M", "monthly")));
+
+        var done = await SubmitAndWaitAsync(provider, id, etag, idempotencyKey: "submit-1");
+        using var again = await SendAsync(provider, HttpMethod.Post, $"/api/orders/{id}/submit", ifMatch: etag, idempotencyKey: "submit-1");
+        var view = await ExpectAsync(again, HttpStatusCode.Accepted);
+        Assert.Equal($"/api/orchestrations/order-{id}", again.Headers.Location?.OriginalString);
+        Assert.Equal("Completed", view.GetProperty("status").GetString());
+
+        using var withoutKey = await SendAsync(provider, HttpMethod.Post, $"/api/orders/{id}/submit", ifMatch: "*");
+        await ExpectAsync(withoutKey, HttpStatusCode.Conflict);
+        using var customer = await provider.GetAsync($"/api/customers/{done.GetProperty("customerId").GetString()}");
+        Assert.Single((await ExpectAsync(customer, HttpStatusCode.OK)).GetProperty("subscriptions").EnumerateArray());
+    }
+}

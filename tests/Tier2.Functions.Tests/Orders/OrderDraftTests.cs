@@ -1,0 +1,152 @@
+using Tier2.Functions.Resellers;
+using Tier2.Functions.Tests.Customers;
+using static Tier2.Functions.Tests.Customers.CustomerTestKit;
+
+namespace Tier2.Functions.Tests.Orders;
+
+public sealed class OrderDraftTests : IAsyncLifetime
+{
+    private CustomerTestKit _kit = null!;
+
+    public async Task InitializeAsync() => _kit = await StartAsync();
+
+    public async Task DisposeAsync() => await _kit.DisposeAsync();
+
+    private static Dictionary<string, string> Problems(JsonElement view) =>
+        view.GetProperty("problems").EnumerateArray().ToDictionary(p => p.GetProperty("field").GetString()!, p => p.GetProperty("code").GetString()!);
+
+    [Fact]
+    public async Task A_draft_answers_201_with_every_line_and_every_problem()
+    {
+        var suspended = await _kit.CreateResellerAsync("Paused Resale", ResellerStatus.Suspended);
+        using var provider = _kit.Provider();
+
+        var (_, _, view) = await CreateDraftAsync(provider, OrderBody(suspended.Id, "9-bad prefix", "Problem Co", ("no-such-offer", 1, "P1M", "monthly"), ("o365-e3", 301, "P1M", "monthly"), ("defender-business", 2, "P1M", "annual")));
+
+        Assert.Equal("Draft", view.GetProperty("status").GetString());
+        Assert.False(view.GetProperty("canSubmit").GetBoolean());
+        Assert.Equal(3, view.GetProperty("lineItems").GetArrayLength());
+        Assert.Equal("Office 365 E3", view.GetProperty("lineItems")[1].GetProperty("offerName").GetString());
+        var problems = Problems(view);
+        Assert.Equal("reseller-not-active", problems["resellerId"]);
+        Assert.Equal("domain-prefix-malformed", problems["customer.domainPrefix"]);
+        Assert.Equal("unknown-offer", problems["lineItems[0].offerId"]);
+        Assert.Equal("quantity-out-of-range", problems["lineItems[1].quantity"]);
+        Assert.Equal("quantity-out-of-range", problems["lineItems[2].quantity"]);
+        Assert.Equal("billingCycle-not-offered", problems["lineItems[2].billingCycle"]);
+        Assert.True(6 == problems.Count, string.Join("; ", problems));
+    }
+
+    [Fact]
+    public async Task An_unknown_reseller_and_missing_customer_details_are_reported()
+    {
+        using var provider = _kit.Provider();
+        var body = OrderBody("0123456789abcdef0123456789abcdef", NewDomainPrefix(), "", ("o365-e3", 1, "P1M", "monthly"));
+        ((Dictionary<string, object?>)body["customer"]!)["email"] = "not-an-email";
+
+        var (_, _, view) = await CreateDraftAsync(provider, body);
+
+        var problems = Problems(view);
+        Assert.Equal("reseller-not-found", problems["resellerId"]);
+        Assert.Equal("required", problems["customer.companyName"]);
+        Assert.Equal("malformed", problems["customer.email"]);
+    }
+
+    [Fact]
+    public async Task A_domain_prefix_held_by_a_submitted_order_is_reported_taken_and_refused_at_submit()
+    {
+        using var provider = _kit.Provider();
+        var prefix = NewDomainPrefix();
+        var (first, firstETag, _) = await CreateDraftAsync(provider, OrderBody(null, prefix, "First Co", ("o365-e3", 1, "P1M", "monthly")));
+        var (second, secondETag, secondView) = await CreateDraftAsync(provider, OrderBody(null, prefix.ToUpperInvariant(), "Second Co", ("o365-e3", 1, "P1M", "monthly")));
+        Assert.Empty(secondView.GetProperty("problems").EnumerateArray());
+
+        await SubmitAndWaitAsync(provider, first, firstETag);
+
+        using var review = await provider.GetAsync($"/api/orders/{second}");
+        Assert.Equal("domain-prefix-taken", Problems(await ExpectAsync(review, HttpStatusCode.OK))["customer.domainPrefix"]);
+        using var submit = await SendAsync(provider, HttpMethod.Post, $"/api/orders/{second}/submit", ifMatch: secondETag);
+        var problem = await ExpectAsync(submit, HttpStatusCode.BadRequest);
+        Assert.True(problem.GetProperty("errors").TryGetProperty("customer.domainPrefix", out _));
+    }
+
+    [Fact]
+    public async Task Patching_a_draft_needs_its_current_etag_and_answers_a_new_review()
+    {
+        using var provider = _kit.Provider();
+        var (id, etag, view) = await CreateDraftAsync(provider, OrderBody(null, NewDomainPrefix(), "Patch Co", ("o365-e3", 999, "P1M", "monthly")));
+        Assert.Equal("quantity-out-of-range", Problems(view)["lineItems[0].quantity"]);
+        var fix = new { lineItems = new[] { new { offerId = "o365-e3", quantity = 10, termDuration = "P1Y", billingCycle = "annual" } } };
+
+        using var without = await SendAsync(provider, HttpMethod.Patch, $"/api/orders/{id}", fix);
+        await ExpectAsync(without, (HttpStatusCode)428);
+        using var stale = await SendAsync(provider, HttpMethod.Patch, $"/api/orders/{id}", fix, ifMatch: "W/\"datetime'2000-01-01T00%3A00%3A00Z'\"");
+        await ExpectAsync(stale, HttpStatusCode.PreconditionFailed);
+        using var patched = await SendAsync(provider, HttpMethod.Patch, $"/api/orders/{id}", fix, ifMatch: etag);
+        var after = await ExpectAsync(patched, HttpStatusCode.OK);
+
+        Assert.True(after.GetProperty("canSubmit").GetBoolean());
+        Assert.Equal(10, after.GetProperty("lineItems")[0].GetProperty("quantity").GetInt32());
+        Assert.Equal("Patch Co", after.GetProperty("customer").GetProperty("companyName").GetString());
+        using var reused = await SendAsync(provider, HttpMethod.Patch, $"/api/orders/{id}", fix, ifMatch: etag);
+        await ExpectAsync(reused, HttpStatusCode.PreconditionFailed);
+    }
+
+    [Fact]
+    public async Task Submitting_a_draft_with_problems_answers_422_naming_the_fields()
+    {
+        using var provider = _kit.Provider();
+        var (id, etag, _) = await CreateDraftAsync(provider, OrderBody(null, NewDomainPrefix(), "Bad Co", ("o365-e3", 0, "P1M", "monthly")));
+
+        using var submit = await SendAsync(provider, HttpMethod.Post, $"/api/orders/{id}/submit", ifMatch: etag);
+
+        var problem = await ExpectAsync(submit, HttpStatusCode.BadRequest);
+        Assert.Equal("urn:tier2:problem:validation", problem.GetProperty("type").GetString());
+        Assert.True(problem.GetProperty("errors").TryGetProperty("lineItems[0].quantity", out _));
+        using var still = await provider.GetAsync($"/api/orders/{id}");
+        Assert.Equal("Draft", (await ExpectAsync(still, HttpStatusCode.OK)).GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task Cancelling_a_draft_cancels_it_and_it_can_no_longer_change()
+    {
+        using var provider = _kit.Provider();
+        var (id, etag, _) = await CreateDraftAsync(provider, OrderBody(null, NewDomainPrefix(), "Gone Co", ("o365-e3", 1, "P1M", "monthly")));
+
+        using var cancel = await provider.PostAsync($"/api/orders/{id}/cancel", null);
+        var view = await ExpectAsync(cancel, HttpStatusCode.OK);
+
+        Assert.Equal("Cancelled", view.GetProperty("status").GetString());
+        using var patch = await SendAsync(provider, HttpMethod.Patch, $"/api/orders/{id}", new { resellerId = "" }, ifMatch: "*");
+        await ExpectAsync(patch, HttpStatusCode.Conflict);
+        using var submit = await SendAsync(provider, HttpMethod.Post, $"/api/orders/{id}/submit", ifMatch: "*");
+        await ExpectAsync(submit, HttpStatusCode.Conflict);
+        _ = etag;
+    }
+
+    [Fact]
+    public async Task Creating_with_the_same_idempotency_key_returns_the_first_draft()
+    {
+        using var provider = _kit.Provider();
+        var body = OrderBody(null, NewDomainPrefix(), "Key Co", ("o365-e3", 1, "P1M", "monthly"));
+
+        using var first = await SendAsync(provider, HttpMethod.Post, "/api/orders", body, idempotencyKey: "draft-1");
+        using var second = await SendAsync(provider, HttpMethod.Post, "/api/orders", body, idempotencyKey: "draft-1");
+
+        var a = await ExpectAsync(first, HttpStatusCode.Created);
+        var b = await ExpectAsync(second, HttpStatusCode.OK);
+        Assert.Equal(a.GetProperty("id").GetString(), b.GetProperty("id").GetString());
+    }
+
+    [Fact]
+    public async Task A_request_without_customer_or_lines_is_refused_without_a_draft()
+    {
+        using var provider = _kit.Provider();
+
+        using var response = await provider.PostAsJsonAsync("/api/orders", new { resellerId = (string?)null });
+
+        var problem = await ExpectAsync(response, HttpStatusCode.BadRequest);
+        Assert.True(problem.GetProperty("errors").TryGetProperty("customer", out _));
+        Assert.True(problem.GetProperty("errors").TryGetProperty("lineItems", out _));
+    }
+}
