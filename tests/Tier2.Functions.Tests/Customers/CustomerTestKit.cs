@@ -15,47 +15,20 @@ namespace Tier2.Functions.Tests.Customers;
 /// </summary>
 public sealed class CustomerTestKit : IAsyncDisposable
 {
-    private CustomerTestKit(WebApplication app, Uri address)
-    {
-        App = app;
-        Address = address;
-    }
+    private readonly TestApp _app;
 
-    public WebApplication App { get; }
+    private CustomerTestKit(TestApp app) => _app = app;
 
-    public Uri Address { get; }
+    public WebApplication App => _app.App;
 
-    public IServiceProvider Services => App.Services;
+    public Uri Address => _app.Address;
 
-    public static async Task<CustomerTestKit> StartAsync(IOnboardingFaultInjector? faults = null, Action<Dictionary<string, string?>>? configure = null)
-    {
-        var settings = TestApp.DefaultSettings(TestApp.NewPrefix());
+    public IServiceProvider Services => _app.Services;
 
-        // No email is sent by these features; the email settings only have to be valid.
-        settings.TryAdd("Email:SenderAddress", "noreply@contoso.example");
-        settings.TryAdd("Email:SmtpHost", "127.0.0.1");
-        configure?.Invoke(settings);
-        var app = Program.BuildApp([], builder =>
-        {
-            builder.Configuration.AddInMemoryCollection(settings);
-            builder.WebHost.UseUrls("http://127.0.0.1:0");
-            if (faults is not null)
-            {
-                builder.Services.AddSingleton(faults);
-            }
-        });
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
-        return new CustomerTestKit(app, new Uri(address));
-    }
+    public static async Task<CustomerTestKit> StartAsync(IOnboardingFaultInjector? faults = null, Action<Dictionary<string, string?>>? configure = null) =>
+        new(await TestApp.StartAsync(configure, services: faults is null ? null : s => s.AddSingleton(faults)));
 
-    public HttpClient ClientAs(string role = Roles.ProviderAdmin, string? resellerId = null)
-    {
-        var client = new HttpClient { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(60) };
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Services.GetRequiredService<DevelopmentTokenIssuer>().Issue(role, resellerId));
-        return client;
-    }
-
+    public HttpClient ClientAs(string role = Roles.ProviderAdmin, string? resellerId = null) => _app.ClientAs(role, resellerId);
     public HttpClient Provider() => ClientAs(Roles.ProviderAdmin);
 
     public HttpClient Reseller(string resellerId) => ClientAs(Roles.ResellerAdmin, resellerId);
@@ -220,9 +193,5 @@ public sealed class CustomerTestKit : IAsyncDisposable
         return done;
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await App.StopAsync();
-        await App.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _app.DisposeAsync();
 }

@@ -70,17 +70,19 @@ public sealed class TestApp : IAsyncDisposable
         ["AzureFunctionsJobHost:extensions:queues:visibilityTimeout"] = "00:00:00.200",
     };
 
-    public static WebApplication Build(Dictionary<string, string?> settings, string url = "http://127.0.0.1:0") =>
+    public static WebApplication Build(Dictionary<string, string?> settings, string url = "http://127.0.0.1:0", Action<IServiceCollection>? services = null) =>
         Program.BuildApp([], builder =>
         {
             builder.Configuration.AddInMemoryCollection(settings);
             builder.WebHost.UseUrls(url);
+            services?.Invoke(builder.Services);
         });
 
     /// <param name="configure">Changes to the default settings.</param>
     /// <param name="map">Extra functions a test declares (for example a queue function whose handler it watches).</param>
     /// <param name="publicOnOwnPort">Listen on a port chosen up front and make it the public base URL, so links in emails open this app (browser tests).</param>
-    public static async Task<TestApp> StartAsync(Action<Dictionary<string, string?>>? configure = null, Action<FunctionMap>? map = null, bool publicOnOwnPort = false)
+    /// <param name="services">Extra services a test registers (test-only seams such as a fault injector).</param>
+    public static async Task<TestApp> StartAsync(Action<Dictionary<string, string?>>? configure = null, Action<FunctionMap>? map = null, bool publicOnOwnPort = false, Action<IServiceCollection>? services = null)
     {
         var prefix = NewPrefix();
         var settings = DefaultSettings(prefix);
@@ -96,7 +98,7 @@ public sealed class TestApp : IAsyncDisposable
         }
 
         configure?.Invoke(settings);
-        var app = Build(settings, url);
+        var app = Build(settings, url, services);
         if (map is not null)
         {
             map(new FunctionMap(app));
