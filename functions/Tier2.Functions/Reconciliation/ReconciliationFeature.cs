@@ -16,6 +16,7 @@ public static class ReconciliationFeature
         services.AddSingleton<ReconciliationRunner>();
         services.AddSingleton<IReconciliationJob, InviteExpiryJob>();
         services.AddSingleton<IReconciliationJob, RetentionJob>();
+        services.AddSingleton<IReconciliationJob, AssociationsJob>();
         services.AddStorageResource(StorageResourceKind.Table, ReconciliationRunner.RunsTable);
         services.AddStorageResource(StorageResourceKind.BlobContainer, ReconciliationRunner.LeaseContainer);
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Add(ReconciliationJsonContext.Default));
