@@ -29,6 +29,7 @@ public sealed partial class DurableWorker
     private readonly KeyedLocks _locks = new();
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, InstanceSnapshot> _cache = new(StringComparer.Ordinal);
     private readonly DurableOptions _options;
+    private readonly StepDispatcher _steps;
 
     public DurableWorker(DurableStorage storage, DurableRegistry registry, ILogger? logger = null, TimeProvider? time = null)
     {
@@ -40,6 +41,7 @@ public sealed partial class DurableWorker
         _logger = logger ?? NullLogger.Instance;
         _time = time ?? TimeProvider.System;
         _store = new InstanceStore(storage.History);
+        _steps = new StepDispatcher(storage, _store, _time);
     }
 
     private enum EpisodeResult
@@ -497,11 +499,7 @@ public sealed partial class DurableWorker
         }
     }
 
-    private static HashSet<int> CompletedSteps(IEnumerable<HistoryEvent> history) =>
-        history.Where(e => e.TaskId is not null && e.Kind is HistoryEventKind.ActivityCompleted or HistoryEventKind.ActivityFailed or HistoryEventKind.TimerFired
-                or HistoryEventKind.SubOrchestrationCompleted or HistoryEventKind.SubOrchestrationFailed)
-            .Select(e => e.TaskId!.Value)
-            .ToHashSet();
+    private static HashSet<int> CompletedSteps(IEnumerable<HistoryEvent> history) => StepDispatcher.CompletedSteps(history);
 
     /// <summary>The history event a result or timer message stands for; null when stale or a duplicate.</summary>
     private static HistoryEvent? ToEvent(OrchestrationMessage message, InstanceState state, List<HistoryEvent> history, HashSet<int> completed, DateTimeOffset now)
@@ -580,17 +578,7 @@ public sealed partial class DurableWorker
             return;
         }
 
-        var done = CompletedSteps(history);
-        foreach (var row in inbox)
-        {
-            if (row.GetBinary("Message") is { } buffered && JsonSerializer.Deserialize(buffered, DurableJsonContext.Default.OrchestrationMessage) is { TaskId: { } id })
-            {
-                done.Add(id);
-            }
-        }
-
-        var pending = history.Where(e => e.TaskId is { } id && !done.Contains(id)
-            && e.Kind is HistoryEventKind.ActivityScheduled or HistoryEventKind.TimerCreated or HistoryEventKind.SubOrchestrationScheduled).ToList();
+        var pending = StepDispatcher.PendingSteps(history, inbox);
         if (pending.Count > 0)
         {
             LogResending(state.InstanceId, pending.Count);
@@ -599,161 +587,24 @@ public sealed partial class DurableWorker
         await Task.WhenAll(pending.Select(p => DispatchAsync(state, p, ct))).ConfigureAwait(false);
     }
 
-    private Task DispatchAsync(InstanceState state, HistoryEvent action, CancellationToken ct) => action.Kind switch
-    {
-        HistoryEventKind.ActivityScheduled => _storage.SendActivityMessageAsync(
-            new ActivityMessage
-            {
-                InstanceId = state.InstanceId,
-                ExecutionId = state.ExecutionId,
-                Generation = state.Generation,
-                TaskId = action.TaskId!.Value,
-                Name = action.Name!,
-                Input = action.Payload,
-                InputBlob = action.PayloadBlob,
-            },
-            ct),
-        HistoryEventKind.TimerCreated => SendTimerAsync(state.InstanceId, state.ExecutionId, action.TaskId!.Value, action.FireAt!.Value, ct),
-        HistoryEventKind.SubOrchestrationScheduled => StartChildAsync(state, action, ct),
-        _ => Task.CompletedTask,
-    };
+    private Task DispatchAsync(InstanceState state, HistoryEvent action, CancellationToken ct) => _steps.DispatchAsync(state, action, ct);
 
-    private Task SendTimerAsync(string instanceId, string executionId, int taskId, DateTimeOffset fireAt, CancellationToken ct)
-    {
-        // Visibility is whole seconds: round up so a timer never fires early, and cap it (longer timers hop).
-        var remaining = fireAt - _time.GetUtcNow();
-        var seconds = Math.Max(0, Math.Ceiling(remaining.TotalSeconds));
-        var delay = TimeSpan.FromSeconds(Math.Min(seconds, Math.Floor(_options.MaxTimerVisibility.TotalSeconds)));
-        return _storage.SendOrchestrationMessageAsync(
-            new OrchestrationMessage { Kind = MessageKinds.Timer, InstanceId = instanceId, ExecutionId = executionId, TaskId = taskId, FireAt = fireAt },
-            delay,
-            ct);
-    }
+    private Task SendTimerAsync(string instanceId, string executionId, int taskId, DateTimeOffset fireAt, CancellationToken ct) =>
+        _steps.SendTimerAsync(instanceId, executionId, taskId, fireAt, ct);
 
-    private async Task StartChildAsync(InstanceState parent, HistoryEvent action, CancellationToken ct)
-    {
-        var now = _time.GetUtcNow();
-        var child = new InstanceState
-        {
-            InstanceId = action.InstanceId!,
-            Name = action.Name!,
-            Status = OrchestrationStatus.Pending,
-            ExecutionId = Guid.NewGuid().ToString("N"),
-            Input = action.Payload,
-            InputBlob = action.PayloadBlob,
-            CreatedAt = now,
-            LastUpdatedAt = now,
-            ParentInstanceId = parent.InstanceId,
-            ParentExecutionId = parent.ExecutionId,
-            ParentTaskId = action.TaskId,
-        };
-        try
-        {
-            await _storage.History.AddEntityAsync(child.ToEntity(), ct).ConfigureAwait(false);
-        }
-        catch (RequestFailedException ex) when (ex.Status == 409)
-        {
-            var existing = await _store.ReadStateAsync(child.InstanceId, ct).ConfigureAwait(false);
-            if (existing is null || existing.ParentInstanceId != parent.InstanceId || existing.ParentExecutionId != parent.ExecutionId || existing.ParentTaskId != action.TaskId)
-            {
-                await _storage.SendOrchestrationMessageAsync(
-                    new OrchestrationMessage
-                    {
-                        Kind = MessageKinds.Result,
-                        InstanceId = parent.InstanceId,
-                        ExecutionId = parent.ExecutionId,
-                        TaskId = action.TaskId,
-                        SubOrchestration = true,
-                        Failure = new FailureDetails("InstanceAlreadyExists", $"Instance id '{child.InstanceId}' is already in use.", null, $"sub-orchestration '{action.Name}' #{action.TaskId}"),
-                    },
-                    null,
-                    ct).ConfigureAwait(false);
-                return;
-            }
-
-            if (existing.IsTerminal)
-            {
-                await NotifyParentAsync(existing, ct).ConfigureAwait(false);
-                return;
-            }
-        }
-
-        await _storage.WakeAsync(child.InstanceId, ct).ConfigureAwait(false);
-    }
-
-    /// <summary>Sends a terminal child's result to its parent (idempotent: the parent ignores a step already completed).</summary>
-    private async Task NotifyParentAsync(InstanceState child, CancellationToken ct)
-    {
-        if (child.ParentInstanceId is null || !child.IsTerminal)
-        {
-            return;
-        }
-
-        var message = new OrchestrationMessage
-        {
-            Kind = MessageKinds.Result,
-            InstanceId = child.ParentInstanceId,
-            ExecutionId = child.ParentExecutionId,
-            TaskId = child.ParentTaskId,
-            SubOrchestration = true,
-        };
-        switch (child.Status)
-        {
-            case OrchestrationStatus.Completed:
-                // Copied, not referenced: the parent's history must survive purging the child.
-                message.Payload = await Payloads.ResolveAsync(child.Output, child.OutputBlob, ct).ConfigureAwait(false);
-                if (Payloads.IsLarge(message.Payload))
-                {
-                    message.PayloadBlob = await Payloads.StoreLargeAsync(child.ParentInstanceId, message.Payload!, ct).ConfigureAwait(false);
-                    message.Payload = null;
-                }
-
-                break;
-            case OrchestrationStatus.Terminated:
-                message.Failure = new FailureDetails("Terminated", $"Sub-orchestration '{child.InstanceId}' was terminated: {child.Output}", null, $"sub-orchestration '{child.Name}' ({child.InstanceId})");
-                break;
-            default:
-                var failure = child.Failure ?? new FailureDetails("Unknown", "The sub-orchestration failed.");
-                message.Failure = failure with { Inner = failure.Inner };
-                break;
-        }
-
-        await _storage.SendOrchestrationMessageAsync(message, null, ct).ConfigureAwait(false);
-    }
+    private Task NotifyParentAsync(InstanceState child, CancellationToken ct) => _steps.NotifyParentAsync(child, ct);
 
     /// <summary>Marks an instance Failed outside an episode (poison), unless it already finished or moved on to another execution.</summary>
     private async Task TryMarkFailedAsync(string instanceId, string? executionId, FailureDetails failure)
     {
         try
         {
-            for (var attempt = 0; attempt < 20; attempt++)
+            if (await _steps.MarkFailedAsync(instanceId, executionId, failure, CancellationToken.None).ConfigureAwait(false) == MarkFailedResult.Marked)
             {
-                var state = await _store.ReadStateAsync(instanceId, CancellationToken.None).ConfigureAwait(false);
-                if (state is null || state.IsTerminal || (executionId is not null && state.ExecutionId != executionId))
-                {
-                    return;
-                }
-
-                var now = _time.GetUtcNow();
-                state.Status = OrchestrationStatus.Failed;
-                state.Failure = failure;
-                state.CompletedAt = now;
-                state.LastUpdatedAt = now;
-                try
-                {
-                    await _storage.History.UpdateEntityAsync(state.ToEntity(), state.ETag, TableUpdateMode.Replace, CancellationToken.None).ConfigureAwait(false);
-                }
-                catch (RequestFailedException ex) when (ex.Status == 412)
-                {
-                    continue;
-                }
-
                 LogPoisoned(instanceId, failure.ErrorMessage);
-                await NotifyParentAsync(state, CancellationToken.None).ConfigureAwait(false);
-                return;
             }
         }
-        catch (RequestFailedException ex)
+        catch (Exception ex) when (ex is RequestFailedException or InvalidOperationException)
         {
             LogMarkFailedFailed(ex, instanceId);
         }

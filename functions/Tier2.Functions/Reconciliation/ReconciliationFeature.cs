@@ -14,6 +14,7 @@ public static class ReconciliationFeature
         services.AddOptions<ReconciliationOptions>().Bind(configuration.GetSection(ReconciliationOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ReconciliationOptions>, ReconciliationOptionsValidator>();
         services.AddSingleton<ReconciliationRunner>();
+        services.AddSingleton<IReconciliationJob, OrchestrationRepairJob>();
         services.AddSingleton<IReconciliationJob, InviteExpiryJob>();
         services.AddSingleton<IReconciliationJob, RetentionJob>();
         services.AddSingleton<IReconciliationJob, AssociationsJob>();
