@@ -236,7 +236,17 @@ public static class InviteEndpoints
 
         var invite = result.Value!;
         var sealedToken = invite.Delivery == InviteDelivery.Email ? tokens.Seal(token, invite.ExpiresAt) : null;
-        await durable.RaiseEventAsync(invite.InstanceId, PartnershipInviteOrchestration.SignalEvent, new InviteSignal(InviteSignalKind.Resent, sealedToken, invite.RemindAt, invite.ExpiresAt), cancellationToken);
+        var delivered = await durable.RaiseEventAsync(invite.InstanceId, PartnershipInviteOrchestration.SignalEvent, new InviteSignal(InviteSignalKind.Resent, sealedToken, invite.RemindAt, invite.ExpiresAt), cancellationToken);
+        if (delivered != InstanceRequestResult.Accepted)
+        {
+            // The invite's orchestration never started (a crash right after the invite was stored) or is gone:
+            // a resend starts it afresh, so a Pending invite can always be brought back to life.
+            await durable.ScheduleNewAsync(
+                PartnershipInviteOrchestration.Name,
+                new InviteWorkflowInput(invite.Id, invite.Delivery, sealedToken, invite.RemindAt, invite.ExpiresAt, System.Diagnostics.Activity.Current?.TraceId.ToString()),
+                new StartOrchestrationOptions { InstanceId = invite.InstanceId, ReplaceExisting = true },
+                cancellationToken);
+        }
         var draft = invite.Delivery == InviteDelivery.Draft ? emails.Draft(invite, emails.Link(token)) : null;
         return TypedResults.Ok(InviteView.From(invite, draft: draft));
     }

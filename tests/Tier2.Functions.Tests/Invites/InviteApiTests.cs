@@ -225,6 +225,33 @@ public sealed class InviteApiTests : AppTest
     }
 
     [Fact]
+    public async Task Resending_an_invite_whose_orchestration_is_gone_starts_it_again()
+    {
+        var (_, invite) = await CreateAsync(new { email = NewEmail(), delivery = "draft" });
+        var id = invite.GetProperty("id").GetString()!;
+        var instanceId = invite.GetProperty("orchestrationId").GetString()!;
+        await Eventually.UntilAsync(() => GetInviteAsync(id), i => i.GetProperty("orchestrationStatus").GetString() == "Running");
+        using (await Provider.PostAsJsonAsync(new Uri($"/api/orchestrations/{instanceId}/terminate", UriKind.Relative), new { reason = "lost" }))
+        {
+        }
+
+        await Eventually.UntilAsync(() => GetInviteAsync(id), i => i.GetProperty("orchestrationStatus").GetString() == "Terminated");
+        using (await Provider.DeleteAsync(new Uri($"/api/orchestrations/{instanceId}", UriKind.Relative)))
+        {
+        }
+
+        await Task.Delay(TimeSpan.FromSeconds(2.2));
+        using var resend = await Provider.PostAsync(new Uri($"/api/resellers/invites/{id}/resend", UriKind.Relative), null);
+        var link = (await resend.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("draft").GetProperty("link").GetString()!;
+        await Eventually.UntilAsync(() => GetInviteAsync(id), i => i.GetProperty("orchestrationStatus").GetString() == "Running");
+        using var page = new InvitePageClient(App.Address);
+        await page.SubmitAsync(link, "decline");
+
+        var declined = await Eventually.UntilAsync(() => GetInviteAsync(id), i => i.GetProperty("orchestrationStatus").GetString() == "Completed");
+        Assert.Equal("Declined", declined.GetProperty("status").GetString());
+    }
+
+    [Fact]
     public async Task Resending_too_soon_answers_429_with_retry_after()
     {
         var (_, invite) = await CreateAsync(new { email = NewEmail(), delivery = "draft" });
