@@ -49,6 +49,9 @@ public sealed partial class DurableWorker
         Done,
         Conflict,
         More,
+
+        /// <summary>A cached snapshot saw nothing to do: it may be stale (another worker moved on), so load and look again.</summary>
+        Stale,
     }
 
     private PayloadStore Payloads => _storage.PayloadStore;
@@ -153,9 +156,11 @@ public sealed partial class DurableWorker
             // state: no partition read. The commit is still conditioned on the state row's ETag, so if anyone else
             // wrote since, it fails and the episode re-runs on a fresh load. (Wake-ups mean inbox rows: always load.)
             InstanceSnapshot? snapshot;
+            var fromCache = false;
             if (attempt == 0 && item is not null && !redelivered && _cache.TryGetValue(message.InstanceId, out var cached))
             {
                 snapshot = cached;
+                fromCache = true;
             }
             else
             {
@@ -169,10 +174,18 @@ public sealed partial class DurableWorker
                 return;
             }
 
-            var result = await RunEpisodeAsync(snapshot, item, redelivered, ct).ConfigureAwait(false);
+            var result = await RunEpisodeAsync(snapshot, item, redelivered, fromCache, ct).ConfigureAwait(false);
             if (result == EpisodeResult.Done)
             {
                 return;
+            }
+
+            if (result == EpisodeResult.Stale)
+            {
+                // The cache is gone now, so this attempt loads the partition.
+                _cache.TryRemove(message.InstanceId, out _);
+                attempt = -1;
+                continue;
             }
 
             if (result == EpisodeResult.More)
@@ -193,7 +206,7 @@ public sealed partial class DurableWorker
         }
     }
 
-    private async Task<EpisodeResult> RunEpisodeAsync(InstanceSnapshot snapshot, OrchestrationMessage? item, bool redelivered, CancellationToken ct)
+    private async Task<EpisodeResult> RunEpisodeAsync(InstanceSnapshot snapshot, OrchestrationMessage? item, bool redelivered, bool fromCache, CancellationToken ct)
     {
         var state = snapshot.State;
         var now = _time.GetUtcNow();
@@ -313,6 +326,13 @@ public sealed partial class DurableWorker
 
         if (newEvents.Count == 1 && consumed.Count == 0 && inserts.Count == 0 && !terminate)
         {
+            if (fromCache)
+            {
+                // A result for a step the cached history has not scheduled: another worker committed since this one
+                // cached the instance. Only a commit checks the ETag, so a no-op must not be trusted to a cached snapshot.
+                return EpisodeResult.Stale;
+            }
+
             // Nothing new: a duplicate or stale message, or the wake-up of work another episode already did.
             if (redelivered)
             {
@@ -353,6 +373,11 @@ public sealed partial class DurableWorker
 
         if (!outcome.Effective && consumed.Count == 0 && inserts.Count == 0)
         {
+            if (fromCache)
+            {
+                return EpisodeResult.Stale;
+            }
+
             // Only a cancelled timer fired: recording it would change nothing.
             if (redelivered)
             {

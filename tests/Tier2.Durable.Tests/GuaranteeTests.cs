@@ -127,6 +127,36 @@ public sealed class GuaranteeTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_result_reaching_a_worker_whose_cached_episode_is_stale_is_not_dropped()
+    {
+        // Two workers share the hub (the host scales out): A runs episode 1 and caches it, B runs episode 2 (which
+        // schedules step #1), then step #1's result reaches A. A's cached history has no step #1, so it must reload
+        // rather than treat the result as a stale duplicate and delete it (which left the instance Running forever).
+        await using var hub = await TestHub.CreateAsync(output, Register, startWorker: false);
+        var workerA = hub.NewWorker(hub.NewStorage());
+        var workerB = hub.NewWorker(hub.NewStorage());
+        var id = await hub.Client.ScheduleNewAsync("HelloSequence", new[] { "Lima", "Quito" });
+
+        async Task<string> NextAsync(Azure.Storage.Queues.QueueClient queue)
+        {
+            var message = (await queue.ReceiveMessageAsync(TimeSpan.FromMinutes(2))).Value;
+            Assert.NotNull(message);
+            await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt);
+            return message.Body.ToString();
+        }
+
+        await workerA.HandleOrchestrationMessageAsync(await NextAsync(hub.Storage.OrchestrationQueue), 1, CancellationToken.None); // wake: episode 1, cached by A
+        await workerA.HandleActivityMessageAsync(await NextAsync(hub.Storage.ActivityQueue), 1, CancellationToken.None);
+        await workerB.HandleOrchestrationMessageAsync(await NextAsync(hub.Storage.OrchestrationQueue), 1, CancellationToken.None); // result #0: episode 2 by B
+        await workerB.HandleActivityMessageAsync(await NextAsync(hub.Storage.ActivityQueue), 1, CancellationToken.None);
+        await workerA.HandleOrchestrationMessageAsync(await NextAsync(hub.Storage.OrchestrationQueue), 1, CancellationToken.None); // result #1 at A
+
+        var done = await hub.Client.GetInstanceAsync(id);
+        Assert.Equal(OrchestrationStatus.Completed, done!.Status);
+        Assert.Equal("[\"Hello Lima!\",\"Hello Quito!\"]", done.Output);
+    }
+
+    [Fact]
     public async Task A_durable_timer_fires_after_the_worker_restarts()
     {
         await using var hub = await TestHub.CreateAsync(output, Register);
