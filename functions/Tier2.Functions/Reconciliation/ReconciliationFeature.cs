@@ -14,23 +14,36 @@ public static class ReconciliationFeature
         services.AddOptions<ReconciliationOptions>().Bind(configuration.GetSection(ReconciliationOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ReconciliationOptions>, ReconciliationOptionsValidator>();
         services.AddSingleton<ReconciliationRunner>();
-        services.AddSingleton<IReconciliationJob, OrchestrationRepairJob>();
-        services.AddSingleton<IReconciliationJob, InviteExpiryJob>();
-        services.AddSingleton<IReconciliationJob, RetentionJob>();
-        services.AddSingleton<IReconciliationJob, AssociationsJob>();
+        services.AddReconciliationJob<OrchestrationRepairJob>("ReconcileOrchestrations", o => o.OrchestrationRepairSchedule);
+        services.AddReconciliationJob<InviteExpiryJob>("ReconcileInvites", o => o.InvitesSchedule);
+        services.AddReconciliationJob<RetentionJob>("ReconcileRetention", o => o.RetentionSchedule);
+        services.AddReconciliationJob<AssociationsJob>("ReconcileAssociations", o => o.AssociationsSchedule);
         services.AddStorageResource(StorageResourceKind.Table, ReconciliationRunner.RunsTable);
         services.AddStorageResource(StorageResourceKind.BlobContainer, ReconciliationRunner.LeaseContainer);
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Add(ReconciliationJsonContext.Default));
         return services;
     }
 
+    /// <summary>
+    /// Declares a job by name and schedule, so the catalog (and package.sh's function.json) never has to build
+    /// the job and what it depends on (email, storage) just to learn when it runs.
+    /// </summary>
+    public static IServiceCollection AddReconciliationJob<TJob>(this IServiceCollection services, string name, Func<ReconciliationOptions, string> schedule)
+        where TJob : class, IReconciliationJob
+    {
+        services.AddSingleton<TJob>();
+        services.AddSingleton<IReconciliationJob>(sp => sp.GetRequiredService<TJob>());
+        services.AddSingleton(new ReconciliationJobRegistration(name, schedule, typeof(TJob)));
+        return services;
+    }
+
     public static void MapReconciliation(this FunctionMap functions)
     {
-        var budget = functions.Services.GetRequiredService<IOptions<ReconciliationOptions>>();
-        foreach (var job in functions.Services.GetServices<IReconciliationJob>())
+        var options = functions.Services.GetRequiredService<IOptions<ReconciliationOptions>>();
+        foreach (var registration in functions.Services.GetServices<ReconciliationJobRegistration>())
         {
-            functions.Timer(job.Name, job.Schedule, (_, services, ct) =>
-                services.GetRequiredService<ReconciliationRunner>().RunAsync(job, budget.Value.MaxItemsPerRun, ct));
+            functions.Timer(registration.Name, registration.Schedule(options.Value), (_, services, ct) =>
+                services.GetRequiredService<ReconciliationRunner>().RunAsync((IReconciliationJob)services.GetRequiredService(registration.JobType), options.Value.MaxItemsPerRun, ct));
         }
 
         functions.Get("ListReconciliationRuns", "reconciliation/runs", ListAsync).RequireAuthorization(Roles.ProviderAdminPolicy).WithTags("Reconciliation")
@@ -40,7 +53,7 @@ public static class ReconciliationFeature
     }
 
     private static async Task<Results<Ok<Page<ReconciliationRun>>, ValidationProblem>> ListAsync(
-        string? job, string? continuationToken, int? pageSize, ReconciliationRunner runner, IEnumerable<IReconciliationJob> jobs, CancellationToken cancellationToken)
+        string? job, string? continuationToken, int? pageSize, ReconciliationRunner runner, IEnumerable<ReconciliationJobRegistration> jobs, CancellationToken cancellationToken)
     {
         if (job is not null && !jobs.Any(j => j.Name == job))
         {
@@ -63,7 +76,7 @@ public static class ReconciliationFeature
     }
 
     private static async Task<Results<Ok<ReconciliationRun>, ProblemHttpResult>> RunAsync(
-        string job, ReconciliationRunner runner, IEnumerable<IReconciliationJob> jobs, IOptions<ReconciliationOptions> options, CancellationToken cancellationToken)
+        string job, ReconciliationRunner runner, IEnumerable<ReconciliationJobRegistration> jobs, IServiceProvider services, IOptions<ReconciliationOptions> options, CancellationToken cancellationToken)
     {
         var found = jobs.FirstOrDefault(j => j.Name == job);
         if (found is null)
@@ -71,6 +84,6 @@ public static class ReconciliationFeature
             return Problem.NotFound($"Reconciliation job '{job}'");
         }
 
-        return TypedResults.Ok(await runner.RunAsync(found, options.Value.MaxItemsPerRun, cancellationToken));
+        return TypedResults.Ok(await runner.RunAsync((IReconciliationJob)services.GetRequiredService(found.JobType), options.Value.MaxItemsPerRun, cancellationToken));
     }
 }

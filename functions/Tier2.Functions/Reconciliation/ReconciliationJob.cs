@@ -22,3 +22,6 @@ public sealed record JobContext(string RunId, string? Checkpoint, int Budget, Da
 /// <param name="Reported">Items found wrong but left for a person (listed in <paramref name="Details"/>).</param>
 /// <param name="NextCheckpoint">Where the next run continues; null when this run reached the end.</param>
 public sealed record JobOutcome(int Examined, int Changed, int Reported, string? NextCheckpoint, IReadOnlyList<string> Details);
+
+/// <summary>A job as the function catalog knows it: its timer's name and schedule, and the type that does the work.</summary>
+public sealed record ReconciliationJobRegistration(string Name, Func<ReconciliationOptions, string> Schedule, Type JobType);

@@ -83,6 +83,30 @@ public sealed class FunctionJsonTests
         Assert.Throws<ArgumentException>(() => new FunctionCatalog().Add(new FunctionDefinition(name, new HttpTrigger("x", ["GET"], false))));
 
     [Fact]
+    public async Task Packaging_needs_no_setting_but_storage_to_write_the_function_json_files()
+    {
+        // scripts/package.sh runs the command with only AzureWebJobsStorage: building the catalog must not
+        // construct services that need email, auth or provider settings.
+        var output = Path.Combine(Path.GetTempPath(), "tier2-fj-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var settings = new Dictionary<string, string?> { ["AzureWebJobsStorage"] = "UseDevelopmentStorage=true" };
+            var exit = await Cli.RunAsync(["functions-json", output], _ => TestApp.Build(settings));
+
+            Assert.Equal(0, exit);
+            Assert.Contains("ReconcileAssociations", Directory.GetDirectories(output).Select(Path.GetFileName));
+            Assert.Contains("DurableActivities", Directory.GetDirectories(output).Select(Path.GetFileName));
+        }
+        finally
+        {
+            if (Directory.Exists(output))
+            {
+                Directory.Delete(output, recursive: true);
+            }
+        }
+    }
+
+    [Fact]
     public async Task The_functions_json_command_writes_a_folder_with_a_valid_function_json_for_every_declared_function()
     {
         var output = Path.Combine(Path.GetTempPath(), "tier2-fj-" + Guid.NewGuid().ToString("N"));
