@@ -93,6 +93,31 @@ public static class HostingSetup
             return next(context);
         });
         app.UseExceptionHandler();
+        app.Use(static async (context, next) =>
+        {
+            // Storage is set up in the background (fast cold start); work waits for it. Health answers at once.
+            var readiness = context.RequestServices.GetRequiredService<StorageReadiness>();
+            if (!readiness.IsReady && !context.Request.Path.StartsWithSegments("/" + FunctionMap.RoutePrefix + "/health", StringComparison.OrdinalIgnoreCase))
+            {
+                try
+                {
+                    await readiness.Ready.WaitAsync(TimeSpan.FromSeconds(20), context.RequestAborted);
+                }
+                catch (TimeoutException)
+                {
+                    context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+                    context.Response.Headers.RetryAfter = "5";
+                    await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+                    {
+                        HttpContext = context,
+                        ProblemDetails = { Status = 503, Type = ProblemTypes.Unavailable, Title = "Starting.", Detail = "Storage is not ready yet; retry shortly." },
+                    });
+                    return;
+                }
+            }
+
+            await next(context);
+        });
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();

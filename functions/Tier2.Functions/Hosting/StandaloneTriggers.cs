@@ -14,6 +14,7 @@ public sealed partial class StandaloneTriggers(
     HostMode mode,
     QueueServiceClient queues,
     QueueTriggerOptions queueOptions,
+    StorageReadiness readiness,
     IServiceScopeFactory scopes,
     TimeProvider time,
     ILoggerFactory loggerFactory) : BackgroundService, IQueueWakeUp
@@ -36,6 +37,15 @@ public sealed partial class StandaloneTriggers(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (mode.UnderFunctionsHost)
+        {
+            return;
+        }
+
+        try
+        {
+            await readiness.Ready.WaitAsync(stoppingToken);
+        }
+        catch (OperationCanceledException)
         {
             return;
         }

@@ -82,7 +82,7 @@ public static class DurableHosting
         });
         services.AddSingleton(sp => new DurableWorker(sp.GetRequiredService<DurableStorage>(), sp.GetRequiredService<DurableRegistry>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("Tier2.Durable"), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new DurableClient(sp.GetRequiredService<DurableStorage>(), sp.GetRequiredService<TimeProvider>()));
-        services.AddHostedService<DurableStorageInitializer>();
+        services.AddSingleton(new StorageSetupStep("durable task hub", static (sp, ct) => sp.GetRequiredService<DurableStorage>().EnsureCreatedAsync(ct)));
         services.AddSingleton(new DurableJson(OrchestrationsJsonContext.Default));
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Add(OrchestrationsJsonContext.Default));
         return services;
@@ -96,12 +96,5 @@ public static class DurableHosting
             services.GetRequiredService<DurableWorker>().HandleOrchestrationMessageAsync(message.Body, message.DequeueCount, ct));
         functions.Queue(ActivityFunction, storage.ActivityQueueName, static (message, services, ct) =>
             services.GetRequiredService<DurableWorker>().HandleActivityMessageAsync(message.Body, message.DequeueCount, ct));
-    }
-
-    private sealed class DurableStorageInitializer(DurableStorage storage) : IHostedService
-    {
-        public Task StartAsync(CancellationToken cancellationToken) => storage.EnsureCreatedAsync(cancellationToken);
-
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

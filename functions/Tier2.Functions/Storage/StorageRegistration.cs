@@ -31,7 +31,10 @@ public static class StorageRegistration
         services.AddSingleton(sp => connection.CreateTableServiceClient(WithPipeline(sp, new TableClientOptions())));
         services.AddSingleton(sp => connection.CreateQueueServiceClient(WithPipeline(sp, new QueueClientOptions())));
         services.AddSingleton(sp => connection.CreateBlobServiceClient(WithPipeline(sp, new BlobClientOptions())));
-        services.AddHostedService<StorageInitializer>();
+        services.AddSingleton<StorageInitializer>();
+        services.AddSingleton(new StorageSetupStep("tables, queues and containers", (sp, ct) => sp.GetRequiredService<StorageInitializer>().CreateAsync(ct)));
+        services.AddSingleton<StorageReadiness>();
+        services.AddHostedService<StorageReadinessService>();
         return services;
     }
 
@@ -66,9 +69,9 @@ public sealed partial class StorageInitializer(
     TableServiceClient tables,
     QueueServiceClient queues,
     BlobServiceClient blobs,
-    ILogger<StorageInitializer> logger) : IHostedService
+    ILogger<StorageInitializer> logger)
 {
-    public async Task StartAsync(CancellationToken cancellationToken)
+    public async Task CreateAsync(CancellationToken cancellationToken)
     {
         // Queue functions' queues (and their poison queues) are created too: a trigger on a missing queue would idle forever.
         var resources = declared
@@ -88,8 +91,6 @@ public sealed partial class StorageInitializer(
         await Task.WhenAll(work);
         LogCreated(resources.Count);
     }
-
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Storage ready: {Count} tables, queues and containers checked")]
     private partial void LogCreated(int count);

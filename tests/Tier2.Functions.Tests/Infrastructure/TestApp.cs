@@ -105,6 +105,8 @@ public sealed class TestApp : IAsyncDisposable
         }
 
         await app.StartAsync();
+        // Storage is created in the background; tests that touch queues and tables directly need it done.
+        await app.Services.GetRequiredService<Tier2.Functions.Storage.StorageReadiness>().Ready.WaitAsync(TimeSpan.FromSeconds(60));
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
         return new TestApp(app, new Uri(address), prefix);
     }
