@@ -44,6 +44,7 @@ public sealed class DurableClient
             InputBlob = blob,
             CreatedAt = now,
             LastUpdatedAt = now,
+            TraceParent = DurableTracing.CurrentTraceParent(),
         };
 
         for (var attempt = 0; ; attempt++)

@@ -75,6 +75,7 @@ public sealed partial class DurableWorker
     {
         var message = Parse(messageText, DurableJsonContext.Default.ActivityMessage);
         var step = $"activity '{message.Name}' #{message.TaskId}";
+        using var trace = DurableTracing.Start("activity " + message.Name, message.TraceParent, message.InstanceId);
         try
         {
             var registration = _registry.FindActivity(message.Name)
@@ -209,6 +210,7 @@ public sealed partial class DurableWorker
     private async Task<EpisodeResult> RunEpisodeAsync(InstanceSnapshot snapshot, OrchestrationMessage? item, bool redelivered, bool fromCache, CancellationToken ct)
     {
         var state = snapshot.State;
+        using var trace = DurableTracing.Start("orchestration " + state.Name, state.TraceParent, state.InstanceId);
         var now = _time.GetUtcNow();
         if (state.IsTerminal)
         {

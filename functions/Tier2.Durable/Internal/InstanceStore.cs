@@ -51,6 +51,9 @@ internal sealed class InstanceState
 
     public int? ParentTaskId { get; set; }
 
+    /// <summary>W3C traceparent of the work that scheduled the instance: its episodes and activities continue that trace.</summary>
+    public string? TraceParent { get; set; }
+
     public ETag ETag { get; set; }
 
     public bool IsTerminal => Status is OrchestrationStatus.Completed or OrchestrationStatus.Failed or OrchestrationStatus.Terminated;
@@ -78,6 +81,7 @@ internal sealed class InstanceState
         Put(e, "CustomStatusBlob", CustomStatusBlob);
         Put(e, "Failure", Failure is null ? null : JsonSerializer.Serialize(Failure, DurableJsonContext.Default.FailureDetails));
         Put(e, "ParentInstanceId", ParentInstanceId);
+        Put(e, "TraceParent", TraceParent);
         Put(e, "ParentExecutionId", ParentExecutionId);
         if (ParentTaskId is { } parentTask)
         {
@@ -115,6 +119,7 @@ internal sealed class InstanceState
             LastUpdatedAt = e.GetDateTimeOffset("LastUpdatedAt") ?? default,
             CompletedAt = e.GetDateTimeOffset("CompletedAt"),
             ParentInstanceId = e.GetString("ParentInstanceId"),
+            TraceParent = e.GetString("TraceParent"),
             ParentExecutionId = e.GetString("ParentExecutionId"),
             ParentTaskId = e.GetInt32("ParentTaskId"),
             ETag = e.ETag,

@@ -69,6 +69,10 @@ internal sealed class ActivityMessage
 
     [JsonPropertyName("pb")]
     public string? InputBlob { get; set; }
+
+    /// <summary>W3C traceparent of the instance, so the activity's work joins the trace that started it.</summary>
+    [JsonPropertyName("tp")]
+    public string? TraceParent { get; set; }
 }
 
 [JsonSourceGenerationOptions(

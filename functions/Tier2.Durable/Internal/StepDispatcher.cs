@@ -61,6 +61,7 @@ internal sealed class StepDispatcher(DurableStorage storage, InstanceStore store
                 Name = action.Name!,
                 Input = action.Payload,
                 InputBlob = action.PayloadBlob,
+                TraceParent = state.TraceParent,
             },
             ct),
         HistoryEventKind.TimerCreated => SendTimerAsync(state.InstanceId, state.ExecutionId, action.TaskId!.Value, action.FireAt!.Value, ct),
@@ -97,6 +98,7 @@ internal sealed class StepDispatcher(DurableStorage storage, InstanceStore store
             CreatedAt = now,
             LastUpdatedAt = now,
             ParentInstanceId = parent.InstanceId,
+            TraceParent = parent.TraceParent,
             ParentExecutionId = parent.ExecutionId,
             ParentTaskId = action.TaskId,
         };

@@ -48,6 +48,22 @@ public sealed class InviteEmailTests
     }
 
     [Fact]
+    public async Task The_request_correlation_id_follows_the_orchestration_into_the_email_it_sends()
+    {
+        await using var app = await TestApp.StartAsync();
+        using var provider = app.ClientAs();
+        var email = $"c-{Guid.NewGuid():N}@fabrikam.example";
+
+        using var created = await provider.PostAsJsonAsync(new Uri("/api/resellers/invites", UriKind.Relative), new { email, delivery = "email" });
+        var correlation = created.Headers.GetValues("X-Correlation-Id").Single();
+        var message = await Maildev.WaitForMessageAsync(email);
+
+        Assert.Matches("^[0-9a-f]{32}$", correlation);
+        var headers = message.GetProperty("headers");
+        Assert.Equal(correlation, headers.GetProperty("x-tier2-correlation-id").GetString());
+    }
+
+    [Fact]
     public async Task A_draft_invite_sends_no_email()
     {
         await using var app = await TestApp.StartAsync();
