@@ -94,6 +94,10 @@ public sealed class ColdStartBench(string connection, int runs)
         ["Email__SmtpHost"] = "127.0.0.1",
         ["Email__SmtpSecurity"] = "None",
         ["TIER2_LOCAL_SETTINGS"] = "none",
+
+        // No exporter, as in a deployment whose telemetry goes to App Insights in the background: printing every
+        // span to stdout would measure the console, not the handler.
+        ["Telemetry__Console"] = "false",
     };
 
     private sealed record Sample(double FirstOkMs, double ListeningMs);

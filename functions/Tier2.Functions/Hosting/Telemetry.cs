@@ -29,6 +29,15 @@ public static class Telemetry
             credential = string.IsNullOrEmpty(clientId) ? new Azure.Identity.ManagedIdentityCredential(Azure.Identity.ManagedIdentityId.SystemAssigned) : new Azure.Identity.ManagedIdentityCredential(Azure.Identity.ManagedIdentityId.FromUserAssignedClientId(clientId));
         }
 
+        if (string.IsNullOrWhiteSpace(appInsights) && !console)
+        {
+            // No exporter: skip the OpenTelemetry SDK (it costs cold start) but still create activities, whose
+            // trace ids correlate log lines, responses, orchestrations and emails.
+            services.AddSingleton<CorrelationListener>();
+            services.AddHostedService(sp => sp.GetRequiredService<CorrelationListener>());
+            return services;
+        }
+
         if (!string.IsNullOrWhiteSpace(appInsights))
         {
             // Log records with their trace and span ids (and scopes such as the correlation id) to Azure Monitor.
@@ -57,12 +66,10 @@ public static class Telemetry
                         o.Credential = credential;
                     });
                 }
-                else if (console)
+                else
                 {
                     tracing.AddConsoleExporter();
                 }
-
-                // Without an exporter, traces are still created: their ids correlate logs, responses and emails.
             })
             .WithMetrics(metrics =>
             {
@@ -75,11 +82,31 @@ public static class Telemetry
                         o.Credential = credential;
                     });
                 }
-                else if (console)
+                else
                 {
                     metrics.AddConsoleExporter();
                 }
             });
         return services;
     }
+}
+
+/// <summary>Makes ASP.NET Core and Tier2 create activities (ids only, nothing recorded) when no exporter listens.</summary>
+public sealed class CorrelationListener : IHostedService, IDisposable
+{
+    private readonly System.Diagnostics.ActivityListener _listener = new()
+    {
+        ShouldListenTo = static source => source.Name is "Microsoft.AspNetCore" || source.Name.StartsWith(Telemetry.SourceName, StringComparison.Ordinal),
+        Sample = static (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.PropagationData,
+    };
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        System.Diagnostics.ActivitySource.AddActivityListener(_listener);
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public void Dispose() => _listener.Dispose();
 }
