@@ -9,7 +9,7 @@ cd "$ROOT"
 require dotnet "install the .NET 10 SDK"
 ensure_node_tools
 trap stop_started EXIT
-trap 'exit 130' INT TERM
+trap 'exit 143' TERM
 
 if port_in_use 10000 || port_in_use 10001 || port_in_use 10002; then
   log "storage emulator already listening on 10000-10002; using it"
@@ -34,6 +34,6 @@ fi
 log "building"
 dotnet build functions/Tier2.Functions -c Debug --nologo -v quiet
 log "Tier2 on http://localhost:7071 (health: /api/health, OpenAPI: /api/openapi.json). Ctrl-C stops."
-dotnet run --no-build --project functions/Tier2.Functions --no-launch-profile -- --urls http://localhost:7071 &
-STARTED_PIDS+=($!)
-wait "${STARTED_PIDS[-1]}"
+# In the foreground: Ctrl-C reaches the app directly (background jobs of a script ignore SIGINT); when it has
+# stopped, the EXIT trap stops the emulators this script started.
+dotnet run --no-build --project functions/Tier2.Functions --no-launch-profile -- --urls http://localhost:7071 || true

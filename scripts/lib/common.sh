@@ -73,12 +73,21 @@ start_maildev() {
 }
 
 stop_started() {
-  local pid
+  local pid _
   for pid in "${STARTED_PIDS[@]:-}"; do
-    [[ -n "$pid" ]] && kill "$pid" 2>/dev/null || true
+    [[ -n "$pid" ]] && kill -TERM "$pid" 2>/dev/null || true
+  done
+  # Give each a few seconds to exit cleanly, then insist.
+  for _ in $(seq 1 50); do
+    local alive=0
+    for pid in "${STARTED_PIDS[@]:-}"; do
+      [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null && alive=1
+    done
+    [[ $alive -eq 0 ]] && break
+    sleep 0.1
   done
   for pid in "${STARTED_PIDS[@]:-}"; do
-    [[ -n "$pid" ]] && wait "$pid" 2>/dev/null || true
+    [[ -n "$pid" ]] && kill -KILL "$pid" 2>/dev/null || true
   done
   STARTED_PIDS=()
 }

@@ -64,7 +64,10 @@ public static class CustomerEndpoints
         }
 
         var page = await store.ListAsync(resellerId, search, pageSize ?? 50, tableToken, cancellationToken);
-        return TypedResults.Ok(page with { ContinuationToken = ContinuationToken.Encode(scope, page.ContinuationToken) });
+        var items = user.IsProviderAdmin()
+            ? page.Items
+            : page.Items.Select(c => c with { AssociatedPartnerId = user.VisiblePartnerId(c.AssociatedPartnerId) }).ToList();
+        return TypedResults.Ok(new Page<CustomerSummary>(items, ContinuationToken.Encode(scope, page.ContinuationToken)));
     }
 
     private static async Task<Results<Ok<CustomerView>, ProblemHttpResult>> GetAsync(string id, CustomerStore store, ClaimsPrincipal user, HttpContext http, CancellationToken cancellationToken)
@@ -89,7 +92,9 @@ public static class CustomerEndpoints
         }
 
         http.Response.Headers.ETag = found.Customer.ETag;
-        return TypedResults.Ok(CustomerView.From(found.Customer, mine, found.Subscriptions.Where(s => s.IsVisibleTo(own)).ToList()));
+        // Another reseller's id (the one the customer was created for) is not this caller's to see.
+        var customer = found.Customer with { AssociatedPartnerId = user.VisiblePartnerId(found.Customer.AssociatedPartnerId) };
+        return TypedResults.Ok(CustomerView.From(customer, mine, found.Subscriptions.Where(s => s.IsVisibleTo(own)).ToList()));
     }
 
     private static async Task<Results<Created<CustomerReseller>, Ok<CustomerReseller>, ValidationProblem, ProblemHttpResult>> AddResellerAsync(

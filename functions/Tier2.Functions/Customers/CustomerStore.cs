@@ -149,11 +149,20 @@ public sealed class CustomerStore(TableServiceClient tables, StorageNames names,
             }
         }
 
-        // Everything but the customer row in batches, then the customer row with the audit row: the customer row
-        // is the last to go, so a repeat after a crash still finds the index rows to remove.
-        foreach (var chunk in rows.Where(r => r.RowKey != CustomerRow).Chunk(99))
+        // Everything but the customer row in batches, each row with its audit row in the same transaction, then the
+        // customer row with its audit row: the customer row is the last to go, so a repeat after a crash still finds
+        // the index rows to remove.
+        var now = time.GetUtcNow();
+        var reasonJson = JsonSerializer.Serialize(reason, CustomersJsonContext.Default.String);
+        foreach (var chunk in rows.Where(r => r.RowKey != CustomerRow).Chunk(50))
         {
-            await Table.SubmitTransactionAsync(chunk.Select(r => new TableTransactionAction(TableTransactionActionType.Delete, r, ETag.All)), cancellationToken);
+            await Table.SubmitTransactionAsync(
+                chunk.SelectMany(r => new[]
+                {
+                    new TableTransactionAction(TableTransactionActionType.Delete, r, ETag.All),
+                    new TableTransactionAction(TableTransactionActionType.Add, DeletedRowAudit(r, actor, reasonJson, now)),
+                }),
+                cancellationToken);
         }
 
         if (customerEntity is null)
@@ -168,6 +177,25 @@ public sealed class CustomerStore(TableServiceClient tables, StorageNames names,
             ],
             cancellationToken);
         return true;
+    }
+
+    /// <summary>The audit row of a row removed with its customer: what it was, and why it went.</summary>
+    private static TableEntity DeletedRowAudit(TableEntity row, string actor, string reasonJson, DateTimeOffset now)
+    {
+        var customerId = row.PartitionKey;
+        if (row.RowKey.StartsWith(SubscriptionPrefix, StringComparison.Ordinal))
+        {
+            var subscription = SubscriptionStore.FromEntity(row);
+            return AuditLog.Entry(customerId, "subscription", subscription.Id, actor, "deleted", JsonSerializer.Serialize(subscription, CustomersJsonContext.Default.Subscription), reasonJson, now);
+        }
+
+        if (row.RowKey.StartsWith(ResellerPrefix, StringComparison.Ordinal))
+        {
+            return AuditLog.Entry(customerId, "customer", customerId, actor, "reseller-removed", Describe(RelationshipFromEntity(row)), reasonJson, now);
+        }
+
+        var action = row.RowKey.StartsWith(UserPrefix, StringComparison.Ordinal) ? "admin-user-removed" : "row-removed";
+        return AuditLog.Entry(customerId, "customer", customerId, actor, action, JsonSerializer.Serialize(row.RowKey, CustomersJsonContext.Default.String), reasonJson, now);
     }
 
     /// <summary>Gives a reseller delegated administration of the customer; true when it is new.</summary>
@@ -248,21 +276,28 @@ public sealed class CustomerStore(TableServiceClient tables, StorageNames names,
     {
         var customer = await Table.GetOrNullAsync<TableEntity>(customerId, CustomerRow, cancellationToken);
         var user = await Table.GetOrNullAsync<TableEntity>(customerId, UserPrefix + userName, cancellationToken);
+        var actions = new List<TableTransactionAction>();
         if (user is not null)
         {
-            await Table.DeleteEntityAsync(user, ETag.All, cancellationToken);
+            actions.Add(new TableTransactionAction(TableTransactionActionType.Delete, user, ETag.All));
         }
 
         if (customer is not null && customer.GetString("AdminUserName") is not null)
         {
             var before = FromEntity(customer);
             var after = before with { AdminUserName = null };
-            await Table.SubmitTransactionAsync(
-                [
-                    new TableTransactionAction(TableTransactionActionType.UpdateReplace, ToEntity(after), customer.ETag),
-                    new TableTransactionAction(TableTransactionActionType.Add, AuditLog.Entry(customerId, "customer", customerId, actor, "admin-user-removed", Describe(before), Describe(after), time.GetUtcNow())),
-                ],
-                cancellationToken);
+            actions.Add(new TableTransactionAction(TableTransactionActionType.UpdateReplace, ToEntity(after), customer.ETag));
+            actions.Add(new TableTransactionAction(TableTransactionActionType.Add, AuditLog.Entry(customerId, "customer", customerId, actor, "admin-user-removed", Describe(before), Describe(after), time.GetUtcNow())));
+        }
+        else if (user is not null)
+        {
+            actions.Add(new TableTransactionAction(TableTransactionActionType.Add, AuditLog.Entry(customerId, "customer", customerId, actor, "admin-user-removed", JsonSerializer.Serialize(user.RowKey, CustomersJsonContext.Default.String), null, time.GetUtcNow())));
+        }
+
+        // The user row goes with the audit row (and the customer's change) in one transaction.
+        if (actions.Count > 0)
+        {
+            await Table.SubmitTransactionAsync(actions, cancellationToken);
         }
     }
 

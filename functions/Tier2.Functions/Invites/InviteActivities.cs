@@ -96,7 +96,8 @@ public sealed partial class InviteActivities(
         var result = await invites.UpdateAsync(inviteId, Actor, "expired", current =>
             current.Status == InviteStatus.Pending && current.ExpiresAt <= now ? current with { Status = InviteStatus.Expired } : null,
             newTokenHash: null, cancellationToken);
-        return new InviteStepResult(result.Outcome == ChangeOutcome.Changed || result.Value?.Status == InviteStatus.Expired, result.Value?.Status.ToString());
+        var done = result.Outcome == ChangeOutcome.Changed;
+        return new InviteStepResult(done, result.Value?.Status.ToString(), result.Value?.Status, result.Value?.ExpiresAt);
     }
 
     public async Task<InviteOutcome> ActivateResellerAsync(ActivityContext context, string inviteId, CancellationToken cancellationToken)

@@ -30,7 +30,9 @@ public enum InviteEmailKind
 
 public sealed record InviteEmailRequest(string InviteId, InviteEmailKind Kind, string? SealedToken);
 
-public sealed record InviteStepResult(bool Done, string? Reason);
+/// <param name="Status">The invite's status as the step found it (lets the orchestration act on the store when a signal is late or lost).</param>
+/// <param name="ExpiresAt">The invite's expiry as the step found it (a resend moves it).</param>
+public sealed record InviteStepResult(bool Done, string? Reason, InviteStatus? Status = null, DateTimeOffset? ExpiresAt = null);
 
 /// <summary>
 /// <c>PartnershipInvite</c>: send the invite -> wait for the reseller's answer, racing the reminder and expiry
@@ -59,13 +61,16 @@ public static class PartnershipInviteOrchestration
             await context.CallActivityAsync<InviteStepResult>(InviteActivities.SendEmail, new InviteEmailRequest(input.InviteId, InviteEmailKind.Invitation, sealedToken), EmailRetry);
         }
 
+        // One wait for the reseller's signal lives across timer rounds: a new wait each round would leave the
+        // old one first in line, and it would swallow the signal.
+        Task<InviteSignal>? signal = null;
         while (true)
         {
             context.SetCustomStatus(reminded ? "reminded" : "waiting");
             using var timerCancellation = new CancellationTokenSource();
             var remind = sendEmails && !reminded && remindAt < expiresAt;
             var timer = context.CreateTimer((remind ? remindAt : expiresAt).UtcDateTime, timerCancellation.Token);
-            var signal = context.WaitForExternalEvent<InviteSignal>(SignalEvent);
+            signal ??= context.WaitForExternalEvent<InviteSignal>(SignalEvent);
             var winner = await Task.WhenAny(signal, timer);
 
             if (winner == timer)
@@ -83,9 +88,19 @@ public static class PartnershipInviteOrchestration
                     return new InviteOutcome(input.InviteId, InviteStatus.Expired, null);
                 }
 
-                // The invite was answered or renewed in the meantime: its signal is on its way.
-                expiresAt = context.CurrentUtcDateTime.AddMinutes(1);
-                continue;
+                // Not expired: the store says what happened, whether or not its signal ever arrives.
+                switch (expired.Status)
+                {
+                    case InviteStatus.Accepted:
+                        return await AcceptAsync(context, input.InviteId);
+                    case InviteStatus.Declined or InviteStatus.Revoked or InviteStatus.Expired:
+                        return new InviteOutcome(input.InviteId, expired.Status.Value, null);
+                    default:
+                        // Still Pending: it was resent, so its expiry moved.
+                        expiresAt = expired.ExpiresAt ?? context.CurrentUtcDateTime.AddMinutes(1);
+                        reminded = true;
+                        continue;
+                }
             }
 
             // Synchronous on purpose: orchestrator code must stay on the replay thread (CancelAsync would not).
@@ -93,15 +108,11 @@ public static class PartnershipInviteOrchestration
             timerCancellation.Cancel();
 #pragma warning restore CA1849
             var received = await signal;
+            signal = null;
             switch (received.Kind)
             {
                 case InviteSignalKind.Accepted:
-                    context.SetCustomStatus("activating");
-                    var activated = await context.CallActivityAsync<InviteOutcome>(InviteActivities.ActivateReseller, input.InviteId, StoreRetry);
-                    await Task.WhenAll(
-                        context.CallActivityAsync<InviteStepResult>(InviteActivities.SendEmail, new InviteEmailRequest(input.InviteId, InviteEmailKind.Welcome, null), EmailRetry),
-                        context.CallActivityAsync<InviteStepResult>(InviteActivities.SendEmail, new InviteEmailRequest(input.InviteId, InviteEmailKind.ProviderNotice, null), EmailRetry));
-                    return activated;
+                    return await AcceptAsync(context, input.InviteId);
                 case InviteSignalKind.Declined:
                     return new InviteOutcome(input.InviteId, InviteStatus.Declined, null);
                 case InviteSignalKind.Revoked:
@@ -119,5 +130,15 @@ public static class PartnershipInviteOrchestration
                     continue;
             }
         }
+    }
+
+    private static async Task<InviteOutcome> AcceptAsync(OrchestrationContext context, string inviteId)
+    {
+        context.SetCustomStatus("activating");
+        var activated = await context.CallActivityAsync<InviteOutcome>(InviteActivities.ActivateReseller, inviteId, StoreRetry);
+        await Task.WhenAll(
+            context.CallActivityAsync<InviteStepResult>(InviteActivities.SendEmail, new InviteEmailRequest(inviteId, InviteEmailKind.Welcome, null), EmailRetry),
+            context.CallActivityAsync<InviteStepResult>(InviteActivities.SendEmail, new InviteEmailRequest(inviteId, InviteEmailKind.ProviderNotice, null), EmailRetry));
+        return activated;
     }
 }

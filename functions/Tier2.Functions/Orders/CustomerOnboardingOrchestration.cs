@@ -20,7 +20,8 @@ public sealed record OnboardingLine(string OrderId, int Index);
 /// <summary>What a step reports back: never a secret (the admin user's password goes to the order row, encrypted, and nowhere else).</summary>
 public sealed record OnboardingStepResult(OnboardingStep Step, string? Detail);
 
-public sealed record OnboardingFinish(string OrderId, OrderStatus Status, string Reason);
+/// <param name="KeepDomainClaim">Undo failed: the domain prefix stays claimed until an operator removes what is left.</param>
+public sealed record OnboardingFinish(string OrderId, OrderStatus Status, string Reason, bool KeepDomainClaim = false);
 
 public sealed record OnboardingOutcome(string OrderId, OrderStatus Status, string? CustomerId, string? Reason);
 
@@ -77,9 +78,14 @@ public static class CustomerOnboardingOrchestration
         catch (TaskFailedException failed)
         {
             var cancelled = OnboardingActivities.IsCancellation(failed.Failure);
+            var undoFailed = false;
+
+            // Callers see the message of a domain refusal; anything else stays in this instance's history and the logs.
             var reason = cancelled
                 ? "Cancelled on request; everything the order had created was undone."
-                : $"Step {step} failed: {failed.Failure.ErrorMessage}";
+                : OnboardingActivities.IsFinal(failed.Failure)
+                    ? $"Step {step} failed: {failed.Failure.ErrorMessage}"
+                    : OnboardingActivities.InternalFailureReason(step, context.InstanceId);
             context.SetCustomStatus(cancelled ? "cancelling" : "compensating");
             try
             {
@@ -98,14 +104,15 @@ public static class CustomerOnboardingOrchestration
                     await context.CallActivityAsync<OnboardingStepResult>(OnboardingActivities.RemoveCustomer, orderId, UndoRetry);
                 }
             }
-            catch (TaskFailedException undo)
+            catch (TaskFailedException)
             {
                 cancelled = false;
-                reason += $" Undoing the completed steps failed too ({undo.Failure.ErrorMessage}); an operator must remove what is left.";
+                undoFailed = true;
+                reason += OnboardingActivities.UndoFailedSuffix(context.InstanceId);
             }
 
             var status = cancelled ? OrderStatus.Cancelled : OrderStatus.Failed;
-            await context.CallActivityAsync<OnboardingStepResult>(OnboardingActivities.Finish, new OnboardingFinish(orderId, status, reason), UndoRetry);
+            await context.CallActivityAsync<OnboardingStepResult>(OnboardingActivities.Finish, new OnboardingFinish(orderId, status, reason, undoFailed), UndoRetry);
             context.SetCustomStatus(status == OrderStatus.Cancelled ? "cancelled" : "failed");
             return new OnboardingOutcome(orderId, status, null, reason);
         }

@@ -16,6 +16,9 @@ namespace Tier2.Functions.Orders;
 public interface IOnboardingFaultInjector
 {
     Task OnStepAsync(OnboardingStep step, string orderId, int? lineIndex, CancellationToken cancellationToken);
+
+    /// <summary>Called before the undo of <paramref name="step"/>; may throw to make the undo fail.</summary>
+    Task OnUndoAsync(OnboardingStep step, string orderId, int? lineIndex, CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
 /// <summary>The order was cancelled while it was being provisioned (not retried: the orchestration undoes and ends Cancelled).</summary>
@@ -87,6 +90,12 @@ public sealed partial class OnboardingActivities(
 
     /// <summary>Failures that a retry cannot fix.</summary>
     public static bool IsFinal(FailureDetails failure) => IsCancellation(failure) || failure.ErrorType == typeof(OrderRefusedException).FullName;
+
+    /// <summary>What callers see when a step failed for an internal reason: the detail stays in the orchestration's history and the logs.</summary>
+    public static string InternalFailureReason(OnboardingStep step, string instanceId) => $"Step {step} failed (internal error); see orchestration {instanceId}.";
+
+    public static string UndoFailedSuffix(string instanceId) =>
+        $" Undoing the completed steps failed too (internal error; see orchestration {instanceId}); an operator must remove what is left.";
 
     public static IDataProtector PasswordProtector(IDataProtectionProvider provider, string orderId) => provider.CreateProtector(PasswordPurpose, orderId);
 
@@ -236,8 +245,55 @@ public sealed partial class OnboardingActivities(
         }
     }
 
-    public async Task<OnboardingStepResult> RemoveAdminUserAsync(ActivityContext context, string orderId, CancellationToken cancellationToken)
+    public Task<OnboardingStepResult> RemoveAdminUserAsync(ActivityContext context, string orderId, CancellationToken cancellationToken) =>
+        UndoAdminUserAsync(orderId, cancellationToken);
+
+    public Task<OnboardingStepResult> RemoveSubscriptionAsync(ActivityContext context, OnboardingLine line, CancellationToken cancellationToken) =>
+        UndoSubscriptionAsync(line, cancellationToken);
+
+    public Task<OnboardingStepResult> RemoveCustomerAsync(ActivityContext context, string orderId, CancellationToken cancellationToken) =>
+        UndoCustomerAsync(orderId, cancellationToken);
+
+    /// <summary>Ends the order Failed or Cancelled with its reason, releasing its domain prefix (unless undo failed), in one transaction.</summary>
+    public Task<OnboardingStepResult> FinishAsync(ActivityContext context, OnboardingFinish finish, CancellationToken cancellationToken) =>
+        FinishOrderAsync(finish, cancellationToken);
+
+    /// <summary>
+    /// For an order whose orchestration ended without finishing it (failed, terminated): undoes what it may have
+    /// provisioned, with the compensation activities' logic, and ends it Failed with <paramref name="reason"/>
+    /// (keeping the domain claim when the undo failed). True when the order was ended here.
+    /// </summary>
+    public async Task<bool> UndoAndFailAsync(Order order, string reason, CancellationToken cancellationToken)
     {
+        var keepClaim = false;
+        if (order.Status == OrderStatus.Provisioning && order.CustomerId is not null)
+        {
+            try
+            {
+                await UndoAdminUserAsync(order.Id, cancellationToken);
+                for (var i = order.LineItems.Count - 1; i >= 0; i--)
+                {
+                    await UndoSubscriptionAsync(new OnboardingLine(order.Id, i), cancellationToken);
+                }
+
+                await UndoCustomerAsync(order.Id, cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogUndoFailed(ex, order.Id);
+                keepClaim = true;
+                reason += UndoFailedSuffix(order.InstanceId ?? OrderStore.InstanceIdFor(order.Id));
+            }
+        }
+
+        var before = order.Status;
+        await FinishOrderAsync(new OnboardingFinish(order.Id, OrderStatus.Failed, reason, keepClaim), cancellationToken);
+        return (await orders.GetAsync(order.Id, cancellationToken)) is { Status: OrderStatus.Failed } after && before != after.Status;
+    }
+
+    private async Task<OnboardingStepResult> UndoAdminUserAsync(string orderId, CancellationToken cancellationToken)
+    {
+        await InjectUndoAsync(OnboardingStep.CreateAdminUser, orderId, null, cancellationToken);
         var order = await orders.GetAsync(orderId, cancellationToken) ?? throw new InvalidOperationException($"Order {orderId} does not exist.");
         await customers.RemoveAdminUserAsync(order.CustomerId!, CustomerNames.AdminUserName(order.DomainPrefix!), Actor, cancellationToken);
         await orders.UpdateAsync(orderId, null, Actor, o => o.AdminUserName is null && o.EncryptedPassword is null
@@ -246,23 +302,24 @@ public sealed partial class OnboardingActivities(
         return new OnboardingStepResult(OnboardingStep.CreateAdminUser, null);
     }
 
-    public async Task<OnboardingStepResult> RemoveSubscriptionAsync(ActivityContext context, OnboardingLine line, CancellationToken cancellationToken)
+    private async Task<OnboardingStepResult> UndoSubscriptionAsync(OnboardingLine line, CancellationToken cancellationToken)
     {
+        await InjectUndoAsync(OnboardingStep.CreateSubscription, line.OrderId, line.Index, cancellationToken);
         var order = await orders.GetAsync(line.OrderId, cancellationToken) ?? throw new InvalidOperationException($"Order {line.OrderId} does not exist.");
         var id = SubscriptionStore.IdForOrderLine(order.Id, line.Index);
         await subscriptions.DeleteAsync(order.CustomerId!, id, Actor, $"order {order.Id} undone", cancellationToken);
         return new OnboardingStepResult(OnboardingStep.CreateSubscription, id);
     }
 
-    public async Task<OnboardingStepResult> RemoveCustomerAsync(ActivityContext context, string orderId, CancellationToken cancellationToken)
+    private async Task<OnboardingStepResult> UndoCustomerAsync(string orderId, CancellationToken cancellationToken)
     {
+        await InjectUndoAsync(OnboardingStep.CreateCustomer, orderId, null, cancellationToken);
         var order = await orders.GetAsync(orderId, cancellationToken) ?? throw new InvalidOperationException($"Order {orderId} does not exist.");
         await customers.DeleteAsync(order.CustomerId!, Actor, $"order {order.Id} undone", cancellationToken);
         return new OnboardingStepResult(OnboardingStep.CreateCustomer, order.CustomerId);
     }
 
-    /// <summary>Ends the order Failed or Cancelled with its reason, releasing its domain prefix, in one transaction.</summary>
-    public async Task<OnboardingStepResult> FinishAsync(ActivityContext context, OnboardingFinish finish, CancellationToken cancellationToken)
+    private async Task<OnboardingStepResult> FinishOrderAsync(OnboardingFinish finish, CancellationToken cancellationToken)
     {
         for (var attempt = 0; attempt < 5; attempt++)
         {
@@ -273,7 +330,8 @@ public sealed partial class OnboardingActivities(
             }
 
             var holder = order.DomainPrefix is null ? null : await orders.DomainHolderAsync(order.DomainPrefix, cancellationToken);
-            var also = holder is { } h && h.OrderId == order.Id ? new[] { OrderStore.ReleaseDomain(order.DomainPrefix!, h.ETag) } : [];
+            // When undo failed the claim stays: what is left still uses the prefix until an operator removes it.
+            var also = !finish.KeepDomainClaim && holder is { } h && h.OrderId == order.Id ? new[] { OrderStore.ReleaseDomain(order.DomainPrefix!, h.ETag) } : [];
             var result = await orders.UpdateAsync(order.Id, order.ETag, Actor, o => new OrderChange(
                 o with { Status = finish.Status, FailureReason = finish.Reason, AdminUserName = null, EncryptedPassword = null, CompletedAt = time.GetUtcNow() },
                 finish.Status == OrderStatus.Cancelled ? "cancelled" : "failed",
@@ -304,11 +362,17 @@ public sealed partial class OnboardingActivities(
         return order;
     }
 
+    private Task InjectUndoAsync(OnboardingStep step, string orderId, int? lineIndex, CancellationToken cancellationToken) =>
+        faults?.OnUndoAsync(step, orderId, lineIndex, cancellationToken) ?? Task.CompletedTask;
+
     private Task InjectAsync(OnboardingStep step, string orderId, int? lineIndex, CancellationToken cancellationToken) =>
         faults?.OnStepAsync(step, orderId, lineIndex, cancellationToken) ?? Task.CompletedTask;
 
     [LoggerMessage(EventId = 5101, Level = LogLevel.Information, Message = "Onboarding step {Step} done for order {OrderId}")]
     private partial void LogStep(OnboardingStep step, string orderId);
+
+    [LoggerMessage(EventId = 5103, Level = LogLevel.Error, Message = "Undoing what order {OrderId} had provisioned failed; an operator must remove what is left")]
+    private partial void LogUndoFailed(Exception exception, string orderId);
 
     [LoggerMessage(EventId = 5102, Level = LogLevel.Warning, Message = "Order {OrderId} ended {Status}")]
     private partial void LogFinished(string orderId, OrderStatus status);

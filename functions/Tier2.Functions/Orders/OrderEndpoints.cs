@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Tier2.Durable;
 using Tier2.Functions.Auth;
+using Tier2.Functions.Customers;
 using Tier2.Functions.Hosting;
 using Tier2.Functions.Orchestrations;
 using Tier2.Functions.Storage;
@@ -57,7 +58,8 @@ public static class OrderEndpoints
             return Problem.Validation(errors);
         }
 
-        if (idempotencyKey is not null && await store.FindOrderIdByKeyAsync(OrderStore.CreateKeyPrefix, idempotencyKey, cancellationToken) is { } earlier
+        var keyScope = user.IdempotencyScope();
+        if (idempotencyKey is not null && await store.FindOrderIdByKeyAsync(OrderStore.CreateKeyPrefix, keyScope, idempotencyKey, cancellationToken) is { } earlier
             && await store.GetAsync(earlier, cancellationToken) is { } replayed)
         {
             http.Response.Headers.ETag = replayed.ETag;
@@ -74,10 +76,10 @@ public static class OrderEndpoints
             CreatedAt = time.GetUtcNow(),
             CreatedBy = user.Actor(),
         };
-        var created = await store.CreateAsync(order, idempotencyKey, cancellationToken);
+        var created = await store.CreateAsync(order, keyScope, idempotencyKey, cancellationToken);
         if (created is null)
         {
-            var winner = idempotencyKey is null ? null : await store.FindOrderIdByKeyAsync(OrderStore.CreateKeyPrefix, idempotencyKey, cancellationToken);
+            var winner = idempotencyKey is null ? null : await store.FindOrderIdByKeyAsync(OrderStore.CreateKeyPrefix, keyScope, idempotencyKey, cancellationToken);
             var existing = winner is null ? null : await store.GetAsync(winner, cancellationToken);
             if (existing is null)
             {
@@ -192,11 +194,12 @@ public static class OrderEndpoints
             return Problem.Field("Idempotency-Key", "An idempotency key has 1 to 200 characters.");
         }
 
-        if (idempotencyKey is not null && await store.FindOrderIdByKeyAsync(OrderStore.SubmitKeyPrefix, idempotencyKey, cancellationToken) is { } keyedOrder)
+        var keyScope = user.IdempotencyScope();
+        if (idempotencyKey is not null && await store.FindOrderIdByKeyAsync(OrderStore.SubmitKeyPrefix, keyScope, idempotencyKey, cancellationToken) is { } keyedOrder)
         {
             if (keyedOrder != id)
             {
-                return Problem.Conflict("This Idempotency-Key was used to submit another order.");
+                return KeyUsedForAnotherOrder();
             }
 
             return await AcceptedAsync((await store.GetAsync(id, cancellationToken))!, review, durable, cancellationToken);
@@ -211,6 +214,14 @@ public static class OrderEndpoints
         if (draft is null)
         {
             return Problem.NotFound($"Order '{id}'");
+        }
+
+        // A repeat of a submit that committed but whose orchestration was never scheduled (the first attempt died,
+        // or scheduling failed): schedule it now, whatever ETag the repeat carries (it is the draft's).
+        if (draft.Status == OrderStatus.Submitted && !draft.CancelRequested
+            && await durable.GetInstanceAsync(draft.InstanceId ?? OrderStore.InstanceIdFor(id), includeInputOutput: false, cancellationToken: cancellationToken) is null)
+        {
+            return await AcceptedAsync(draft, review, durable, cancellationToken);
         }
 
         if (ifMatch != "*" && ifMatch != draft.ETag)
@@ -235,7 +246,7 @@ public static class OrderEndpoints
             var also = new List<Azure.Data.Tables.TableTransactionAction> { OrderStore.ClaimDomain(o.DomainPrefix!, o.Id) };
             if (idempotencyKey is not null)
             {
-                also.Add(OrderStore.KeyRow(OrderStore.SubmitKeyPrefix, idempotencyKey, o.Id));
+                also.Add(OrderStore.KeyRow(OrderStore.SubmitKeyPrefix, keyScope, idempotencyKey, o.Id));
             }
 
             return o.Status != OrderStatus.Draft ? null : new OrderChange(
@@ -253,10 +264,20 @@ public static class OrderEndpoints
             case ChangeOutcome.Unchanged:
                 return Problem.Conflict($"The order is {result.Value!.Status}; only a draft can be submitted.");
             case ChangeOutcome.InvalidState:
-                // The domain prefix was claimed by another order meanwhile, or the key by a concurrent submit.
-                if (idempotencyKey is not null && await store.FindOrderIdByKeyAsync(OrderStore.SubmitKeyPrefix, idempotencyKey, cancellationToken) == id)
+                // Which row conflicted: the domain claim (Also[0]: another order took the prefix meanwhile) or the key
+                // row (Also[1]: a concurrent submit with the same key, of this order or another).
+                if (idempotencyKey is not null && result.Reason != OrderStore.ConflictReason(0))
                 {
-                    return await AcceptedAsync((await store.GetAsync(id, cancellationToken))!, review, durable, cancellationToken);
+                    var holder = await store.FindOrderIdByKeyAsync(OrderStore.SubmitKeyPrefix, keyScope, idempotencyKey, cancellationToken);
+                    if (holder == id)
+                    {
+                        return await AcceptedAsync((await store.GetAsync(id, cancellationToken))!, review, durable, cancellationToken);
+                    }
+
+                    if (holder is not null || result.Reason == OrderStore.ConflictReason(1))
+                    {
+                        return KeyUsedForAnotherOrder();
+                    }
                 }
 
                 return Problem.Field("customer.domainPrefix", $"{Customers.CustomerNames.Domain(draft.DomainPrefix!)} was taken by another order meanwhile; choose another prefix.");
@@ -264,6 +285,9 @@ public static class OrderEndpoints
 
         return await AcceptedAsync(result.Value!, review, durable, cancellationToken);
     }
+
+    private static ProblemHttpResult KeyUsedForAnotherOrder() =>
+        Problem.Conflict("This Idempotency-Key was used to submit another order; use a new Idempotency-Key.", new Dictionary<string, object?> { ["field"] = "Idempotency-Key" });
 
     private static async Task<Results<Accepted<OrderView>, ValidationProblem, ProblemHttpResult>> AcceptedAsync(Order order, OrderReview review, DurableClient durable, CancellationToken cancellationToken)
     {
@@ -287,13 +311,25 @@ public static class OrderEndpoints
     }
 
     private static async Task<Results<Ok<OrderView>, Accepted<OrderView>, ProblemHttpResult>> CancelAsync(
-        string id, [FromHeader(Name = "If-Match")] string? ifMatch, OrderStore store, OrderReview review, TimeProvider time, ClaimsPrincipal user, CancellationToken cancellationToken)
+        string id, [FromHeader(Name = "If-Match")] string? ifMatch, OrderStore store, OrderReview review, DurableClient durable, TimeProvider time, ClaimsPrincipal user, CancellationToken cancellationToken)
     {
         if (await ProviderOnlyAsync(id, store, user, cancellationToken) is { } refusal)
         {
             return refusal;
         }
 
+        // A submitted order whose orchestration does not exist, or ended before it started provisioning, has
+        // nothing to undo: it is finished here (Cancelled, its domain claim released, in one transaction), since no
+        // orchestration would ever act on the cancel request.
+        var current = await store.GetAsync(id, cancellationToken);
+        var noInstance = false;
+        if (current is { Status: OrderStatus.Submitted })
+        {
+            var instance = await durable.GetInstanceAsync(current.InstanceId ?? OrderStore.InstanceIdFor(id), includeInputOutput: false, cancellationToken: cancellationToken);
+            noInstance = instance is null || instance.Status is OrchestrationStatus.Failed or OrchestrationStatus.Terminated;
+        }
+
+        var holder = noInstance && current!.DomainPrefix is { } prefix ? await store.DomainHolderAsync(prefix, cancellationToken) : null;
         string? refused = null;
         var result = await store.UpdateAsync(id, string.IsNullOrEmpty(ifMatch) ? null : ifMatch, user.Actor(), o =>
         {
@@ -301,6 +337,11 @@ public static class OrderEndpoints
             {
                 case OrderStatus.Draft:
                     return new OrderChange(o with { Status = OrderStatus.Cancelled, CompletedAt = time.GetUtcNow() }, "cancelled");
+                case OrderStatus.Submitted when noInstance:
+                    return new OrderChange(
+                        o with { Status = OrderStatus.Cancelled, CancelRequested = true, FailureReason = "Cancelled on request before provisioning started.", CompletedAt = time.GetUtcNow() },
+                        "cancelled",
+                        holder is { } h && h.OrderId == o.Id ? [OrderStore.ReleaseDomain(o.DomainPrefix!, h.ETag)] : null);
                 case OrderStatus.Submitted or OrderStatus.Provisioning when !o.CancelRequested:
                     return new OrderChange(o with { CancelRequested = true }, "cancel-requested");
                 case OrderStatus.Completed or OrderStatus.Failed:

@@ -165,9 +165,14 @@ public sealed partial class OrderReview(OfferCatalog offers, ResellerStore resel
             Add("customer.address.country", c.Address?.Country is null ? "required" : "malformed", "The country is required, as a two-letter ISO 3166 code such as US.");
         }
 
-        if (string.IsNullOrWhiteSpace(c.Contact?.FirstName) || string.IsNullOrWhiteSpace(c.Contact?.LastName))
+        if (string.IsNullOrWhiteSpace(c.Contact?.FirstName))
         {
-            Add("customer.contact", "required", "The contact's first and last names are required.");
+            Add("customer.contact.firstName", "required", "Enter the contact's first name.");
+        }
+
+        if (string.IsNullOrWhiteSpace(c.Contact?.LastName))
+        {
+            Add("customer.contact.lastName", "required", "Enter the contact's last name.");
         }
 
         if (c.Contact?.Email is { } contactEmail && !InviteValidation.IsEmail(contactEmail.Trim()))

@@ -51,8 +51,9 @@ public sealed class OrderStore(TableServiceClient tables, StorageNames names, Ti
         return row is null ? null : (row.GetString("OrderId"), row.GetString("CustomerId"), row.ETag);
     }
 
-    public async Task<string?> FindOrderIdByKeyAsync(string kind, string key, CancellationToken cancellationToken) =>
-        (await Table.GetOrNullAsync<TableEntity>(Partition, kind + KeyHash(key), cancellationToken))?.GetString("OrderId");
+    /// <summary>The order an idempotency key of <paramref name="scope"/> (the caller) was used for.</summary>
+    public async Task<string?> FindOrderIdByKeyAsync(string kind, string scope, string key, CancellationToken cancellationToken) =>
+        (await Table.GetOrNullAsync<TableEntity>(Partition, kind + KeyHash(scope, key), cancellationToken))?.GetString("OrderId");
 
     public static TableTransactionAction ClaimDomain(string domainPrefix, string orderId) =>
         new(TableTransactionActionType.Add, new TableEntity(Partition, DomainPrefix + domainPrefix) { ["OrderId"] = orderId });
@@ -63,11 +64,11 @@ public sealed class OrderStore(TableServiceClient tables, StorageNames names, Ti
     public static TableTransactionAction ReleaseDomain(string domainPrefix, ETag etag) =>
         new(TableTransactionActionType.Delete, new TableEntity(Partition, DomainPrefix + domainPrefix), etag);
 
-    public static TableTransactionAction KeyRow(string kind, string key, string orderId) =>
-        new(TableTransactionActionType.Add, new TableEntity(Partition, kind + KeyHash(key)) { ["OrderId"] = orderId });
+    public static TableTransactionAction KeyRow(string kind, string scope, string key, string orderId) =>
+        new(TableTransactionActionType.Add, new TableEntity(Partition, kind + KeyHash(scope, key)) { ["OrderId"] = orderId });
 
     /// <summary>Writes a new draft with its audit row (and idempotency row). Null when the idempotency key was used meanwhile.</summary>
-    public async Task<Order?> CreateAsync(Order order, string? idempotencyKey, CancellationToken cancellationToken)
+    public async Task<Order?> CreateAsync(Order order, string keyScope, string? idempotencyKey, CancellationToken cancellationToken)
     {
         var actions = new List<TableTransactionAction>
         {
@@ -76,7 +77,7 @@ public sealed class OrderStore(TableServiceClient tables, StorageNames names, Ti
         };
         if (idempotencyKey is not null)
         {
-            actions.Add(KeyRow(CreateKeyPrefix, idempotencyKey, order.Id));
+            actions.Add(KeyRow(CreateKeyPrefix, keyScope, idempotencyKey, order.Id));
         }
 
         try
@@ -94,7 +95,9 @@ public sealed class OrderStore(TableServiceClient tables, StorageNames names, Ti
     /// <summary>
     /// Changes an order, guarded by <paramref name="ifMatch"/> (a client's ETag: a mismatch is 412) or, when null, by
     /// the ETag just read (a lost race is retried). <paramref name="change"/> returns null to leave the order alone.
-    /// A conflict on one of the extra rows (a domain prefix or key already taken) is <see cref="ChangeOutcome.InvalidState"/>.
+    /// A conflict on one of the extra rows (a domain prefix or key already taken) is <see cref="ChangeOutcome.InvalidState"/>
+    /// with the reason <c>also:{index}</c>, the index in <see cref="OrderChange.Also"/> of the row that conflicted
+    /// (<c>also:-1</c> when the service did not say).
     /// </summary>
     public async Task<ChangeResult<Order>> UpdateAsync(string id, string? ifMatch, string actor, Func<Order, OrderChange?> change, CancellationToken cancellationToken)
     {
@@ -132,7 +135,8 @@ public sealed class OrderStore(TableServiceClient tables, StorageNames names, Ti
             }
             catch (TableTransactionFailedException ex) when (ex.Status == 409)
             {
-                return ChangeResult<Order>.InvalidState(before, "conflict");
+                var failed = ex.FailedIndex();
+                return ChangeResult<Order>.InvalidState(before, ConflictReason(failed < 2 ? -1 : failed - 2));
             }
             catch (TableTransactionFailedException ex) when (ex.Status is 412 or 404)
             {
@@ -191,5 +195,9 @@ public sealed class OrderStore(TableServiceClient tables, StorageNames names, Ti
     /// <summary>The audit form: <see cref="Order.EncryptedPassword"/> is [JsonIgnore], so no audit row ever holds it.</summary>
     private static string Describe(Order order) => JsonSerializer.Serialize(order, OrdersJsonContext.Default.Order);
 
-    private static string KeyHash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+    /// <summary>The reason of an <see cref="ChangeOutcome.InvalidState"/> update whose extra row <paramref name="alsoIndex"/> conflicted.</summary>
+    public static string ConflictReason(int alsoIndex) => "also:" + alsoIndex.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>A key's hash, scoped by the caller (actor or reseller), so one caller's key never finds another's order.</summary>
+    private static string KeyHash(string scope, string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(scope + "\n" + key)));
 }

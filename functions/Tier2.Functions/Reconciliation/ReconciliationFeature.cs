@@ -18,6 +18,7 @@ public static class ReconciliationFeature
         services.AddReconciliationJob<InviteExpiryJob>("ReconcileInvites", o => o.InvitesSchedule);
         services.AddReconciliationJob<RetentionJob>("ReconcileRetention", o => o.RetentionSchedule);
         services.AddReconciliationJob<AssociationsJob>("ReconcileAssociations", o => o.AssociationsSchedule);
+        services.AddReconciliationJob<Orders.OrdersRepairJob>("ReconcileOrders", o => o.OrdersSchedule);
         services.AddStorageResource(StorageResourceKind.Table, ReconciliationRunner.RunsTable);
         services.AddStorageResource(StorageResourceKind.BlobContainer, ReconciliationRunner.LeaseContainer);
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Add(ReconciliationJsonContext.Default));

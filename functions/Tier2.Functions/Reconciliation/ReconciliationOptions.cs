@@ -16,6 +16,8 @@ public sealed class ReconciliationOptions
 
     public string RetentionSchedule { get; set; } = "0 30 3 * * *";
 
+    public string OrdersSchedule { get; set; } = "0 */10 * * * *";
+
     /// <summary>An instance with no progress for this long is looked at by the repair job.</summary>
     public TimeSpan StuckThreshold { get; set; } = TimeSpan.FromMinutes(15);
 
@@ -47,6 +49,7 @@ public sealed class ReconciliationOptionsValidator : IValidateOptions<Reconcilia
         Schedule(options.InvitesSchedule, nameof(options.InvitesSchedule));
         Schedule(options.AssociationsSchedule, nameof(options.AssociationsSchedule));
         Schedule(options.RetentionSchedule, nameof(options.RetentionSchedule));
+        Schedule(options.OrdersSchedule, nameof(options.OrdersSchedule));
         if (options.StuckThreshold < TimeSpan.FromMinutes(1))
         {
             failures.Add("Setting 'Reconciliation__StuckThreshold' must be at least 00:01:00.");

@@ -86,10 +86,13 @@ public static class SubscriptionEndpoints
             return Problem.Field("Idempotency-Key", "An idempotency key has 1 to 200 characters.");
         }
 
-        if (idempotencyKey is not null && await store.FindByIdempotencyKeyAsync(id, idempotencyKey, cancellationToken) is { } replayed)
+        var key = idempotencyKey is null ? null : new IdempotencyKey(
+            user.IdempotencyScope(),
+            idempotencyKey,
+            SubscriptionStore.Hash(System.Text.Json.JsonSerializer.Serialize(request, CustomersJsonContext.Default.CreateSubscriptionRequest)));
+        if (key is not null && await store.FindByIdempotencyKeyAsync(id, key, cancellationToken) is { } earlier)
         {
-            http.Response.Headers.ETag = replayed.ETag;
-            return TypedResults.Ok(replayed);
+            return Replay(earlier.Subscription, earlier.RequestHash, key, user, http);
         }
 
         var errors = new Dictionary<string, string[]>();
@@ -146,11 +149,43 @@ public static class SubscriptionEndpoints
             PartnerIdOnRecord = partner?.MpnId,
             CreatedAt = time.GetUtcNow(),
         };
-        var created = await store.CreateAsync(subscription, idempotencyKey, user.Actor(), cancellationToken);
+        var created = await store.CreateAsync(subscription, key, user.Actor(), cancellationToken);
+        if (created.Id != subscription.Id && key is not null && await store.FindByIdempotencyKeyAsync(id, key, cancellationToken) is { } winner)
+        {
+            // A concurrent request with the same key won.
+            return Replay(winner.Subscription, winner.RequestHash, key, user, http);
+        }
+
         http.Response.Headers.ETag = created.ETag;
         return created.Id == subscription.Id
             ? TypedResults.Created($"/api/customers/{id}/subscriptions/{created.Id}", created)
             : TypedResults.Ok(created);
+    }
+
+    /// <summary>
+    /// The answer to a repeat of an earlier purchase with the same key: the same subscription, if the body is the
+    /// same (otherwise 422) and the caller may still see it (otherwise 404).
+    /// </summary>
+    private static Results<Created<Subscription>, Ok<Subscription>, ValidationProblem, ProblemHttpResult> Replay(
+        Subscription earlier, string? requestHash, IdempotencyKey key, ClaimsPrincipal user, HttpContext http)
+    {
+        if (!string.Equals(requestHash, key.RequestHash, StringComparison.Ordinal))
+        {
+            return TypedResults.Problem(
+                "This Idempotency-Key was used with a different request body; send the same body to repeat that request, or use a new Idempotency-Key.",
+                statusCode: StatusCodes.Status422UnprocessableEntity,
+                title: "Idempotency-Key reused.",
+                type: ProblemTypes.Validation,
+                extensions: new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { ["Idempotency-Key"] = ["This key was used with a different request body."] } });
+        }
+
+        if (user.ResellerId() is { } own && !earlier.IsVisibleTo(own))
+        {
+            return Problem.NotFound($"Subscription '{earlier.Id}' of customer '{earlier.CustomerId}'");
+        }
+
+        http.Response.Headers.ETag = earlier.ETag;
+        return TypedResults.Ok(earlier);
     }
 
     private static async Task<Results<Ok<Subscription>, ValidationProblem, ProblemHttpResult>> UpdateAsync(

@@ -9,6 +9,9 @@ using Tier2.Functions.Storage;
 
 namespace Tier2.Functions.Subscriptions;
 
+/// <summary>An Idempotency-Key as the caller sent it, whose it is (<see cref="CustomerAccess.IdempotencyScope"/>), and a hash of the request body it came with.</summary>
+public sealed record IdempotencyKey(string Scope, string Key, string RequestHash);
+
 /// <summary>
 /// Subscriptions live in their customer's partition of <c>Customers</c> (row <c>sub|{id}</c>), so each change and
 /// its audit row (<c>audit|subscription|{id}|...</c>) commit together, and a customer's subscriptions are one range.
@@ -45,18 +48,20 @@ public sealed class SubscriptionStore(CustomerStore customers, TimeProvider time
         return new Page<Subscription>([], null);
     }
 
-    /// <summary>The subscription created earlier with this idempotency key, if any.</summary>
-    public async Task<Subscription?> FindByIdempotencyKeyAsync(string customerId, string key, CancellationToken cancellationToken)
+    /// <summary>The subscription created earlier with this idempotency key (of the same caller), if any, and the hash of the request that created it.</summary>
+    public async Task<(Subscription Subscription, string? RequestHash)?> FindByIdempotencyKeyAsync(string customerId, IdempotencyKey key, CancellationToken cancellationToken)
     {
         var row = await Table.GetOrNullAsync<TableEntity>(customerId, CustomerStore.KeyPrefix + KeyHash(key), cancellationToken);
-        return row is null ? null : await GetAsync(customerId, row.GetString("SubscriptionId"), cancellationToken);
+        return row is not null && await GetAsync(customerId, row.GetString("SubscriptionId"), cancellationToken) is { } subscription
+            ? (subscription, row.GetString("RequestHash"))
+            : null;
     }
 
     /// <summary>
     /// Adds a subscription with its audit row (and idempotency row) in one transaction. Returns the stored
     /// subscription; when it already exists (a repeat) the existing one.
     /// </summary>
-    public async Task<Subscription> CreateAsync(Subscription subscription, string? idempotencyKey, string actor, CancellationToken cancellationToken)
+    public async Task<Subscription> CreateAsync(Subscription subscription, IdempotencyKey? idempotencyKey, string actor, CancellationToken cancellationToken)
     {
         var actions = new List<TableTransactionAction>
         {
@@ -65,7 +70,7 @@ public sealed class SubscriptionStore(CustomerStore customers, TimeProvider time
         };
         if (idempotencyKey is not null)
         {
-            actions.Add(new TableTransactionAction(TableTransactionActionType.Add, new TableEntity(subscription.CustomerId, CustomerStore.KeyPrefix + KeyHash(idempotencyKey)) { ["SubscriptionId"] = subscription.Id }));
+            actions.Add(new TableTransactionAction(TableTransactionActionType.Add, new TableEntity(subscription.CustomerId, CustomerStore.KeyPrefix + KeyHash(idempotencyKey)) { ["SubscriptionId"] = subscription.Id, ["RequestHash"] = idempotencyKey.RequestHash }));
         }
 
         try
@@ -74,7 +79,7 @@ public sealed class SubscriptionStore(CustomerStore customers, TimeProvider time
         }
         catch (TableTransactionFailedException ex) when (ex.Status == 409)
         {
-            var existing = (idempotencyKey is null ? null : await FindByIdempotencyKeyAsync(subscription.CustomerId, idempotencyKey, cancellationToken))
+            var existing = (idempotencyKey is null ? null : (await FindByIdempotencyKeyAsync(subscription.CustomerId, idempotencyKey, cancellationToken))?.Subscription)
                 ?? await GetAsync(subscription.CustomerId, subscription.Id, cancellationToken);
             return existing ?? throw new InvalidOperationException($"Subscription {subscription.Id} conflicted but cannot be read.", ex);
         }
@@ -191,5 +196,8 @@ public sealed class SubscriptionStore(CustomerStore customers, TimeProvider time
 
     private static string Describe(Subscription s) => JsonSerializer.Serialize(s, CustomersJsonContext.Default.Subscription);
 
-    private static string KeyHash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+    /// <summary>The key's hash, scoped by the caller: one caller's key never finds another caller's subscription.</summary>
+    private static string KeyHash(IdempotencyKey key) => Hash(key.Scope + "\n" + key.Key);
+
+    public static string Hash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
 }

@@ -200,4 +200,31 @@ public sealed class CustomerTests : IAsyncLifetime
             }
         }
     }
+
+    [Fact]
+    public async Task A_reseller_admin_never_sees_another_resellers_id_as_the_associated_partner()
+    {
+        var a = await _kit.CreateResellerAsync("Reseller A");
+        var b = await _kit.CreateResellerAsync("Reseller B");
+        using var provider = _kit.Provider();
+        using var resellerA = _kit.Reseller(a.Id);
+        using var resellerB = _kit.Reseller(b.Id);
+        var customerId = (await OnboardAsync(provider, a.Id, NewDomainPrefix(), "Shared Co", ("o365-e3", 1, "P1M", "monthly"))).GetProperty("customerId").GetString()!;
+        using (var added = await provider.PostAsJsonAsync($"/api/customers/{customerId}/resellers", new { resellerId = b.Id }))
+        {
+            await ExpectAsync(added, HttpStatusCode.Created);
+        }
+
+        using var detailB = await resellerB.GetAsync($"/api/customers/{customerId}");
+        Assert.Equal(JsonValueKind.Null, (await ExpectAsync(detailB, HttpStatusCode.OK)).GetProperty("associatedPartnerId").ValueKind);
+        using var listB = await resellerB.GetAsync("/api/customers");
+        Assert.Equal(JsonValueKind.Null, (await ExpectAsync(listB, HttpStatusCode.OK)).GetProperty("items")[0].GetProperty("associatedPartnerId").ValueKind);
+
+        using var detailA = await resellerA.GetAsync($"/api/customers/{customerId}");
+        Assert.Equal(a.Id, (await ExpectAsync(detailA, HttpStatusCode.OK)).GetProperty("associatedPartnerId").GetString());
+        using var listA = await resellerA.GetAsync("/api/customers");
+        Assert.Equal(a.Id, (await ExpectAsync(listA, HttpStatusCode.OK)).GetProperty("items")[0].GetProperty("associatedPartnerId").GetString());
+        using var detailProvider = await provider.GetAsync($"/api/customers/{customerId}");
+        Assert.Equal(a.Id, (await ExpectAsync(detailProvider, HttpStatusCode.OK)).GetProperty("associatedPartnerId").GetString());
+    }
 }

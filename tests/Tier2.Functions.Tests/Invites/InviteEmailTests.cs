@@ -64,6 +64,36 @@ public sealed class InviteEmailTests
     }
 
     [Fact]
+    public async Task An_invite_accepted_after_its_reminder_still_activates_the_reseller()
+    {
+        await using var app = await TestApp.StartAsync(s =>
+        {
+            s["Invites:ReminderAfter"] = "00:00:02";
+            s["Invites:Expiry"] = "01:00:00";
+        });
+        using var provider = app.ClientAs();
+        var email = $"late-{Guid.NewGuid():N}@fabrikam.example";
+        using var created = await provider.PostAsJsonAsync(new Uri("/api/resellers/invites", UriKind.Relative), new { email, delivery = "email" });
+        var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
+        var reminder = await Maildev.WaitForMessageAsync(email, m => m.GetProperty("subject").GetString()!.StartsWith("Reminder", StringComparison.Ordinal));
+        var link = System.Text.RegularExpressions.Regex.Match(reminder.GetProperty("text").GetString()!, @"https://\S+/api/invite/[A-Za-z0-9_-]{43}").Value;
+        await Eventually.UntilAsync(
+            () => provider.GetFromJsonAsync<JsonElement>(new Uri($"/api/resellers/invites/{id}", UriKind.Relative)),
+            i => i.GetProperty("remindedAt").ValueKind != JsonValueKind.Null);
+
+        using var page = new InvitePageClient(app.Address);
+        var (response, _) = await page.SubmitAsync(link, "accept", InvitePageClient.ValidAcceptance(Random.Shared.NextInt64(1_000_000, 9_999_999_999).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var invite = await Eventually.UntilAsync(
+            () => provider.GetFromJsonAsync<JsonElement>(new Uri($"/api/resellers/invites/{id}", UriKind.Relative)),
+            i => i.GetProperty("orchestrationStatus").GetString() == "Completed",
+            what: "the orchestration to finish after a late acceptance");
+        var reseller = await provider.GetFromJsonAsync<JsonElement>(new Uri($"/api/resellers/{invite.GetProperty("resellerId").GetString()}", UriKind.Relative));
+        Assert.Equal("Active", reseller.GetProperty("status").GetString());
+    }
+
+    [Fact]
     public async Task A_draft_invite_sends_no_email()
     {
         await using var app = await TestApp.StartAsync();

@@ -51,8 +51,8 @@ public sealed class CompensationTests
 
         Assert.Equal("Failed", done.GetProperty("status").GetString());
         var reason = done.GetProperty("failureReason").GetString()!;
-        Assert.Contains($"Step {step} failed", reason, StringComparison.Ordinal);
-        Assert.Contains($"injected failure in {step}", reason, StringComparison.Ordinal);
+        Assert.Contains($"Step {step} failed (internal error); see orchestration order-{id}", reason, StringComparison.Ordinal);
+        Assert.DoesNotContain("injected failure", reason, StringComparison.Ordinal);
         Assert.False(done.GetProperty("setupInfoAvailable").GetBoolean());
         Assert.Equal(JsonValueKind.Null, done.GetProperty("adminUserName").ValueKind);
 
@@ -67,6 +67,15 @@ public sealed class CompensationTests
         await foreach (var row in store.Table.QueryAsync<Azure.Data.Tables.TableEntity>(e => e.PartitionKey == customerId))
         {
             Assert.StartsWith("audit|", row.RowKey, StringComparison.Ordinal);
+        }
+
+        if (step != OnboardingStep.Validate)
+        {
+            // Every row removed with the customer left an audit row, written in the same transaction.
+            using var audit = await provider.GetAsync($"/api/audit?entity=customer&id={customerId}");
+            var actions = (await ExpectAsync(audit, HttpStatusCode.OK)).GetProperty("items").EnumerateArray().Select(a => a.GetProperty("action").GetString()).ToList();
+            Assert.Contains("reseller-removed", actions);
+            Assert.Contains("deleted", actions);
         }
 
         Assert.Null((await kit.Services.GetRequiredService<OrderStore>().GetAsync(id, CancellationToken.None))!.EncryptedPassword);

@@ -149,4 +149,19 @@ public sealed class OrderDraftTests : IAsyncLifetime
         Assert.True(problem.GetProperty("errors").TryGetProperty("customer", out _));
         Assert.True(problem.GetProperty("errors").TryGetProperty("lineItems", out _));
     }
+
+    [Fact]
+    public async Task Missing_contact_names_are_reported_on_firstName_and_lastName()
+    {
+        using var provider = _kit.Provider();
+        var body = OrderBody(null, NewDomainPrefix(), "Nameless Co", ("o365-e3", 1, "P1M", "monthly"));
+        ((Dictionary<string, object?>)body["customer"]!)["contact"] = new Dictionary<string, object?> { ["firstName"] = " ", ["lastName"] = null, ["email"] = "ada@customer.example" };
+
+        var (_, _, view) = await CreateDraftAsync(provider, body);
+
+        var problems = Problems(view);
+        Assert.Equal("required", problems["customer.contact.firstName"]);
+        Assert.Equal("required", problems["customer.contact.lastName"]);
+        Assert.False(problems.ContainsKey("customer.contact"));
+    }
 }

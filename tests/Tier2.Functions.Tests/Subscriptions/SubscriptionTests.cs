@@ -169,4 +169,37 @@ public sealed class SubscriptionTests : IAsyncLifetime
         using var all = await provider.GetAsync($"/api/customers/{_customerId}/subscriptions");
         Assert.Equal(2, (await ExpectAsync(all, HttpStatusCode.OK)).GetProperty("items").GetArrayLength());
     }
+
+    [Fact]
+    public async Task An_idempotency_key_replays_only_the_same_callers_same_request()
+    {
+        var b = await _kit.CreateResellerAsync("Reseller B");
+        using var provider = _kit.Provider();
+        using (var added = await provider.PostAsJsonAsync($"/api/customers/{_customerId}/resellers", new { resellerId = b.Id }))
+        {
+            await ExpectAsync(added, HttpStatusCode.Created);
+        }
+
+        using var resellerA = _kit.Reseller(_a.Id);
+        using var resellerB = _kit.Reseller(b.Id);
+        var body = new { offerId = "o365-e3", quantity = 3, termDuration = "P1M", billingCycle = "monthly" };
+        var url = $"/api/customers/{_customerId}/subscriptions";
+
+        using var first = await SendAsync(resellerA, HttpMethod.Post, url, body, idempotencyKey: "shared-key");
+        var mine = (await ExpectAsync(first, HttpStatusCode.Created)).GetProperty("id").GetString();
+
+        // Another reseller with the same key gets a purchase of its own, never reseller A's subscription.
+        using var other = await SendAsync(resellerB, HttpMethod.Post, url, body, idempotencyKey: "shared-key");
+        var theirs = await ExpectAsync(other, HttpStatusCode.Created);
+        Assert.NotEqual(mine, theirs.GetProperty("id").GetString());
+        Assert.Equal(b.Id, theirs.GetProperty("partnerOfRecordResellerId").GetString());
+
+        // The same caller and key with another body is refused, naming the header.
+        using var changed = await SendAsync(resellerA, HttpMethod.Post, url, body with { quantity = 4 }, idempotencyKey: "shared-key");
+        var problem = await ExpectAsync(changed, HttpStatusCode.UnprocessableEntity);
+        Assert.Contains("Idempotency-Key", problem.GetRawText(), StringComparison.Ordinal);
+
+        using var repeat = await SendAsync(resellerA, HttpMethod.Post, url, body, idempotencyKey: "shared-key");
+        Assert.Equal(mine, (await ExpectAsync(repeat, HttpStatusCode.OK)).GetProperty("id").GetString());
+    }
 }

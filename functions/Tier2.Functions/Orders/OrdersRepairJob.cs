@@ -1,0 +1,100 @@
+using Azure.Data.Tables;
+using Microsoft.Extensions.Options;
+using Tier2.Durable;
+using Tier2.Functions.Reconciliation;
+
+namespace Tier2.Functions.Orders;
+
+/// <summary>
+/// <c>ReconcileOrders</c>: an order Submitted or Provisioning for longer than <c>Reconciliation__StuckThreshold</c>
+/// holds its domain prefix (and what it provisioned) until its <c>CustomerOnboarding</c> instance finishes it. When
+/// that instance does not exist (scheduling failed after the submit committed) it is scheduled; when it ended Failed
+/// or Terminated without running its compensation (a poison message, an operator's terminate), what the order may
+/// have provisioned is undone with the compensation activities' logic and the order ends Failed with the reason.
+/// Running instances are left to <c>ReconcileOrchestrations</c>. The checkpoint is the scan's continuation token.
+/// </summary>
+public sealed class OrdersRepairJob(OrderStore orders, OnboardingActivities activities, DurableClient durable, IOptions<ReconciliationOptions> options) : IReconciliationJob
+{
+    public string Name => "ReconcileOrders";
+
+    public string Schedule => options.Value.OrdersSchedule;
+
+    public async Task<JobOutcome> RunAsync(JobContext context, CancellationToken cancellationToken)
+    {
+        int examined = 0, changed = 0, reported = 0;
+        var details = new List<string>();
+        var continuation = context.Checkpoint;
+        var filter = TableClient.CreateQueryFilter(
+            $"PartitionKey eq {OrderStore.Partition} and RowKey ge {"o|"} and RowKey lt {"o}"} and (Status eq {nameof(OrderStatus.Submitted)} or Status eq {nameof(OrderStatus.Provisioning)})");
+        while (examined < context.Budget)
+        {
+            var pageSize = Math.Min(100, context.Budget - examined);
+            Azure.Page<TableEntity>? page = null;
+            await foreach (var p in orders.Table.QueryAsync<TableEntity>(filter, pageSize, cancellationToken: cancellationToken).AsPages(continuation, pageSize))
+            {
+                page = p;
+                break;
+            }
+
+            if (page is null)
+            {
+                continuation = null;
+                break;
+            }
+
+            foreach (var entity in page.Values)
+            {
+                examined++;
+                var order = OrderStore.FromEntity(entity);
+                if (context.Now - (order.UpdatedAt ?? order.SubmittedAt ?? order.CreatedAt) < options.Value.StuckThreshold)
+                {
+                    continue;
+                }
+
+                var instanceId = order.InstanceId ?? OrderStore.InstanceIdFor(order.Id);
+                var instance = await durable.GetInstanceAsync(instanceId, includeInputOutput: false, cancellationToken: cancellationToken);
+                switch (instance?.Status)
+                {
+                    case null:
+                        try
+                        {
+                            await durable.ScheduleNewAsync(CustomerOnboardingOrchestration.Name, order.Id, new StartOrchestrationOptions { InstanceId = instanceId }, cancellationToken);
+                        }
+                        catch (InstanceAlreadyExistsException)
+                        {
+                            // Scheduled meanwhile by a repeated submit.
+                        }
+
+                        changed++;
+                        details.Add($"order {order.Id} ({order.Status}): orchestration {instanceId} missing, scheduled");
+                        break;
+                    case OrchestrationStatus.Failed or OrchestrationStatus.Terminated:
+                        var reason = $"Onboarding stopped ({instance.Status}) before it finished; what the order had created was undone. See orchestration {instanceId}.";
+                        if (await activities.UndoAndFailAsync(order, reason, cancellationToken))
+                        {
+                            changed++;
+                            var current = await orders.GetAsync(order.Id, cancellationToken);
+                            details.Add($"order {order.Id} ({order.Status}): orchestration {instanceId} {instance.Status}, ended Failed: {current?.FailureReason}");
+                        }
+
+                        break;
+                    case OrchestrationStatus.Completed:
+                        reported++;
+                        details.Add($"order {order.Id} is {order.Status} but orchestration {instanceId} completed; an operator must look at it");
+                        break;
+                    default:
+                        // Pending, running or suspended: ReconcileOrchestrations repairs an instance that stalls.
+                        break;
+                }
+            }
+
+            continuation = page.ContinuationToken;
+            if (continuation is null)
+            {
+                break;
+            }
+        }
+
+        return new JobOutcome(examined, changed, reported, continuation, details);
+    }
+}
