@@ -258,7 +258,7 @@ public sealed class InviteStore(TableServiceClient tables, StorageNames names, T
 
     private static string Describe(Invite invite) => JsonSerializer.Serialize(InviteView.From(invite), InvitesJsonContext.Default.InviteView);
 
-    private static string Normalize(string email) => email.Trim().ToLowerInvariant();
+    private static string Normalize(string email) => TableKeys.Escape(email.Trim().ToLowerInvariant());
 
     private static string KeyHash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
 }

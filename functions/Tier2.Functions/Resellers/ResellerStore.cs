@@ -21,7 +21,8 @@ public sealed class ResellerStore(TableServiceClient tables, StorageNames names,
 
     public TableClient Table => tables.GetTableClient(names.Table(TableName));
 
-    public static string NormalizeEmail(string email) => email.Trim().ToLowerInvariant();
+    /// <summary>An address as it is keyed: trimmed, lower-case, escaped for table keys.</summary>
+    public static string NormalizeEmail(string email) => TableKeys.Escape(email.Trim().ToLowerInvariant());
 
     public async Task<Reseller?> GetAsync(string id, CancellationToken cancellationToken)
     {
@@ -158,7 +159,7 @@ public sealed class ResellerStore(TableServiceClient tables, StorageNames names,
         }
 
         // Search: prefix range over the name index, or the MPN index when the term is digits.
-        var term = search.Trim().ToLowerInvariant();
+        var term = TableKeys.Escape(search.Trim().ToLowerInvariant());
         var prefix = term.All(char.IsAsciiDigit) ? MpnPrefix + term : NamePrefix + term;
         var indexFilter = TableClient.CreateQueryFilter($"PartitionKey eq {Partition} and RowKey ge {prefix} and RowKey lt {prefix + "\uffff"}");
         await foreach (var page in Table.QueryAsync<TableEntity>(indexFilter, pageSize, cancellationToken: cancellationToken).AsPages(continuation, pageSize))
@@ -179,7 +180,7 @@ public sealed class ResellerStore(TableServiceClient tables, StorageNames names,
         return new Page<Reseller>([], null);
     }
 
-    private static string NameKey(string name, string id) => $"{NamePrefix}{name.Trim().ToLowerInvariant()}|{id}";
+    private static string NameKey(string name, string id) => $"{NamePrefix}{TableKeys.Escape(name.Trim().ToLowerInvariant())}|{id}";
 
     private static TableEntity Index(string rowKey, string resellerId) => new(Partition, rowKey) { ["ResellerId"] = resellerId };
 

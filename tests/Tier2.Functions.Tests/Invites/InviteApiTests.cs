@@ -126,6 +126,22 @@ public sealed class InviteApiTests : AppTest
     }
 
     [Fact]
+    public async Task A_company_name_with_characters_table_keys_refuse_is_accepted_and_searchable()
+    {
+        var (_, invite) = await CreateAsync(new { email = $"odd#{Guid.NewGuid():N}@fabrikam.example", delivery = "draft" });
+        var fields = InvitePageClient.ValidAcceptance(NewMpn());
+        var name = $"A/B #{Guid.NewGuid():N}? Services";
+        fields["companyName"] = name;
+        using var page = new InvitePageClient(App.Address);
+
+        var (response, _) = await page.SubmitAsync(invite.GetProperty("draft").GetProperty("link").GetString()!, "accept", fields);
+        var found = await Provider.GetFromJsonAsync<JsonElement>(new Uri($"/api/resellers?search={Uri.EscapeDataString(name[..8])}", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains(found.GetProperty("items").EnumerateArray(), r => r.GetProperty("companyName").GetString() == name);
+    }
+
+    [Fact]
     public async Task A_double_submit_creates_one_reseller()
     {
         var (_, invite) = await CreateAsync(new { email = NewEmail(), delivery = "draft" });
