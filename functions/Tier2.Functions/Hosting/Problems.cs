@@ -110,7 +110,8 @@ public sealed partial class ProblemExceptionHandler(IProblemDetailsService probl
                 detail = DescribeJson(json);
                 break;
             default:
-                LogUnhandled(exception, httpContext.Request.Method, httpContext.Request.Path);
+                // The route template, not the path: a path may hold a secret (an invite token).
+                LogUnhandled(exception, httpContext.Request.Method, (httpContext.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "(no route)");
                 (status, title, type) = (500, "An unexpected error occurred.", ProblemTypes.Internal);
                 detail = "The error was logged; quote the traceId when you report it.";
                 break;
@@ -156,7 +157,9 @@ public static class ProblemSetup
                 problem.Type = ProblemTypes.ForStatus(status);
             }
 
-            problem.Instance ??= context.HttpContext.Request.Path;
+            problem.Instance ??= (context.HttpContext.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText is { } route && route.Contains("invite/{token}", StringComparison.Ordinal)
+                ? route
+                : context.HttpContext.Request.Path;
             problem.Extensions["traceId"] = System.Diagnostics.Activity.Current?.TraceId.ToString() ?? context.HttpContext.TraceIdentifier;
         });
         services.AddExceptionHandler<ProblemExceptionHandler>();

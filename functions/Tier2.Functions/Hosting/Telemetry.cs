@@ -57,7 +57,16 @@ public static class Telemetry
             .ConfigureResource(r => r.AddService("tier2-functions"))
             .WithTracing(tracing =>
             {
-                tracing.AddSource(SourceName).AddSource("Tier2.Durable").AddAspNetCoreInstrumentation().AddHttpClientInstrumentation();
+                tracing.AddSource(SourceName).AddSource("Tier2.Durable").AddHttpClientInstrumentation()
+                    .AddAspNetCoreInstrumentation(o => o.EnrichWithHttpRequest = static (activity, request) =>
+                    {
+                        // Invite links carry a bearer secret in the path: telemetry keeps the route, never the token.
+                        if (request.Path.StartsWithSegments("/" + FunctionMap.RoutePrefix + "/invite", StringComparison.OrdinalIgnoreCase))
+                        {
+                            activity.SetTag("url.path", "/" + FunctionMap.RoutePrefix + "/invite/{token}");
+                            activity.DisplayName = request.Method + " /" + FunctionMap.RoutePrefix + "/invite/{token}";
+                        }
+                    });
                 if (!string.IsNullOrWhiteSpace(appInsights))
                 {
                     tracing.AddAzureMonitorTraceExporter(o =>
