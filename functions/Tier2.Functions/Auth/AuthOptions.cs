@@ -52,6 +52,12 @@ public sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>
         }
         else
         {
+            // Development tokens can be minted by anyone holding the key: never accept them in Azure.
+            if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable("WEBSITE_INSTANCE_ID")) || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("WEBSITE_SITE_NAME")))
+            {
+                failures.Add("Setting 'Auth__Mode' must be EntraId when the app runs in Azure (Development tokens are for local runs only).");
+            }
+
             byte[]? key = null;
             try
             {

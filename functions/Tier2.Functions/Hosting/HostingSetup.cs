@@ -22,7 +22,13 @@ public static class HostingSetup
         services.AddOptions<AppOptions>().Bind(configuration.GetSection(AppOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<AppOptions>, AppOptionsValidator>();
 
-        var maxBody = configuration.GetValue<long?>("Tier2:MaxRequestBodyBytes") ?? new AppOptions().MaxRequestBodyBytes;
+        var maxBodySetting = configuration["Tier2:MaxRequestBodyBytes"];
+        long maxBody = new AppOptions().MaxRequestBodyBytes;
+        if (!string.IsNullOrWhiteSpace(maxBodySetting) && !long.TryParse(maxBodySetting, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out maxBody))
+        {
+            throw new InvalidOperationException($"Setting 'Tier2__MaxRequestBodyBytes' must be a whole number of bytes, not '{maxBodySetting}'.");
+        }
+
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
@@ -92,6 +98,17 @@ public static class HostingSetup
 
             return next(context);
         });
+        if (app.Configuration["Tier2:PublicBaseUrl"]?.StartsWith("https://", StringComparison.OrdinalIgnoreCase) == true)
+        {
+            // Under the Functions host Kestrel receives plain http from the host, which terminated TLS. The scheme
+            // the public sees is the configured one (never a header a client could forge): cookies get Secure.
+            app.Use(static (context, next) =>
+            {
+                context.Request.Scheme = Uri.UriSchemeHttps;
+                return next(context);
+            });
+        }
+
         app.UseExceptionHandler();
         app.Use(static async (context, next) =>
         {

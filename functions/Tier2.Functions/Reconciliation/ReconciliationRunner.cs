@@ -54,16 +54,24 @@ public sealed partial class ReconciliationRunner(
         }
 
         using var renewal = new CancellationTokenSource();
-        var renewing = RenewAsync(lease, renewal.Token);
+        // Losing the lease (renewal failed) cancels the job: another instance may take over, and one run at a
+        // time is the promise.
+        using var leaseLost = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var renewing = RenewAsync(lease, leaseLost, renewal.Token);
         ReconciliationRun run;
         try
         {
             var checkpoint = await Runs.GetOrNullAsync<TableEntity>(CheckpointPartition, job.Name, cancellationToken);
             try
             {
-                var outcome = await job.RunAsync(new JobContext(runId, checkpoint?.GetString("Checkpoint"), budget, started), cancellationToken);
+                var outcome = await job.RunAsync(new JobContext(runId, checkpoint?.GetString("Checkpoint"), budget, started), leaseLost.Token);
                 run = new ReconciliationRun(job.Name, runId, RunStatus.Succeeded, started, time.GetUtcNow(), outcome.Examined, outcome.Changed, outcome.Reported, outcome.NextCheckpoint is null, null, outcome.Details.Take(200).ToList());
                 await Runs.UpsertEntityAsync(new TableEntity(CheckpointPartition, job.Name) { ["Checkpoint"] = outcome.NextCheckpoint }, TableUpdateMode.Replace, cancellationToken);
+            }
+            catch (OperationCanceledException) when (leaseLost.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                LogFailed(new InvalidOperationException("lease lost"), job.Name);
+                run = new ReconciliationRun(job.Name, runId, RunStatus.Failed, started, time.GetUtcNow(), 0, 0, 0, false, "The job's lease was lost; the run stopped and kept no checkpoint.", []);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -103,7 +111,7 @@ public sealed partial class ReconciliationRunner(
         return new Storage.Page<ReconciliationRun>([], null);
     }
 
-    private static async Task RenewAsync(BlobLeaseClient lease, CancellationToken cancellationToken)
+    private static async Task RenewAsync(BlobLeaseClient lease, CancellationTokenSource leaseLost, CancellationToken cancellationToken)
     {
         while (!cancellationToken.IsCancellationRequested)
         {
@@ -118,6 +126,7 @@ public sealed partial class ReconciliationRunner(
             }
             catch (RequestFailedException)
             {
+                await leaseLost.CancelAsync();
                 return;
             }
         }

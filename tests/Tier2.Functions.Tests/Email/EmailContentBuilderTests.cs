@@ -14,8 +14,8 @@ public sealed class EmailContentBuilderTests
             .Preheader("P " + Script)
             .Heading("H " + Script)
             .Paragraph("Para " + Script + " \"quoted\" & more")
-            .Button("B " + Script, new Uri("https://tier2.test.example/invite/abc"))
-            .Link(new Uri("https://tier2.test.example/help"), "L " + Script)
+            .Button("B " + Script, new Uri("http://tier2.test.example/invite/abc"))
+            .Link(new Uri("http://tier2.test.example/help"), "L " + Script)
             .Quote("Q " + Script, "A " + Script)
             .Footer("F " + Script)
             .Build();
@@ -36,13 +36,13 @@ public sealed class EmailContentBuilderTests
         var content = new EmailContentBuilder()
             .Heading("You are invited")
             .Paragraph("Line one\r\nLine two")
-            .Button("Review the invitation", "https://tier2.test.example/invite/abc")
+            .Button("Review the invitation", "http://tier2.test.example/invite/abc")
             .Quote("Hi <team>,\nwelcome", "Contoso wrote:")
             .Footer("You got this because someone entered your address.")
             .Build();
 
         Assert.Equal(
-            "You are invited\n===============\n\nLine one\nLine two\n\nReview the invitation:\nhttps://tier2.test.example/invite/abc\n\n"
+            "You are invited\n===============\n\nLine one\nLine two\n\nReview the invitation:\nhttp://tier2.test.example/invite/abc\n\n"
             + "Contoso wrote:\n> Hi <team>,\n> welcome\n\n-- \nYou got this because someone entered your address.\n",
             content.PlainText);
         Assert.Contains("Line one<br>\nLine two", content.Html, StringComparison.Ordinal);
@@ -65,18 +65,18 @@ public sealed class EmailContentBuilderTests
     public void Link_urls_are_escaped_and_attribute_encoded()
     {
         var content = new EmailContentBuilder()
-            .Button("Go", "https://tier2.test.example/invite?a=1&b=\"><script>x</script>")
+            .Button("Go", "http://tier2.test.example/invite?a=1&b=\"><script>x</script>")
             .Build();
 
-        Assert.Contains("href=\"https://tier2.test.example/invite?a=1&amp;b=%22%3E%3Cscript%3Ex%3C/script%3E\"", content.Html, StringComparison.Ordinal);
+        Assert.Contains("href=\"http://tier2.test.example/invite?a=1&amp;b=%22%3E%3Cscript%3Ex%3C/script%3E\"", content.Html, StringComparison.Ordinal);
         Assert.DoesNotContain("<script", content.Html, StringComparison.Ordinal);
-        Assert.Contains("https://tier2.test.example/invite?a=1&b=%22%3E%3Cscript%3Ex%3C/script%3E", content.PlainText, StringComparison.Ordinal);
+        Assert.Contains("http://tier2.test.example/invite?a=1&b=%22%3E%3Cscript%3Ex%3C/script%3E", content.PlainText, StringComparison.Ordinal);
     }
 
     [Fact]
     public void The_html_is_a_self_contained_mobile_friendly_document()
     {
-        var html = new EmailContentBuilder().Heading("Hello").Paragraph("Body").Button("Go", "https://tier2.test.example/").Build().Html;
+        var html = new EmailContentBuilder().Heading("Hello").Paragraph("Body").Button("Go", "http://tier2.test.example/").Build().Html;
 
         Assert.StartsWith("<!DOCTYPE html>", html, StringComparison.Ordinal);
         Assert.Contains("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">", html, StringComparison.Ordinal);

@@ -33,7 +33,7 @@ public sealed class SmtpEmailSenderTests
         var content = new EmailContentBuilder()
             .Heading("You are invited")
             .Paragraph("Contoso Distribution invites Fabrikam to partner.")
-            .Button("Review the invitation", new Uri("https://tier2.test.example/api/invite/abc"))
+            .Button("Review the invitation", new Uri("http://tier2.test.example/api/invite/abc"))
             .Build();
 
         var result = await Sender().SendAsync(content.ToMessage("reseller@fabrikam.example", "Fabrikam Admin", subject) with { ReplyTo = "partners@contoso.example" }, "smtp-send-1", CancellationToken.None);
@@ -45,9 +45,9 @@ public sealed class SmtpEmailSenderTests
         Assert.Equal("noreply@tier2.test.example", (string?)email["from"]![0]!["address"]);
         Assert.Equal("partners@contoso.example", (string?)email["replyTo"]![0]!["address"]);
         Assert.Contains("Contoso Distribution invites Fabrikam to partner.", (string?)email["text"], StringComparison.Ordinal);
-        Assert.Contains("https://tier2.test.example/api/invite/abc", (string?)email["text"], StringComparison.Ordinal);
+        Assert.Contains("http://tier2.test.example/api/invite/abc", (string?)email["text"], StringComparison.Ordinal);
         Assert.Contains("<h1 ", (string?)email["html"], StringComparison.Ordinal);
-        Assert.Contains("href=\"https://tier2.test.example/api/invite/abc\"", (string?)email["html"], StringComparison.Ordinal);
+        Assert.Contains("href=\"http://tier2.test.example/api/invite/abc\"", (string?)email["html"], StringComparison.Ordinal);
         Assert.StartsWith("multipart/alternative", (string?)email["headers"]!["content-type"], StringComparison.Ordinal);
     }
 

@@ -50,7 +50,7 @@ public sealed class TestApp : IAsyncDisposable
         ["AzureWebJobsStorage"] = StorageConnectionString,
         ["Storage:Prefix"] = prefix,
         ["Durable:HubName"] = "h" + prefix,
-        ["Tier2:PublicBaseUrl"] = "https://tier2.test.example/api",
+        ["Tier2:PublicBaseUrl"] = "http://tier2.test.example/api",
         ["Tier2:ProviderName"] = "Contoso Distribution",
         ["Tier2:ProviderEmail"] = "partners@contoso.example",
         ["Tier2:ProviderMpnId"] = "1111111",

@@ -41,7 +41,7 @@ public sealed class InviteApiTests : AppTest
         Assert.Equal("Pending", body.GetProperty("status").GetString());
         var draft = body.GetProperty("draft");
         var link = draft.GetProperty("link").GetString()!;
-        Assert.StartsWith("https://tier2.test.example/api/invite/", link, StringComparison.Ordinal);
+        Assert.StartsWith("http://tier2.test.example/api/invite/", link, StringComparison.Ordinal);
         Assert.Matches("^[A-Za-z0-9_-]{43}$", link[(link.LastIndexOf('/') + 1)..]);
         Assert.Contains(link, draft.GetProperty("plainText").GetString(), StringComparison.Ordinal);
         Assert.Contains("Let&#x27;s work together", draft.GetProperty("html").GetString(), StringComparison.Ordinal);
@@ -61,7 +61,7 @@ public sealed class InviteApiTests : AppTest
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         var link = body.GetProperty("draft").GetProperty("link").GetString()!;
-        Assert.StartsWith("https://tier2.test.example/api/invite/", link, StringComparison.Ordinal);
+        Assert.StartsWith("http://tier2.test.example/api/invite/", link, StringComparison.Ordinal);
         Assert.DoesNotContain("evil", body.GetProperty("draft").GetProperty("html").GetString(), StringComparison.Ordinal);
     }
 
@@ -358,6 +358,24 @@ public sealed class InviteApiTests : AppTest
         Assert.DoesNotContain("unsafe-inline", csp, StringComparison.Ordinal);
         Assert.Contains("name=\"__af\"", html, StringComparison.Ordinal);
         Assert.DoesNotContain("<script", html, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task The_antiforgery_cookie_is_secure_when_the_public_url_is_https()
+    {
+        await using var app = await TestApp.StartAsync(s => s["Tier2:PublicBaseUrl"] = "https://partners.contoso.example/api");
+        using var provider = app.ClientAs();
+        using var created = await provider.PostAsJsonAsync(new Uri("/api/resellers/invites", UriKind.Relative), new { email = NewEmail(), delivery = "draft" });
+        var link = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("draft").GetProperty("link").GetString()!;
+
+        using var raw = new HttpClient(new HttpClientHandler { UseCookies = false }) { BaseAddress = app.Address };
+        using var response = await raw.GetAsync(new Uri(new Uri(link).AbsolutePath, UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var cookie = Assert.Single(response.Headers.GetValues("Set-Cookie"));
+        Assert.Contains("secure", cookie, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("samesite=strict", cookie, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("httponly", cookie, StringComparison.OrdinalIgnoreCase);
     }
 
     [Fact]

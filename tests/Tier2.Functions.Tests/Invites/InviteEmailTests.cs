@@ -76,7 +76,7 @@ public sealed class InviteEmailTests
         using var created = await provider.PostAsJsonAsync(new Uri("/api/resellers/invites", UriKind.Relative), new { email, delivery = "email" });
         var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
         var reminder = await Maildev.WaitForMessageAsync(email, m => m.GetProperty("subject").GetString()!.StartsWith("Reminder", StringComparison.Ordinal));
-        var link = System.Text.RegularExpressions.Regex.Match(reminder.GetProperty("text").GetString()!, @"https://\S+/api/invite/[A-Za-z0-9_-]{43}").Value;
+        var link = System.Text.RegularExpressions.Regex.Match(reminder.GetProperty("text").GetString()!, @"https?://\S+/api/invite/[A-Za-z0-9_-]{43}").Value;
         await Eventually.UntilAsync(
             () => provider.GetFromJsonAsync<JsonElement>(new Uri($"/api/resellers/invites/{id}", UriKind.Relative)),
             i => i.GetProperty("remindedAt").ValueKind != JsonValueKind.Null);
