@@ -131,6 +131,13 @@ public static partial class InvitePage
             newTokenHash: null, cancellationToken);
         if (accepted.Outcome != ChangeOutcome.Changed && accepted.Value?.Status != InviteStatus.Accepted)
         {
+            // The invite was revoked, resent or expired meanwhile: the reseller just created must not keep the
+            // MPN ID and the address.
+            if (created.Created)
+            {
+                await resellers.DiscardPendingAsync(invite.ResellerId, invite.Id, $"reseller:{invite.Email}", cancellationToken);
+            }
+
             return NoLongerValid(http);
         }
 

@@ -86,6 +86,50 @@ public sealed class ResellerStore(TableServiceClient tables, StorageNames names,
         }
     }
 
+    /// <summary>
+    /// Removes a reseller that never became a partner (still PendingActivation, created for <paramref name="inviteId"/>)
+    /// with its index rows, so its MPN ID and address are free again. Anything else is left alone.
+    /// </summary>
+    public async Task<bool> DiscardPendingAsync(string id, string inviteId, string actor, CancellationToken cancellationToken)
+    {
+        var entity = await Table.GetOrNullAsync<TableEntity>(Partition, RowPrefix + id, cancellationToken);
+        if (entity is null)
+        {
+            return false;
+        }
+
+        var reseller = FromEntity(entity);
+        if (reseller.Status != ResellerStatus.PendingActivation || reseller.InviteId != inviteId)
+        {
+            return false;
+        }
+
+        var actions = new List<TableTransactionAction>
+        {
+            new(TableTransactionActionType.Delete, entity, entity.ETag),
+            new(TableTransactionActionType.Delete, new TableEntity(Partition, NameKey(reseller.CompanyName, id)), Azure.ETag.All),
+            new(TableTransactionActionType.Add, AuditLog.Entry(Partition, "reseller", id, actor, "discarded", Describe(reseller), null, time.GetUtcNow())),
+        };
+        foreach (var key in new[] { MpnPrefix + reseller.MpnId, EmailPrefix + NormalizeEmail(reseller.InvitedEmail) })
+        {
+            // Index rows are removed only while they still point at this reseller.
+            if (await Table.GetOrNullAsync<TableEntity>(Partition, key, cancellationToken) is { } index && index.GetString("ResellerId") == id)
+            {
+                actions.Add(new TableTransactionAction(TableTransactionActionType.Delete, index, index.ETag));
+            }
+        }
+
+        try
+        {
+            await Table.SubmitTransactionAsync(actions, cancellationToken);
+            return true;
+        }
+        catch (TableTransactionFailedException ex) when (ex.Status is 404 or 412)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Moves a reseller to a new status (ETag-guarded), with its audit row in the same transaction.</summary>
     public async Task<ChangeResult<Reseller>> ChangeStatusAsync(string id, ResellerStatus from, ResellerStatus to, string actor, string? ifMatch, CancellationToken cancellationToken)
     {
