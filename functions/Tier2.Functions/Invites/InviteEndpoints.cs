@@ -81,9 +81,12 @@ public static class InviteEndpoints
             return Problem.Validation(errors);
         }
 
-        if (idempotencyKey is not null && await store.FindByIdempotencyKeyAsync(idempotencyKey, cancellationToken) is { } replayed)
+        var requestHash = InviteStore.RequestHash(email!.ToLowerInvariant(), request!.CompanyName?.Trim(), request.Message?.Trim(), delivery.ToString());
+        if (idempotencyKey is not null && await store.FindByIdempotencyKeyAsync(user.Actor(), idempotencyKey, cancellationToken) is { } replayed)
         {
-            return TypedResults.Accepted(Location(replayed.Id), InviteView.From(replayed));
+            return replayed.RequestHash is { } earlier && earlier != requestHash
+                ? Problem.Field("Idempotency-Key", "This key was used for a different invite request; use a new key for a new request.")
+                : TypedResults.Accepted(Location(replayed.Invite.Id), InviteView.From(replayed.Invite));
         }
 
         if (await resellers.FindIdByEmailAsync(email!, cancellationToken) is { } resellerId)
@@ -116,13 +119,13 @@ public static class InviteEndpoints
             InstanceId = InviteStore.InstanceIdFor(id),
         };
 
-        var created = await store.CreateAsync(invite, InviteTokens.Hash(token), idempotencyKey, cancellationToken);
+        var created = await store.CreateAsync(invite, InviteTokens.Hash(token), idempotencyKey, requestHash, cancellationToken);
         if (created is null)
         {
             // Lost a race: another create for this address (or with this idempotency key) committed first.
-            if (idempotencyKey is not null && await store.FindByIdempotencyKeyAsync(idempotencyKey, cancellationToken) is { } winner)
+            if (idempotencyKey is not null && await store.FindByIdempotencyKeyAsync(user.Actor(), idempotencyKey, cancellationToken) is { } winner)
             {
-                return TypedResults.Accepted(Location(winner.Id), InviteView.From(winner));
+                return TypedResults.Accepted(Location(winner.Invite.Id), InviteView.From(winner.Invite));
             }
 
             var holder = await store.FindLiveByEmailAsync(email!, cancellationToken);

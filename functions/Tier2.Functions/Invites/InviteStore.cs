@@ -71,17 +71,18 @@ public sealed class InviteStore(TableServiceClient tables, StorageNames names, T
         return invite is not null && invite.IsLive(time.GetUtcNow()) ? invite : null;
     }
 
-    public async Task<Invite?> FindByIdempotencyKeyAsync(string key, CancellationToken cancellationToken)
+    /// <summary>The invite an earlier create with this key (by the same caller) made, and the hash of that request.</summary>
+    public async Task<(Invite Invite, string? RequestHash)?> FindByIdempotencyKeyAsync(string actor, string key, CancellationToken cancellationToken)
     {
-        var index = await Table.GetOrNullAsync<TableEntity>(Partition, KeyPrefix + KeyHash(key), cancellationToken);
-        return index is null ? null : await GetAsync(index.GetString("InviteId"), cancellationToken);
+        var index = await Table.GetOrNullAsync<TableEntity>(Partition, KeyPrefix + KeyHash(actor, key), cancellationToken);
+        return index is not null && await GetAsync(index.GetString("InviteId"), cancellationToken) is { } invite ? (invite, index.GetString("RequestHash")) : null;
     }
 
     /// <summary>
     /// Writes a new invite with its token, address lock and idempotency rows in one transaction. Returns null when
     /// another live invite holds the address (a concurrent create won).
     /// </summary>
-    public async Task<Invite?> CreateAsync(Invite invite, string tokenHash, string? idempotencyKey, CancellationToken cancellationToken)
+    public async Task<Invite?> CreateAsync(Invite invite, string tokenHash, string? idempotencyKey, string? requestHash, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var actions = new List<TableTransactionAction>
@@ -111,7 +112,7 @@ public sealed class InviteStore(TableServiceClient tables, StorageNames names, T
 
         if (idempotencyKey is not null)
         {
-            actions.Add(new TableTransactionAction(TableTransactionActionType.Add, new TableEntity(Partition, KeyPrefix + KeyHash(idempotencyKey)) { ["InviteId"] = invite.Id }));
+            actions.Add(new TableTransactionAction(TableTransactionActionType.Add, new TableEntity(Partition, KeyPrefix + KeyHash(invite.CreatedBy, idempotencyKey)) { ["InviteId"] = invite.Id, ["RequestHash"] = requestHash }));
         }
 
         try
@@ -260,5 +261,8 @@ public sealed class InviteStore(TableServiceClient tables, StorageNames names, T
 
     private static string Normalize(string email) => TableKeys.Escape(email.Trim().ToLowerInvariant());
 
-    private static string KeyHash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+    // Keys are the caller's own: the same key from another admin is another request.
+    private static string KeyHash(string actor, string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(actor + "\n" + key)));
+
+    public static string RequestHash(params string?[] parts) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join("\n", parts.Select(p => p ?? "\0")))));
 }

@@ -105,6 +105,38 @@ public sealed class InviteApiTests : AppTest
     }
 
     [Fact]
+    public async Task An_idempotency_key_reused_for_a_different_request_is_refused_naming_the_header()
+    {
+        var key = Guid.NewGuid().ToString();
+        var (first, _) = await CreateAsync(new { email = NewEmail(), delivery = "draft" }, key);
+        var (second, problem) = await CreateAsync(new { email = NewEmail(), delivery = "draft" }, key);
+
+        Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, second.StatusCode);
+        Assert.True(problem.GetProperty("errors").TryGetProperty("Idempotency-Key", out _));
+    }
+
+    [Fact]
+    public async Task The_same_idempotency_key_from_another_admin_is_another_request()
+    {
+        var key = Guid.NewGuid().ToString();
+        var email = NewEmail();
+        var (_, mine) = await CreateAsync(new { email, delivery = "draft" }, key);
+        using var other = new HttpClient { BaseAddress = App.Address };
+        other.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer",
+            App.Services.GetRequiredService<DevelopmentTokenIssuer>().Issue(Roles.ProviderAdmin, subject: "another-admin"));
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/resellers/invites") { Content = JsonContent.Create(new { email, delivery = "draft" }) };
+        request.Headers.Add("Idempotency-Key", key);
+
+        using var response = await other.SendAsync(request);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+
+        // Not a replay of the first admin's invite: a new request, refused because the address has a live invite.
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        Assert.Equal(mine.GetProperty("id").GetString(), problem.GetProperty("existingInviteId").GetString());
+    }
+
+    [Fact]
     public async Task Accepting_a_draft_invite_makes_the_reseller_active_in_the_list_and_the_invite_accepted()
     {
         var (_, invite) = await CreateAsync(new { email = NewEmail(), companyName = "Fabrikam", delivery = "draft" });
