@@ -76,6 +76,20 @@ public static class Problem
 
     public static ProblemHttpResult Forbidden(string detail) =>
         TypedResults.Problem(detail, statusCode: 403, title: "Forbidden.", type: ProblemTypes.Forbidden);
+
+    /// <summary>
+    /// What a guarded change answers when it did not go through: 404 (no such <paramref name="what"/>), 412 (lost
+    /// the ETag race), or 409 with the reason it was refused; null when the caller may go on.
+    /// </summary>
+    public static ProblemHttpResult? ForChange<T>(Storage.ChangeResult<T> result, string what, string? refusal = null)
+        where T : class => result.Outcome switch
+        {
+            Storage.ChangeOutcome.NotFound => NotFound(what),
+            Storage.ChangeOutcome.PreconditionFailed => PreconditionFailed(),
+            _ when refusal is not null => Conflict(refusal),
+            Storage.ChangeOutcome.InvalidState => Conflict(result.Reason ?? $"{what} cannot change now."),
+            _ => null,
+        };
 }
 
 /// <summary>Turns exceptions into problem details: bad JSON names the problem; anything unexpected is a 500 without internals.</summary>

@@ -274,17 +274,9 @@ public static class InviteEndpoints
             return current with { Status = InviteStatus.Revoked, RespondedAt = null };
         }, newTokenHash: null, cancellationToken);
 
-        switch (result.Outcome)
+        if (Problem.ForChange(result, $"Invite '{id}'", refusal) is { } problem)
         {
-            case ChangeOutcome.NotFound:
-                return Problem.NotFound($"Invite '{id}'");
-            case ChangeOutcome.PreconditionFailed:
-                return Problem.PreconditionFailed("The invite kept changing while it was revoked; try again.");
-        }
-
-        if (refusal is not null)
-        {
-            return Problem.Conflict(refusal);
+            return problem;
         }
 
         if (result.Outcome == ChangeOutcome.Changed)

@@ -156,17 +156,9 @@ public static class OrderEndpoints
                 "updated");
         }, cancellationToken);
 
-        switch (result.Outcome)
+        if (Problem.ForChange(result, $"Order '{id}'", notDraft) is { } problem)
         {
-            case ChangeOutcome.NotFound:
-                return Problem.NotFound($"Order '{id}'");
-            case ChangeOutcome.PreconditionFailed:
-                return Problem.PreconditionFailed();
-        }
-
-        if (notDraft is not null)
-        {
-            return Problem.Conflict(notDraft);
+            return problem;
         }
 
         http.Response.Headers.ETag = result.Value!.ETag;
@@ -352,17 +344,9 @@ public static class OrderEndpoints
             }
         }, cancellationToken);
 
-        switch (result.Outcome)
+        if (Problem.ForChange(result, $"Order '{id}'", refused) is { } problem)
         {
-            case ChangeOutcome.NotFound:
-                return Problem.NotFound($"Order '{id}'");
-            case ChangeOutcome.PreconditionFailed:
-                return Problem.PreconditionFailed();
-        }
-
-        if (refused is not null)
-        {
-            return Problem.Conflict(refused);
+            return problem;
         }
 
         var order = result.Value!;

@@ -77,17 +77,12 @@ public static class ResellerEndpoints
         string id, ResellerStatus from, ResellerStatus to, ResellerStore store, ClaimsPrincipal user, HttpContext http, string? ifMatch, CancellationToken cancellationToken)
     {
         var result = await store.ChangeStatusAsync(id, from, to, user.Actor(), ifMatch, cancellationToken);
-        switch (result.Outcome)
+        if (Problem.ForChange(result, $"Reseller '{id}'") is { } problem)
         {
-            case ChangeOutcome.NotFound:
-                return Problem.NotFound($"Reseller '{id}'");
-            case ChangeOutcome.PreconditionFailed:
-                return Problem.PreconditionFailed();
-            case ChangeOutcome.InvalidState:
-                return Problem.Conflict(result.Reason!);
-            default:
-                http.Response.Headers.ETag = result.Value!.ETag;
-                return TypedResults.Ok(result.Value!);
+            return problem;
         }
+
+        http.Response.Headers.ETag = result.Value!.ETag;
+        return TypedResults.Ok(result.Value!);
     }
 }
