@@ -237,7 +237,9 @@ public sealed class AcsEmailSenderTests : IAsyncLifetime
         var result = await Sender_(options).SendAsync(Message(), "k-slow", CancellationToken.None);
 
         Assert.Equal(EmailSendStatus.Accepted, result.Status);
-        Assert.InRange(_acs.Requests.Count(r => r.Method == "GET"), 4, 12);
+        // About one poll per second of the 10 s budget (Retry-After 1 s), a few more as the last waits are cut to the
+        // time left; what matters is that polling stopped at the budget although the operation never finished.
+        Assert.InRange(_acs.Requests.Count(r => r.Method == "GET"), 4, 20);
     }
 
     [Fact]

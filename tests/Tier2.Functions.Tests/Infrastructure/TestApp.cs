@@ -66,6 +66,7 @@ public sealed class TestApp : IAsyncDisposable
         ["Email:SmtpPort"] = SmtpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["Email:SmtpSecurity"] = "None",
         ["Logging:LogLevel:Default"] = "Warning",
+        ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Warning",
         ["AzureFunctionsJobHost:extensions:queues:maxPollingInterval"] = "00:00:00.500",
         ["AzureFunctionsJobHost:extensions:queues:visibilityTimeout"] = "00:00:00.200",
     };
