@@ -137,11 +137,21 @@ public sealed partial class DurableWorker
 
     private async Task HandleOrchestrationCoreAsync(OrchestrationMessage message, bool redelivered, CancellationToken ct)
     {
-        if (message.Kind == MessageKinds.Timer && message.FireAt is { } fireAt && fireAt - _time.GetUtcNow() > TimerSlack)
+        if (message.Kind == MessageKinds.Timer && message.FireAt is { } fireAt)
         {
-            // A chained long timer: not due yet, send the next hop.
-            await SendTimerAsync(message.InstanceId, message.ExecutionId!, message.TaskId!.Value, fireAt, ct).ConfigureAwait(false);
-            return;
+            var remaining = fireAt - _time.GetUtcNow();
+            if (remaining > TimerSlack)
+            {
+                // A chained long timer: not due yet, send the next hop.
+                await SendTimerAsync(message.InstanceId, message.ExecutionId!, message.TaskId!.Value, fireAt, ct).ConfigureAwait(false);
+                return;
+            }
+
+            if (remaining > TimeSpan.Zero)
+            {
+                // A few milliseconds early (visibility is whole seconds, clocks differ): wait them out, a timer never fires early.
+                await Task.Delay(remaining, _time, ct).ConfigureAwait(false);
+            }
         }
 
         if (message.Kind == MessageKinds.Timer)
