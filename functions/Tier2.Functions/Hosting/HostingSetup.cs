@@ -45,14 +45,8 @@ public static class HostingSetup
         }
 
         // Every log line carries the trace id (the correlation id clients see in problem details and X-Correlation-Id).
-        builder.Logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
-        builder.Logging.AddSimpleConsole(o =>
-        {
-            o.IncludeScopes = true;
-            o.SingleLine = true;
-            o.TimestampFormat = "HH:mm:ss.fff ";
-            o.UseUtcTimestamp = true;
-        });
+        builder.Logging.AddConsole(o => o.FormatterName = CorrelatedConsoleFormatter.Name)
+            .AddConsoleFormatter<CorrelatedConsoleFormatter, Microsoft.Extensions.Logging.Console.ConsoleFormatterOptions>();
 
         services.AddTier2Storage(configuration);
         services.AddSingleton(HostJsonQueueSettings.Load(configuration));

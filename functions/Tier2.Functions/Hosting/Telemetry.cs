@@ -43,7 +43,9 @@ public static class Telemetry
             // Log records with their trace and span ids (and scopes such as the correlation id) to Azure Monitor.
             services.AddLogging(logging => logging.AddOpenTelemetry(o =>
             {
-                o.IncludeScopes = true;
+                // Trace and span ids travel on each record; scopes stay out (the request scope holds the path, and
+                // an invite link's path is a secret).
+                o.IncludeScopes = false;
                 o.IncludeFormattedMessage = true;
                 o.AddAzureMonitorLogExporter(e =>
                 {

@@ -16,23 +16,6 @@ public sealed class CompensationTests
                 : Task.CompletedTask;
     }
 
-    /// <summary>Holds the order after its customer was created until the test lets it go.</summary>
-    private sealed class PauseAfterCustomer : IOnboardingFaultInjector
-    {
-        public TaskCompletionSource Reached { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public async Task OnStepAsync(OnboardingStep step, string orderId, int? lineIndex, CancellationToken cancellationToken)
-        {
-            if (step == OnboardingStep.CreateCustomer)
-            {
-                Reached.TrySetResult();
-                await Release.Task.WaitAsync(cancellationToken);
-            }
-        }
-    }
-
     [Theory]
     [InlineData(OnboardingStep.Validate)]
     [InlineData(OnboardingStep.CreateCustomer)]

@@ -12,23 +12,6 @@ namespace Tier2.Functions.Tests.Orders;
 /// <summary>Orders left Submitted or Provisioning without a live orchestration: repeat submit, cancel, and ReconcileOrders.</summary>
 public sealed class StuckOrderTests
 {
-    /// <summary>Holds the order after its customer was created until the test lets it go.</summary>
-    private sealed class PauseAfterCustomer : IOnboardingFaultInjector
-    {
-        public TaskCompletionSource Reached { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public async Task OnStepAsync(OnboardingStep step, string orderId, int? lineIndex, CancellationToken cancellationToken)
-        {
-            if (step == OnboardingStep.CreateCustomer)
-            {
-                Reached.TrySetResult();
-                await Release.Task.WaitAsync(cancellationToken);
-            }
-        }
-    }
-
     /// <summary>Fails the second subscription, and then the undo of the customer, every time.</summary>
     private sealed class FailStepAndUndo : IOnboardingFaultInjector
     {
