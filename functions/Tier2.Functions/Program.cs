@@ -59,7 +59,7 @@ public partial class Program
         var app = builder.Build();
         var functions = app.UseTier2Hosting();
         functions.MapHealth();
-        functions.MapDurableQueues(app.Configuration);
+        functions.MapDurableQueues();
         functions.MapOrchestrations();
         functions.MapResellers();
         functions.MapInvitesFeature();

@@ -41,9 +41,9 @@ public static class AuditEndpoints
             errors["id"] = ["Name the entity's id (1 to 200 characters)."];
         }
 
-        if (pageSize is < 1 or > 100)
+        if (pageSize is < 1 or > Paging.MaxPageSize)
         {
-            errors["pageSize"] = ["Page size must be between 1 and 100."];
+            errors["pageSize"] = [Paging.PageSizeMessage];
         }
 
         if (errors.Count > 0)
@@ -78,14 +78,14 @@ public static class AuditEndpoints
         }
 
         var scope = $"audit|{entity}|{id}";
-        if (!ContinuationToken.TryDecode(scope, continuationToken, out var tableToken))
+        if (Paging.Decode(scope, continuationToken, out var tableToken) is { } badToken)
         {
-            return Problem.Field("continuationToken", "The continuation token is malformed or belongs to another query.");
+            return badToken;
         }
 
         var (from, to) = AuditLog.Range(entity!, entityId);
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey ge {from} and RowKey lt {to}");
-        var size = pageSize ?? 50;
+        var size = Paging.Size(pageSize);
         await foreach (var page in tables.GetTableClient(names.Table(table)).QueryAsync<TableEntity>(filter, size, cancellationToken: cancellationToken).AsPages(tableToken, size))
         {
             var items = page.Values.Select(e => new AuditEntry(

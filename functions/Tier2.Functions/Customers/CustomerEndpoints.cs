@@ -35,9 +35,9 @@ public static class CustomerEndpoints
             return Problem.Field("search", "Search for at most 100 characters.");
         }
 
-        if (pageSize is < 1 or > 100)
+        if (Paging.CheckPageSize(pageSize) is { } badPageSize)
         {
-            return Problem.Field("pageSize", "Page size must be between 1 and 100.");
+            return badPageSize;
         }
 
         if (resellerId is { Length: 0 })
@@ -58,12 +58,12 @@ public static class CustomerEndpoints
         }
 
         var scope = $"{ListScope}|{resellerId}|{search}";
-        if (!ContinuationToken.TryDecode(scope, continuationToken, out var tableToken))
+        if (Paging.Decode(scope, continuationToken, out var tableToken) is { } badToken)
         {
-            return Problem.Field("continuationToken", "The continuation token is malformed or belongs to another query.");
+            return badToken;
         }
 
-        var page = await store.ListAsync(resellerId, search, pageSize ?? 50, tableToken, cancellationToken);
+        var page = await store.ListAsync(resellerId, search, Paging.Size(pageSize), tableToken, cancellationToken);
         var items = user.IsProviderAdmin()
             ? page.Items
             : page.Items.Select(c => c with { AssociatedPartnerId = user.VisiblePartnerId(c.AssociatedPartnerId) }).ToList();

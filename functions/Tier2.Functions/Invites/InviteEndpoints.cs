@@ -156,18 +156,18 @@ public static class InviteEndpoints
             parsed = s;
         }
 
-        if (pageSize is < 1 or > 100)
+        if (Paging.CheckPageSize(pageSize) is { } badPageSize)
         {
-            return Problem.Field("pageSize", "Page size must be between 1 and 100.");
+            return badPageSize;
         }
 
         var scope = $"{ListScope}|{parsed}";
-        if (!ContinuationToken.TryDecode(scope, continuationToken, out var tableToken))
+        if (Paging.Decode(scope, continuationToken, out var tableToken) is { } badToken)
         {
-            return Problem.Field("continuationToken", "The continuation token is malformed or belongs to another query.");
+            return badToken;
         }
 
-        var page = await store.ListAsync(parsed, pageSize ?? 50, tableToken, cancellationToken);
+        var page = await store.ListAsync(parsed, Paging.Size(pageSize), tableToken, cancellationToken);
         return TypedResults.Ok(new Page<InviteView>(page.Items.Select(i => InviteView.From(i)).ToList(), ContinuationToken.Encode(scope, page.ContinuationToken)));
     }
 

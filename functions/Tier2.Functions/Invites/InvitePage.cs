@@ -94,7 +94,7 @@ public static partial class InvitePage
         var errors = Validate(form, app.Value);
         if (errors.Count == 0 && await resellers.FindIdByMpnAsync(form.MpnId, cancellationToken) is { } holder && holder != invite.ResellerId)
         {
-            errors["mpnId"] = $"PartnerID {form.MpnId} is already partnered with {app.Value.ProviderName}. If this is your company, contact {app.Value.ProviderEmail}.";
+            errors["mpnId"] = MpnTaken(form.MpnId, app.Value);
         }
 
         if (errors.Count > 0)
@@ -122,7 +122,7 @@ public static partial class InvitePage
             cancellationToken);
         if (created.MpnTakenBy is not null)
         {
-            errors["mpnId"] = $"PartnerID {form.MpnId} is already partnered with {app.Value.ProviderName}. If this is your company, contact {app.Value.ProviderEmail}.";
+            errors["mpnId"] = MpnTaken(form.MpnId, app.Value);
             return Html(http, StatusCodes.Status422UnprocessableEntity, nonce => FormPage(nonce, app.Value, invite, form, errors, antiforgery.GetAndStoreTokens(http)));
         }
 
@@ -153,6 +153,9 @@ public static partial class InvitePage
 
     private static async Task SignalAsync(DurableClient durable, string instanceId, InviteSignal signal, CancellationToken cancellationToken) =>
         await durable.RaiseEventAsync(instanceId, PartnershipInviteOrchestration.SignalEvent, signal, cancellationToken);
+
+    private static string MpnTaken(string mpnId, AppOptions app) =>
+        $"PartnerID {mpnId} is already partnered with {app.ProviderName}. If this is your company, contact {app.ProviderEmail}.";
 
     private sealed record AcceptForm(string CompanyName, string MpnId, string TenantId, string ContactName, string ContactEmail);
 

@@ -89,7 +89,7 @@ public static class DurableHosting
     }
 
     /// <summary>The runtime's two queues, served by two queue functions (the host scales them in Azure).</summary>
-    public static void MapDurableQueues(this FunctionMap functions, IConfiguration configuration)
+    public static void MapDurableQueues(this FunctionMap functions)
     {
         var storage = functions.Services.GetRequiredService<DurableStorage>();
         functions.Queue(OrchestrationFunction, storage.OrchestrationQueueName, static (message, services, ct) =>

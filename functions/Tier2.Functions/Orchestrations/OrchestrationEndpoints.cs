@@ -100,15 +100,15 @@ public static class OrchestrationEndpoints
             statuses.Add(parsed);
         }
 
-        if (pageSize is < 1 or > 100)
+        if (Paging.CheckPageSize(pageSize) is { } badPageSize)
         {
-            return Problem.Field("pageSize", "Page size must be between 1 and 100.");
+            return badPageSize;
         }
 
         var scope = $"orchestrations|{string.Join(',', statuses)}|{createdFrom:O}|{createdTo:O}";
-        if (!ContinuationToken.TryDecode(scope, continuationToken, out var inner))
+        if (Paging.Decode(scope, continuationToken, out var inner) is { } badToken)
         {
-            return Problem.Field("continuationToken", "The continuation token is malformed or belongs to another query.");
+            return badToken;
         }
 
         var page = await client.QueryInstancesAsync(new InstanceQuery
@@ -116,7 +116,7 @@ public static class OrchestrationEndpoints
             Statuses = statuses,
             CreatedFrom = createdFrom,
             CreatedTo = createdTo,
-            PageSize = pageSize ?? 50,
+            PageSize = Paging.Size(pageSize),
             ContinuationToken = inner,
         }, cancellationToken);
         return TypedResults.Ok(new Page<OrchestrationView>(page.Instances.Select(OrchestrationView.From).ToList(), ContinuationToken.Encode(scope, page.ContinuationToken)));

@@ -61,18 +61,18 @@ public static class ReconciliationFeature
             return Problem.Field("job", $"Unknown job '{job}'; use one of {string.Join(", ", jobs.Select(j => j.Name))}.");
         }
 
-        if (pageSize is < 1 or > 100)
+        if (Paging.CheckPageSize(pageSize) is { } badPageSize)
         {
-            return Problem.Field("pageSize", "Page size must be between 1 and 100.");
+            return badPageSize;
         }
 
         var scope = "reconciliation|" + job;
-        if (!ContinuationToken.TryDecode(scope, continuationToken, out var inner))
+        if (Paging.Decode(scope, continuationToken, out var inner) is { } badToken)
         {
-            return Problem.Field("continuationToken", "The continuation token is malformed or belongs to another query.");
+            return badToken;
         }
 
-        var page = await runner.ListAsync(job, pageSize ?? 50, inner, cancellationToken);
+        var page = await runner.ListAsync(job, Paging.Size(pageSize), inner, cancellationToken);
         return TypedResults.Ok(page with { ContinuationToken = ContinuationToken.Encode(scope, page.ContinuationToken) });
     }
 

@@ -40,18 +40,18 @@ public static class ResellerEndpoints
             return Problem.Field("search", "Search for at most 100 characters.");
         }
 
-        if (pageSize is < 1 or > 100)
+        if (Paging.CheckPageSize(pageSize) is { } badPageSize)
         {
-            return Problem.Field("pageSize", "Page size must be between 1 and 100.");
+            return badPageSize;
         }
 
         var scope = $"{ListScope}|{parsedStatus}|{search}";
-        if (!ContinuationToken.TryDecode(scope, continuationToken, out var tableToken))
+        if (Paging.Decode(scope, continuationToken, out var tableToken) is { } badToken)
         {
-            return Problem.Field("continuationToken", "The continuation token is malformed or belongs to another query.");
+            return badToken;
         }
 
-        var page = await store.ListAsync(parsedStatus, search, pageSize ?? 50, tableToken, cancellationToken);
+        var page = await store.ListAsync(parsedStatus, search, Paging.Size(pageSize), tableToken, cancellationToken);
         return TypedResults.Ok(page with { ContinuationToken = ContinuationToken.Encode(scope, page.ContinuationToken) });
     }
 

@@ -29,9 +29,9 @@ public static class SubscriptionEndpoints
     private static async Task<Results<Ok<Page<Subscription>>, ValidationProblem, ProblemHttpResult>> ListAsync(
         string id, string? continuationToken, int? pageSize, CustomerStore customers, SubscriptionStore store, ClaimsPrincipal user, CancellationToken cancellationToken)
     {
-        if (pageSize is < 1 or > 100)
+        if (Paging.CheckPageSize(pageSize) is { } badPageSize)
         {
-            return Problem.Field("pageSize", "Page size must be between 1 and 100.");
+            return badPageSize;
         }
 
         if (await customers.GetVisibleAsync(id, user, cancellationToken) is null)
@@ -40,12 +40,12 @@ public static class SubscriptionEndpoints
         }
 
         var scope = $"subscriptions|{id}";
-        if (!ContinuationToken.TryDecode(scope, continuationToken, out var tableToken))
+        if (Paging.Decode(scope, continuationToken, out var tableToken) is { } badToken)
         {
-            return Problem.Field("continuationToken", "The continuation token is malformed or belongs to another query.");
+            return badToken;
         }
 
-        var page = await store.ListAsync(id, pageSize ?? 50, tableToken, cancellationToken);
+        var page = await store.ListAsync(id, Paging.Size(pageSize), tableToken, cancellationToken);
         var items = user.ResellerId() is { } own ? page.Items.Where(s => s.IsVisibleTo(own)).ToList() : page.Items;
         return TypedResults.Ok(new Page<Subscription>(items, ContinuationToken.Encode(scope, page.ContinuationToken)));
     }

@@ -29,19 +29,8 @@ public sealed class StandaloneQueueTriggerTests
         MaxPollingInterval = TimeSpan.FromMilliseconds(200),
     };
 
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException("Condition not met in time.");
-            }
-
-            await Task.Delay(100);
-        }
-    }
+    private static Task<bool> WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout) =>
+        Eventually.UntilAsync(condition, done => done, timeout);
 
     [Fact]
     public async Task A_message_that_keeps_failing_reaches_the_poison_queue_after_maxDequeueCount_tries()
