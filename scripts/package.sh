@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Publishes the deployable function app: a self-contained linux-x64 handler (ReadyToRun), host.json and one
-# folder per function with its function.json, as artifacts/package/app/ and artifacts/package/tier2-functions.zip.
+# Publishes the deployable function app: the .NET isolated worker (framework-dependent, linux-x64, ReadyToRun) with
+# functions.metadata (the catalog the Functions host reads), .azurefunctions/ (the host-side extensions: Durable
+# Functions, timers) and worker.config.json, plus host.json, as artifacts/package/app/ and
+# artifacts/package/tier2-functions.zip (what Flex Consumption's one-deploy takes).
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 cd "$ROOT"
@@ -8,14 +10,13 @@ require dotnet "install the .NET 10 SDK"
 out="$ROOT/artifacts/package"
 rm -rf "$out"
 mkdir -p "$out/app"
-log "publishing the handler"
-dotnet publish functions/Tier2.Functions -c Release -r linux-x64 --self-contained true \
-  -p:PublishReadyToRun=true -p:TieredPGO=true -o "$out/app" --nologo -v quiet
-# function.json files come from the same catalog the app serves; building the catalog needs the settings
-# that name queues (Storage__Prefix, Durable__HubName), not a reachable storage account.
-log "writing function.json files"
-(cd "$out/app" && AzureWebJobsStorage="${AzureWebJobsStorage:-UseDevelopmentStorage=true}" TIER2_LOCAL_SETTINGS=none ./Tier2.Functions functions-json "$out/app")
-cp host.json "$out/app/host.json"
+log "publishing the function app"
+dotnet publish functions/Tier2.Functions -c Release -r linux-x64 --self-contained false \
+  -p:PublishReadyToRun=true -o "$out/app" --nologo -v quiet
 rm -f "$out/app/local.settings.json" "$out/app/"*.pdb
-(cd "$out/app" && rm -f ../tier2-functions.zip && if command -v zip >/dev/null; then zip -qr ../tier2-functions.zip .; else python3 -c 'import shutil,sys; shutil.make_archive("../tier2-functions","zip",".")'; fi)
-log "package: $out/tier2-functions.zip ($(du -h "$out/tier2-functions.zip" | cut -f1)), $(find "$out/app" -name function.json | wc -l) functions"
+for required in functions.metadata worker.config.json host.json .azurefunctions; do
+  [[ -e "$out/app/$required" ]] || { log "package: $required is missing from the published app"; exit 1; }
+done
+(cd "$out/app" && rm -f ../tier2-functions.zip && if command -v zip >/dev/null; then zip -qr ../tier2-functions.zip .; else python3 -c 'import shutil; shutil.make_archive("../tier2-functions","zip",".")'; fi)
+count=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "$out/app/functions.metadata")
+log "package: $out/tier2-functions.zip ($(du -h "$out/tier2-functions.zip" | cut -f1)), $count functions"

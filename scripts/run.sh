@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Runs Tier2 locally in standalone mode on http://localhost:7071 against Azurite (storage) and maildev
-# (email; inbox at http://localhost:1080). Installs the emulators on first use, starts those not already
+# Runs Tier2 locally on http://localhost:7071 against Azurite (storage) and maildev (email; inbox at
+# http://localhost:1080), on the standalone host (functions/Tier2.Standalone: the same functions on the same Durable
+# Functions engine, for machines without Azure Functions Core Tools; with Core Tools, `func start` in
+# functions/Tier2.Functions does the same). Installs the emulators on first use, starts those not already
 # running, creates local.settings.json from the sample (with a fresh development signing key) if absent.
 # Ctrl-C stops everything this script started.
 set -euo pipefail
@@ -31,9 +33,12 @@ if [[ ! -f local.settings.json ]]; then
   log "created local.settings.json from local.settings.sample.json (with a new signing key)"
 fi
 
-log "building"
+log "building the function app and the standalone host"
 dotnet build functions/Tier2.Functions -c Debug --nologo -v quiet
+dotnet build functions/Tier2.Standalone -c Debug --nologo -v quiet
+app_dir="$ROOT/functions/Tier2.Functions/bin/Debug/net10.0"
+cp local.settings.json "$app_dir/local.settings.json"
 log "Tier2 on http://localhost:7071 (health: /api/health, OpenAPI: /api/openapi.json). Ctrl-C stops."
-# In the foreground: Ctrl-C reaches the app directly (background jobs of a script ignore SIGINT); when it has
+# In the foreground: Ctrl-C reaches the host directly (background jobs of a script ignore SIGINT); when it has
 # stopped, the EXIT trap stops the emulators this script started.
-dotnet run --no-build --project functions/Tier2.Functions --no-launch-profile -- --urls http://localhost:7071 || true
+dotnet functions/Tier2.Standalone/bin/Debug/net10.0/Tier2.Standalone.dll --app "$app_dir" --urls http://localhost:7071 || true

@@ -1,9 +1,14 @@
 using Azure.Data.Tables;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask.Client;
 using Tier2.Functions.Auth;
 using Tier2.Functions.Customers;
 using Tier2.Functions.Hosting;
+using Tier2.Functions.Hosting.Http;
 using Tier2.Functions.Invites;
+using Tier2.Functions.Orchestrations;
 using Tier2.Functions.Orders;
 using Tier2.Functions.Resellers;
 using Tier2.Functions.Storage;
@@ -23,9 +28,13 @@ public static class AuditEndpoints
 {
     public static readonly IReadOnlyList<string> Entities = ["order", "customer", "subscription", "reseller", "invite"];
 
-    public static void MapAudit(this FunctionMap functions) =>
-        functions.Get("ListAudit", "audit", ListAsync).RequireAuthorization(Roles.ProviderAdminPolicy).WithTags("Audit")
-            .WithSummary("The audit trail of one order, customer, subscription ({customerId}/{subscriptionId}), reseller or invite");
+    [Function(nameof(ListAudit))]
+    [HttpHandler(nameof(ListAsync))]
+    [Authorize(Policy = Roles.ProviderAdminPolicy)]
+    [Tags("Audit")]
+    [EndpointSummary("The audit trail of one order, customer, subscription ({customerId}/{subscriptionId}), reseller or invite")]
+    public static IResult ListAudit([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "audit")] HttpRequest request) =>
+        HttpFunctions.Run(request);
 
     private static async Task<Results<Ok<Page<AuditEntry>>, ValidationProblem>> ListAsync(
         string? entity, string? id, string? continuationToken, int? pageSize, TableServiceClient tables, StorageNames names, CancellationToken cancellationToken)

@@ -1,7 +1,12 @@
 using System.Security.Claims;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask.Client;
 using Tier2.Functions.Auth;
 using Tier2.Functions.Hosting;
+using Tier2.Functions.Hosting.Http;
+using Tier2.Functions.Orchestrations;
 using Tier2.Functions.Resellers;
 using Tier2.Functions.Storage;
 
@@ -15,17 +20,33 @@ public static class CustomerEndpoints
 {
     private const string ListScope = "customers";
 
-    public static void MapCustomers(this FunctionMap functions)
-    {
-        functions.Get("ListCustomers", "customers", ListAsync).WithTags("Customers")
-            .WithSummary("Customers, filtered by indirect reseller and searched by company name prefix; a reseller admin sees its own");
-        functions.Get("GetCustomer", "customers/{id}", GetAsync).WithTags("Customers")
-            .WithSummary("A customer with its resellers and subscriptions");
-        functions.Post("AddCustomerReseller", "customers/{id}/resellers", AddResellerAsync).WithTags("Customers")
-            .WithSummary("Establish a reseller relationship (delegated administration) with an existing customer (provider-admin)");
-        functions.Delete("RemoveCustomerReseller", "customers/{id}/resellers/{resellerId}", RemoveResellerAsync).WithTags("Customers")
-            .WithSummary("End a reseller's delegated administration of a customer (provider-admin)");
-    }
+    [Function(nameof(ListCustomers))]
+    [HttpHandler(nameof(ListAsync))]
+    [Tags("Customers")]
+    [EndpointSummary("Customers, filtered by indirect reseller and searched by company name prefix; a reseller admin sees its own")]
+    public static IResult ListCustomers([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "customers")] HttpRequest request) =>
+        HttpFunctions.Run(request);
+
+    [Function(nameof(GetCustomer))]
+    [HttpHandler(nameof(GetAsync))]
+    [Tags("Customers")]
+    [EndpointSummary("A customer with its resellers and subscriptions")]
+    public static IResult GetCustomer([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "customers/{id}")] HttpRequest request) =>
+        HttpFunctions.Run(request);
+
+    [Function(nameof(AddCustomerReseller))]
+    [HttpHandler(nameof(AddResellerAsync))]
+    [Tags("Customers")]
+    [EndpointSummary("Establish a reseller relationship (delegated administration) with an existing customer (provider-admin)")]
+    public static IResult AddCustomerReseller([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "customers/{id}/resellers")] HttpRequest request) =>
+        HttpFunctions.Run(request);
+
+    [Function(nameof(RemoveCustomerReseller))]
+    [HttpHandler(nameof(RemoveResellerAsync))]
+    [Tags("Customers")]
+    [EndpointSummary("End a reseller's delegated administration of a customer (provider-admin)")]
+    public static IResult RemoveCustomerReseller([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "customers/{id}/resellers/{resellerId}")] HttpRequest request) =>
+        HttpFunctions.Run(request);
 
     private static async Task<Results<Ok<Page<CustomerSummary>>, ValidationProblem, ProblemHttpResult>> ListAsync(
         string? resellerId, string? search, string? continuationToken, int? pageSize, CustomerStore store, ClaimsPrincipal user, CancellationToken cancellationToken)

@@ -1,7 +1,7 @@
 using System.Text.Json;
+using Azure.Data.Tables;
 using ETag = Azure.ETag;
 using RequestFailedException = Azure.RequestFailedException;
-using Azure.Data.Tables;
 using Tier2.Functions.Resellers;
 using Tier2.Functions.Storage;
 using Tier2.Functions.Subscriptions;

@@ -18,9 +18,4 @@ public static class CustomersFeature
         return services;
     }
 
-    public static void MapCustomersFeature(this FunctionMap functions)
-    {
-        functions.MapCustomers();
-        functions.MapSubscriptions();
-    }
 }

@@ -2,8 +2,12 @@ using System.Text.Json.Serialization;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
 using Tier2.Functions.Hosting;
+using Tier2.Functions.Hosting.Http;
 
 namespace Tier2.Functions.Health;
 
@@ -20,14 +24,18 @@ public static class HealthEndpoints
 {
     private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(5);
 
-    public static void MapHealth(this FunctionMap functions) =>
-        functions.AnonymousHttp("Health", "health", [HttpMethods.Get], CheckAsync)
-            .WithSummary("Storage reachability")
-            .Produces<HealthReport>(200)
-            .Produces<HealthReport>(503);
+    [Function(nameof(Health))]
+    [HttpHandler(nameof(CheckAsync))]
+    [AllowAnonymous]
+    [AnswersBeforeStorageIsReady]
+    [EndpointSummary("Storage reachability")]
+    [ProducesResponseType<HealthReport>(200)]
+    [ProducesResponseType<HealthReport>(503)]
+    public static IResult Health([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "health")] HttpRequest request) =>
+        HttpFunctions.Run(request);
 
     private static async Task<JsonHttpResult<HealthReport>> CheckAsync(
-        TableServiceClient tables, QueueServiceClient queues, BlobServiceClient blobs, HostMode mode, CancellationToken cancellationToken)
+        TableServiceClient tables, QueueServiceClient queues, BlobServiceClient blobs, CancellationToken cancellationToken)
     {
         var results = await Task.WhenAll(
             ProbeAsync(async ct => { await foreach (var _ in tables.QueryAsync(maxPerPage: 1, cancellationToken: ct).AsPages(pageSizeHint: 1)) { break; } }, cancellationToken),
@@ -36,10 +44,14 @@ public static class HealthEndpoints
         var healthy = results.All(r => r);
         var report = new HealthReport(
             healthy ? "Healthy" : "Unhealthy",
-            mode.UnderFunctionsHost ? "functions-host" : "standalone",
+            HostName(),
             new StorageHealth(State(results[0]), State(results[1]), State(results[2])));
         return TypedResults.Json(report, HealthJsonContext.Default.HealthReport, statusCode: healthy ? 200 : 503);
     }
+
+    /// <summary>Which host runs the app: the Functions host starts the worker with its gRPC endpoint on the command line and in the environment.</summary>
+    private static string HostName() =>
+        Environment.GetEnvironmentVariable("FUNCTIONS_WORKER_RUNTIME") is not null && Environment.GetEnvironmentVariable("TIER2_STANDALONE_HOST") is null ? "functions-host" : "standalone";
 
     private static string State(bool reachable) => reachable ? "reachable" : "unreachable";
 

@@ -1,49 +1,39 @@
+using Microsoft.Extensions.Options;
 using Tier2.Functions.Auth;
 
 namespace Tier2.Functions.Hosting;
 
 /// <summary>
-/// Developer commands: <c>token --role provider-admin|reseller-admin [--reseller-id ID] [--subject NAME] [--hours N]</c>
-/// prints a development token; <c>functions-json DIR</c> writes a function.json folder per declared function.
+/// Developer command: <c>token --role provider-admin|reseller-admin [--reseller-id ID] [--subject NAME] [--hours N]</c>
+/// prints a development token signed with the <c>Auth__*</c> settings of local.settings.json (or the environment).
 /// </summary>
 public static class Cli
 {
-    public static bool IsCommand(string[] args) => args.Length > 0 && args[0] is "token" or "functions-json";
+    public static bool IsCommand(string[] args) => args.Length > 0 && args[0] is "token";
 
-    public static async Task<int> RunAsync(string[] args, Func<string[], WebApplication> buildApp)
+    public static Task<int> RunAsync(string[] args)
     {
-        var app = buildApp([]);
-        await using (app)
+        ArgumentNullException.ThrowIfNull(args);
+        var configuration = new ConfigurationManager();
+        if (!configuration.AddLocalSettings())
         {
-            switch (args[0])
-            {
-                case "token":
-                    {
-                        var options = ParseOptions(args[1..]);
-                        var role = options.GetValueOrDefault("role") ?? Roles.ProviderAdmin;
-                        var hours = double.Parse(options.GetValueOrDefault("hours") ?? "8", System.Globalization.CultureInfo.InvariantCulture);
-                        var issuer = app.Services.GetRequiredService<DevelopmentTokenIssuer>();
-                        Console.WriteLine(issuer.Issue(role, options.GetValueOrDefault("reseller-id"), options.GetValueOrDefault("subject") ?? "developer", TimeSpan.FromHours(hours)));
-                        return 0;
-                    }
-
-                case "functions-json":
-                    {
-                        if (args.Length != 2)
-                        {
-                            await Console.Error.WriteLineAsync("usage: functions-json <output-directory>");
-                            return 2;
-                        }
-
-                        var written = FunctionJsonWriter.WriteAll(app.Services.GetRequiredService<FunctionCatalog>(), args[1]);
-                        Console.WriteLine($"wrote {written.Count} function.json files to {args[1]}");
-                        return 0;
-                    }
-
-                default:
-                    return 2;
-            }
+            Console.Error.WriteLine("No local.settings.json found: run scripts/run.sh once (it creates one with a development signing key), or set TIER2_LOCAL_SETTINGS to its path.");
+            return Task.FromResult(2);
         }
+
+        configuration.AddEnvironmentVariables();
+        var auth = configuration.GetSection(AuthOptions.Section).Get<AuthOptions>() ?? new AuthOptions();
+        if (new AuthOptionsValidator().Validate(null, auth) is { Failed: true } invalid)
+        {
+            throw new OptionsValidationException(AuthOptions.Section, typeof(AuthOptions), invalid.Failures);
+        }
+
+        var options = ParseOptions(args[1..]);
+        var role = options.GetValueOrDefault("role") ?? Roles.ProviderAdmin;
+        var hours = double.Parse(options.GetValueOrDefault("hours") ?? "8", System.Globalization.CultureInfo.InvariantCulture);
+        var issuer = new DevelopmentTokenIssuer(Options.Create(auth), TimeProvider.System);
+        Console.WriteLine(issuer.Issue(role, options.GetValueOrDefault("reseller-id"), options.GetValueOrDefault("subject") ?? "developer", TimeSpan.FromHours(hours)));
+        return Task.FromResult(0);
     }
 
     private static Dictionary<string, string> ParseOptions(string[] args)

@@ -3,19 +3,20 @@ using System.Text.Json;
 namespace Tier2.Functions.Hosting;
 
 /// <summary>
-/// Reads the <c>Values</c> of local.settings.json, as Core Tools does, so the app runs alone with the same file.
+/// Reads the <c>Values</c> of local.settings.json, as Core Tools does, for the <c>token</c> command.
 /// Keys use the app-setting form (<c>Auth__SigningKey</c>); environment variables still win.
 /// </summary>
 public static class LocalSettings
 {
     public const string PathVariable = "TIER2_LOCAL_SETTINGS";
 
-    public static void AddLocalSettings(this ConfigurationManager configuration)
+    /// <returns>False when there is no local.settings.json.</returns>
+    public static bool AddLocalSettings(this ConfigurationManager configuration)
     {
         var path = Environment.GetEnvironmentVariable(PathVariable) ?? Find(Directory.GetCurrentDirectory());
         if (path is null || !File.Exists(path))
         {
-            return;
+            return false;
         }
 
         var values = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
@@ -35,6 +36,7 @@ public static class LocalSettings
         // Lowest precedence: insert before every other source.
         var sources = ((IConfigurationBuilder)configuration).Sources;
         sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource { InitialData = values });
+        return true;
     }
 
     // From the working directory up to the repository root (the folder holding host.json), as `dotnet run` starts in the project folder.

@@ -59,14 +59,14 @@ public static class Telemetry
             .ConfigureResource(r => r.AddService("tier2-functions"))
             .WithTracing(tracing =>
             {
-                tracing.AddSource(SourceName).AddSource("Tier2.Durable").AddHttpClientInstrumentation()
+                tracing.AddSource(SourceName).AddSource("Microsoft.DurableTask").AddSource("DurableTask.Core").AddHttpClientInstrumentation()
                     .AddAspNetCoreInstrumentation(o => o.EnrichWithHttpRequest = static (activity, request) =>
                     {
                         // Invite links carry a bearer secret in the path: telemetry keeps the route, never the token.
-                        if (request.Path.StartsWithSegments("/" + FunctionMap.RoutePrefix + "/invite", StringComparison.OrdinalIgnoreCase))
+                        if (Invites.InvitePage.IsInvitePath(request.Path, out var template))
                         {
-                            activity.SetTag("url.path", "/" + FunctionMap.RoutePrefix + "/invite/{token}");
-                            activity.DisplayName = request.Method + " /" + FunctionMap.RoutePrefix + "/invite/{token}";
+                            activity.SetTag("url.path", template);
+                            activity.DisplayName = request.Method + " " + template;
                         }
                     });
                 if (!string.IsNullOrWhiteSpace(appInsights))
@@ -84,7 +84,7 @@ public static class Telemetry
             })
             .WithMetrics(metrics =>
             {
-                metrics.AddMeter(SourceName).AddMeter("Tier2.Durable").AddAspNetCoreInstrumentation().AddHttpClientInstrumentation();
+                metrics.AddMeter(SourceName).AddAspNetCoreInstrumentation().AddHttpClientInstrumentation();
                 if (!string.IsNullOrWhiteSpace(appInsights))
                 {
                     metrics.AddAzureMonitorMetricExporter(o =>

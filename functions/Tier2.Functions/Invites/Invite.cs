@@ -63,10 +63,21 @@ public sealed record Invite
     [JsonIgnore]
     public string TokenHash { get; init; } = string.Empty;
 
+    /// <summary>
+    /// The current link's token sealed with Data Protection (until the invite expires), for the email steps: with it
+    /// the orchestration's input can always be rebuilt from the row, so a crash between storing the invite and
+    /// starting its orchestration is repaired by starting it later. Never a usable token at rest.
+    /// </summary>
+    [JsonIgnore]
+    public string? SealedToken { get; init; }
+
     [JsonIgnore]
     public string? ETag { get; init; }
 
     public bool IsLive(DateTimeOffset now) => Status == InviteStatus.Pending && now < ExpiresAt;
+
+    /// <summary>The <c>PartnershipInvite</c> orchestration's input, from the row alone.</summary>
+    public InviteWorkflowInput WorkflowInput(string? correlationId) => new(Id, Delivery, SealedToken, RemindAt, ExpiresAt, correlationId);
 }
 
 /// <summary><c>POST /api/resellers/invites</c>.</summary>

@@ -1,15 +1,18 @@
+using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Options;
-using Tier2.Durable;
 using Tier2.Functions.Email;
 using Tier2.Functions.Hosting;
+using Tier2.Functions.Orchestrations;
 using Tier2.Functions.Resellers;
 using Tier2.Functions.Storage;
 
 namespace Tier2.Functions.Invites;
 
 /// <summary>
-/// The steps of <see cref="PartnershipInviteOrchestration"/>. Each is safe to run twice: emails carry the
-/// activity's idempotency key (the ACS <c>Operation-Id</c>), and store changes check the invite's state first.
+/// The steps of <see cref="PartnershipInviteOrchestration"/>, as activity functions (an instance per invocation).
+/// Each is safe to run twice: an email is looked up in the <see cref="SentEmailLedger"/> by its (instance, step)
+/// before it is sent and recorded there after, and carries the same key to the sender (the ACS <c>Operation-Id</c>);
+/// store changes check the invite's state first.
 /// </summary>
 public sealed partial class InviteActivities(
     InviteStore invites,
@@ -17,18 +20,30 @@ public sealed partial class InviteActivities(
     InviteTokens tokens,
     InviteEmails emails,
     IEmailSender sender,
+    SentEmailLedger ledger,
     IOptions<AppOptions> app,
     TimeProvider time,
     ILogger<InviteActivities> logger)
 {
-    public const string SendEmail = "SendInviteEmail";
-    public const string Expire = "ExpireInvite";
-    public const string ActivateReseller = "ActivatePartnerReseller";
+    public static readonly Activity<InviteEmailRequest, InviteStepResult> SendEmail = new(nameof(SendInviteEmail));
+    public static readonly Activity<string, InviteStepResult> Expire = new(nameof(ExpireInvite));
+    public static readonly Activity<string, InviteOutcome> ActivateReseller = new(nameof(ActivatePartnerReseller));
     private const string Actor = "orchestration:" + PartnershipInviteOrchestration.Name;
 
-    public async Task<InviteStepResult> SendEmailAsync(ActivityContext context, InviteEmailRequest request, CancellationToken cancellationToken)
+    [Function(nameof(SendInviteEmail))]
+    public async Task<InviteStepResult> SendInviteEmail([ActivityTrigger] InviteEmailRequest request, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(request);
         var invite = await invites.GetAsync(request.InviteId, cancellationToken) ?? throw new InvalidOperationException($"Invite {request.InviteId} does not exist.");
+
+        // An earlier run of this step sent it (and crashed before it could report): send nothing, finish its bookkeeping.
+        if (await ledger.FindAsync(request.InstanceId, request.Step, cancellationToken) is { } sent)
+        {
+            LogAlreadySent(request.Kind, invite.Id, request.Step);
+            await RecordSentAsync(invite.Id, request.Kind, sent.SentAt, cancellationToken);
+            return new InviteStepResult(true, null);
+        }
+
         EmailMessage message;
         switch (request.Kind)
         {
@@ -76,21 +91,15 @@ public sealed partial class InviteActivities(
                 throw new ArgumentOutOfRangeException(nameof(request), request.Kind, "Unknown email kind.");
         }
 
-        await sender.SendAsync(message, context.IdempotencyKey, cancellationToken);
+        var result = await sender.SendAsync(message, request.IdempotencyKey, cancellationToken);
+        var recorded = await ledger.RecordAsync(new SentEmail(request.InstanceId, request.Step, message.To, message.Subject, result.ProviderMessageId, time.GetUtcNow()), cancellationToken);
         LogSent(request.Kind, invite.Id);
-
-        if (request.Kind is InviteEmailKind.Invitation or InviteEmailKind.Reminder)
-        {
-            var now = time.GetUtcNow();
-            await invites.UpdateAsync(invite.Id, Actor, request.Kind == InviteEmailKind.Invitation ? "sent" : "reminded", current => current.Status != InviteStatus.Pending ? null : request.Kind == InviteEmailKind.Invitation
-                ? current with { SentAt = now }
-                : current with { RemindedAt = now }, newTokenHash: null, cancellationToken);
-        }
-
+        await RecordSentAsync(invite.Id, request.Kind, recorded.SentAt, cancellationToken);
         return new InviteStepResult(true, null);
     }
 
-    public async Task<InviteStepResult> ExpireAsync(ActivityContext context, string inviteId, CancellationToken cancellationToken)
+    [Function(nameof(ExpireInvite))]
+    public async Task<InviteStepResult> ExpireInvite([ActivityTrigger] string inviteId, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var result = await invites.UpdateAsync(inviteId, Actor, "expired", current =>
@@ -100,7 +109,8 @@ public sealed partial class InviteActivities(
         return new InviteStepResult(done, result.Value?.Status.ToString(), result.Value?.Status, result.Value?.ExpiresAt);
     }
 
-    public async Task<InviteOutcome> ActivateResellerAsync(ActivityContext context, string inviteId, CancellationToken cancellationToken)
+    [Function(nameof(ActivatePartnerReseller))]
+    public async Task<InviteOutcome> ActivatePartnerReseller([ActivityTrigger] string inviteId, CancellationToken cancellationToken)
     {
         var invite = await invites.GetAsync(inviteId, cancellationToken) ?? throw new InvalidOperationException($"Invite {inviteId} does not exist.");
         var result = await resellers.ChangeStatusAsync(invite.ResellerId, ResellerStatus.PendingActivation, ResellerStatus.Active, Actor, ifMatch: null, cancellationToken);
@@ -111,6 +121,23 @@ public sealed partial class InviteActivities(
 
         return new InviteOutcome(inviteId, InviteStatus.Accepted, invite.ResellerId);
     }
+
+    /// <summary>Stamps the invite sent or reminded at <paramref name="sentAt"/> (the ledger's time, so a re-run writes the same), while it is Pending.</summary>
+    private async Task RecordSentAsync(string inviteId, InviteEmailKind kind, DateTimeOffset sentAt, CancellationToken cancellationToken)
+    {
+        switch (kind)
+        {
+            case InviteEmailKind.Invitation:
+                await invites.UpdateAsync(inviteId, Actor, "sent", current => current.Status != InviteStatus.Pending || current.SentAt == sentAt ? null : current with { SentAt = sentAt }, newTokenHash: null, cancellationToken);
+                break;
+            case InviteEmailKind.Reminder:
+                await invites.UpdateAsync(inviteId, Actor, "reminded", current => current.Status != InviteStatus.Pending || current.RemindedAt == sentAt ? null : current with { RemindedAt = sentAt }, newTokenHash: null, cancellationToken);
+                break;
+        }
+    }
+
+    [LoggerMessage(EventId = 4102, Level = LogLevel.Information, Message = "The {Kind} email for invite {InviteId} (step {Step}) was sent by an earlier run; not sent again")]
+    private partial void LogAlreadySent(InviteEmailKind kind, string inviteId, string step);
 
     [LoggerMessage(EventId = 4101, Level = LogLevel.Information, Message = "Sent {Kind} email for invite {InviteId}")]
     private partial void LogSent(InviteEmailKind kind, string inviteId);

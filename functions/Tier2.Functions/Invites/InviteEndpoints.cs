@@ -1,10 +1,14 @@
 using System.Security.Claims;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Options;
-using Tier2.Durable;
 using Tier2.Functions.Auth;
 using Tier2.Functions.Hosting;
+using Tier2.Functions.Hosting.Http;
+using Tier2.Functions.Orchestrations;
 using Tier2.Functions.Resellers;
 using Tier2.Functions.Storage;
 
@@ -16,16 +20,43 @@ public static class InviteEndpoints
     public const string CreateRateLimitPolicy = "invites-create";
     private const string ListScope = "invites";
 
-    public static void MapInvites(this FunctionMap functions)
-    {
-        functions.Post("CreateInvite", "resellers/invites", CreateAsync).RequireAuthorization(Roles.ProviderAdminPolicy).RequireRateLimiting(CreateRateLimitPolicy)
-            .WithTags("Invites").WithSummary("Request a partnership: email the reseller a personalized link, or get the draft to send yourself");
-        functions.Get("ListInvites", "resellers/invites", ListAsync).RequireAuthorization(Roles.ProviderAdminPolicy).WithTags("Invites");
-        functions.Get("GetInvite", "resellers/invites/{id}", GetAsync).RequireAuthorization(Roles.ProviderAdminPolicy).WithTags("Invites");
-        functions.Post("ResendInvite", "resellers/invites/{id}/resend", ResendAsync).RequireAuthorization(Roles.ProviderAdminPolicy).WithTags("Invites")
-            .WithSummary("Send the invite again with a new link (the old link stops working)");
-        functions.Post("RevokeInvite", "resellers/invites/{id}/revoke", RevokeAsync).RequireAuthorization(Roles.ProviderAdminPolicy).WithTags("Invites");
-    }
+    [Function(nameof(CreateInvite))]
+    [HttpHandler(nameof(CreateAsync))]
+    [Authorize(Policy = Roles.ProviderAdminPolicy)]
+    [RateLimited(CreateRateLimitPolicy)]
+    [Tags("Invites")]
+    [EndpointSummary("Request a partnership: email the reseller a personalized link, or get the draft to send yourself")]
+    public static IResult CreateInvite([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "resellers/invites")] HttpRequest request, [DurableClient] DurableTaskClient durable) =>
+        HttpFunctions.Run(request, durable);
+
+    [Function(nameof(ListInvites))]
+    [HttpHandler(nameof(ListAsync))]
+    [Authorize(Policy = Roles.ProviderAdminPolicy)]
+    [Tags("Invites")]
+    public static IResult ListInvites([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "resellers/invites")] HttpRequest request) =>
+        HttpFunctions.Run(request);
+
+    [Function(nameof(GetInvite))]
+    [HttpHandler(nameof(GetAsync))]
+    [Authorize(Policy = Roles.ProviderAdminPolicy)]
+    [Tags("Invites")]
+    public static IResult GetInvite([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "resellers/invites/{id}")] HttpRequest request, [DurableClient] DurableTaskClient durable) =>
+        HttpFunctions.Run(request, durable);
+
+    [Function(nameof(ResendInvite))]
+    [HttpHandler(nameof(ResendAsync))]
+    [Authorize(Policy = Roles.ProviderAdminPolicy)]
+    [Tags("Invites")]
+    [EndpointSummary("Send the invite again with a new link (the old link stops working)")]
+    public static IResult ResendInvite([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "resellers/invites/{id}/resend")] HttpRequest request, [DurableClient] DurableTaskClient durable) =>
+        HttpFunctions.Run(request, durable);
+
+    [Function(nameof(RevokeInvite))]
+    [HttpHandler(nameof(RevokeAsync))]
+    [Authorize(Policy = Roles.ProviderAdminPolicy)]
+    [Tags("Invites")]
+    public static IResult RevokeInvite([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "resellers/invites/{id}/revoke")] HttpRequest request, [DurableClient] DurableTaskClient durable) =>
+        HttpFunctions.Run(request, durable);
 
     private static async Task<Results<Accepted<InviteView>, ValidationProblem, ProblemHttpResult>> CreateAsync(
         CreateInviteRequest? request,
@@ -34,7 +65,7 @@ public static class InviteEndpoints
         ResellerStore resellers,
         InviteTokens tokens,
         InviteEmails emails,
-        DurableClient durable,
+        OrchestrationClient durable,
         IOptions<InviteOptions> options,
         TimeProvider time,
         ClaimsPrincipal user,
@@ -84,9 +115,14 @@ public static class InviteEndpoints
         var requestHash = InviteStore.RequestHash(email!.ToLowerInvariant(), request!.CompanyName?.Trim(), request.Message?.Trim(), delivery.ToString());
         if (idempotencyKey is not null && await store.FindByIdempotencyKeyAsync(user.Actor(), idempotencyKey, cancellationToken) is { } replayed)
         {
-            return replayed.RequestHash is { } earlier && earlier != requestHash
-                ? Problem.Field("Idempotency-Key", "This key was used for a different invite request; use a new key for a new request.")
-                : TypedResults.Accepted(Location(replayed.Invite.Id), InviteView.From(replayed.Invite));
+            if (replayed.RequestHash is { } earlier && earlier != requestHash)
+            {
+                return Problem.Field("Idempotency-Key", "This key was used for a different invite request; use a new key for a new request.");
+            }
+
+            // The first attempt may have died between storing the invite and starting its orchestration.
+            await StartWorkflowAsync(replayed.Invite, durable, cancellationToken);
+            return TypedResults.Accepted(Location(replayed.Invite.Id), InviteView.From(replayed.Invite));
         }
 
         if (await resellers.FindIdByEmailAsync(email!, cancellationToken) is { } resellerId)
@@ -117,6 +153,7 @@ public static class InviteEndpoints
             LastTokenIssuedAt = now,
             ResellerId = Guid.NewGuid().ToString("N"),
             InstanceId = InviteStore.InstanceIdFor(id),
+            SealedToken = delivery == InviteDelivery.Email ? tokens.Seal(token, now + options.Value.Expiry) : null,
         };
 
         var created = await store.CreateAsync(invite, InviteTokens.Hash(token), idempotencyKey, requestHash, cancellationToken);
@@ -125,6 +162,7 @@ public static class InviteEndpoints
             // Lost a race: another create for this address (or with this idempotency key) committed first.
             if (idempotencyKey is not null && await store.FindByIdempotencyKeyAsync(user.Actor(), idempotencyKey, cancellationToken) is { } winner)
             {
+                await StartWorkflowAsync(winner.Invite, durable, cancellationToken);
                 return TypedResults.Accepted(Location(winner.Invite.Id), InviteView.From(winner.Invite));
             }
 
@@ -132,14 +170,18 @@ public static class InviteEndpoints
             return holder is null ? Problem.Conflict($"An invite for {email} was created at the same time; list the invites and retry.") : ExistingInvite(holder);
         }
 
-        await durable.ScheduleNewAsync(
-            PartnershipInviteOrchestration.Name,
-            new InviteWorkflowInput(id, delivery, delivery == InviteDelivery.Email ? tokens.Seal(token, created.ExpiresAt) : null, created.RemindAt, created.ExpiresAt, System.Diagnostics.Activity.Current?.TraceId.ToString()),
-            new StartOrchestrationOptions { InstanceId = created.InstanceId },
-            cancellationToken);
-
+        await StartWorkflowAsync(created, durable, cancellationToken);
         var draft = delivery == InviteDelivery.Draft ? emails.Draft(created, emails.Link(token)) : null;
-        return TypedResults.Accepted(Location(id), InviteView.From(created, nameof(OrchestrationStatus.Pending), draft));
+        return TypedResults.Accepted(Location(id), InviteView.From(created, nameof(OrchestrationRuntimeStatus.Pending), draft));
+    }
+
+    /// <summary>Starts a Pending invite's orchestration unless it exists: the rule that makes "store, then start" crash-safe.</summary>
+    internal static async Task StartWorkflowAsync(Invite invite, OrchestrationClient durable, CancellationToken cancellationToken)
+    {
+        if (invite.Status == InviteStatus.Pending)
+        {
+            await durable.StartIfMissingAsync(PartnershipInviteOrchestration.Name, invite.InstanceId, invite.WorkflowInput(System.Diagnostics.Activity.Current?.TraceId.ToString()), cancellationToken);
+        }
     }
 
     private static async Task<Results<Ok<Page<InviteView>>, ValidationProblem>> ListAsync(
@@ -171,7 +213,7 @@ public static class InviteEndpoints
         return TypedResults.Ok(new Page<InviteView>(page.Items.Select(i => InviteView.From(i)).ToList(), ContinuationToken.Encode(scope, page.ContinuationToken)));
     }
 
-    private static async Task<Results<Ok<InviteView>, ProblemHttpResult>> GetAsync(string id, InviteStore store, DurableClient durable, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<InviteView>, ProblemHttpResult>> GetAsync(string id, InviteStore store, OrchestrationClient durable, CancellationToken cancellationToken)
     {
         var invite = await store.GetAsync(id, cancellationToken);
         if (invite is null)
@@ -179,12 +221,12 @@ public static class InviteEndpoints
             return Problem.NotFound($"Invite '{id}'");
         }
 
-        var instance = await durable.GetInstanceAsync(invite.InstanceId, cancellationToken: cancellationToken);
-        return TypedResults.Ok(InviteView.From(invite, instance?.Status.ToString() ?? "NotFound"));
+        var instance = await durable.GetAsync(invite.InstanceId, cancellationToken);
+        return TypedResults.Ok(InviteView.From(invite, instance?.RuntimeStatus.ToString() ?? "NotFound"));
     }
 
     private static async Task<Results<Ok<InviteView>, ProblemHttpResult>> ResendAsync(
-        string id, InviteStore store, InviteTokens tokens, InviteEmails emails, DurableClient durable, IOptions<InviteOptions> options, TimeProvider time, ClaimsPrincipal user, HttpContext http, CancellationToken cancellationToken)
+        string id, InviteStore store, InviteTokens tokens, InviteEmails emails, OrchestrationClient durable, IOptions<InviteOptions> options, TimeProvider time, ClaimsPrincipal user, HttpContext http, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var token = InviteTokens.NewToken();
@@ -213,6 +255,7 @@ public static class InviteEndpoints
                 RemindedAt = null,
                 LastTokenIssuedAt = now,
                 ResendCount = current.ResendCount + 1,
+                SealedToken = current.Delivery == InviteDelivery.Email ? tokens.Seal(token, now + options.Value.Expiry) : null,
             };
         }, InviteTokens.Hash(token), cancellationToken);
 
@@ -238,24 +281,18 @@ public static class InviteEndpoints
         }
 
         var invite = result.Value!;
-        var sealedToken = invite.Delivery == InviteDelivery.Email ? tokens.Seal(token, invite.ExpiresAt) : null;
-        var delivered = await durable.RaiseEventAsync(invite.InstanceId, PartnershipInviteOrchestration.SignalEvent, new InviteSignal(InviteSignalKind.Resent, sealedToken, invite.RemindAt, invite.ExpiresAt), cancellationToken);
-        if (delivered != InstanceRequestResult.Accepted)
+        if (!await durable.RaiseEventAsync(invite.InstanceId, PartnershipInviteOrchestration.SignalEvent, new InviteSignal(InviteSignalKind.Resent, invite.SealedToken, invite.RemindAt, invite.ExpiresAt), cancellationToken))
         {
             // The invite's orchestration never started (a crash right after the invite was stored) or is gone:
             // a resend starts it afresh, so a Pending invite can always be brought back to life.
-            await durable.ScheduleNewAsync(
-                PartnershipInviteOrchestration.Name,
-                new InviteWorkflowInput(invite.Id, invite.Delivery, sealedToken, invite.RemindAt, invite.ExpiresAt, System.Diagnostics.Activity.Current?.TraceId.ToString()),
-                new StartOrchestrationOptions { InstanceId = invite.InstanceId, ReplaceExisting = true },
-                cancellationToken);
+            await durable.StartUnlessRunningAsync(PartnershipInviteOrchestration.Name, invite.InstanceId, invite.WorkflowInput(System.Diagnostics.Activity.Current?.TraceId.ToString()), cancellationToken);
         }
         var draft = invite.Delivery == InviteDelivery.Draft ? emails.Draft(invite, emails.Link(token)) : null;
         return TypedResults.Ok(InviteView.From(invite, draft: draft));
     }
 
     private static async Task<Results<Ok<InviteView>, ProblemHttpResult>> RevokeAsync(
-        string id, InviteStore store, DurableClient durable, ClaimsPrincipal user, CancellationToken cancellationToken)
+        string id, InviteStore store, OrchestrationClient durable, ClaimsPrincipal user, CancellationToken cancellationToken)
     {
         string? refusal = null;
         var result = await store.UpdateAsync(id, user.Actor(), "revoked", current =>

@@ -2,9 +2,13 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Options;
-using Tier2.Durable;
 using Tier2.Functions.Hosting;
+using Tier2.Functions.Hosting.Http;
+using Tier2.Functions.Orchestrations;
 using Tier2.Functions.Resellers;
 using Tier2.Functions.Storage;
 
@@ -19,11 +23,28 @@ public static partial class InvitePage
 {
     public const string Route = "invite/{token}";
 
-    public static void MapInvitePage(this FunctionMap functions)
+    /// <summary>Whether <paramref name="path"/> is an invite link (its last segment is a secret); <paramref name="template"/> is the path to log instead.</summary>
+    public static bool IsInvitePath(PathString path, out string template)
     {
-        functions.AnonymousHttp("InvitePage", Route, [HttpMethods.Get], ShowAsync).ExcludeFromDescription();
-        functions.AnonymousHttp("InvitePageRespond", Route, [HttpMethods.Post], RespondAsync).ExcludeFromDescription().DisableAntiforgery();
+        var value = path.Value ?? string.Empty;
+        var at = value.LastIndexOf("/invite/", StringComparison.OrdinalIgnoreCase);
+        template = at < 0 ? value : value[..at] + "/" + Route;
+        return at >= 0;
     }
+
+    [Function(nameof(ShowInvitePage))]
+    [HttpHandler(nameof(ShowAsync))]
+    [AllowAnonymous]
+    [ExcludeFromDescription]
+    public static IResult ShowInvitePage([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = Route)] HttpRequest request) =>
+        HttpFunctions.Run(request);
+
+    [Function(nameof(RespondToInvitePage))]
+    [HttpHandler(nameof(RespondAsync))]
+    [AllowAnonymous]
+    [ExcludeFromDescription]
+    public static IResult RespondToInvitePage([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = Route)] HttpRequest request, [DurableClient] DurableTaskClient durable) =>
+        HttpFunctions.Run(request, durable);
 
     private static async Task<IResult> ShowAsync(string token, HttpContext http, InviteStore store, IAntiforgery antiforgery, IOptions<AppOptions> app, TimeProvider time, CancellationToken cancellationToken)
     {
@@ -42,7 +63,7 @@ public static partial class InvitePage
         HttpContext http,
         InviteStore store,
         ResellerStore resellers,
-        DurableClient durable,
+        OrchestrationClient durable,
         IAntiforgery antiforgery,
         IOptions<AppOptions> app,
         TimeProvider time,
@@ -151,7 +172,7 @@ public static partial class InvitePage
             "You can now be given customers and subscriptions to manage, and be associated with subscriptions for incentives."));
     }
 
-    private static async Task SignalAsync(DurableClient durable, string instanceId, InviteSignal signal, CancellationToken cancellationToken) =>
+    private static async Task SignalAsync(OrchestrationClient durable, string instanceId, InviteSignal signal, CancellationToken cancellationToken) =>
         await durable.RaiseEventAsync(instanceId, PartnershipInviteOrchestration.SignalEvent, signal, cancellationToken);
 
     private static string MpnTaken(string mpnId, AppOptions app) =>

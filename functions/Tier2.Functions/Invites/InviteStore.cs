@@ -233,6 +233,7 @@ public sealed class InviteStore(TableServiceClient tables, StorageNames names, T
         ResellerId = e.GetString("ResellerId"),
         InstanceId = e.GetString("InstanceId"),
         TokenHash = e.GetString("TokenHash") ?? string.Empty,
+        SealedToken = e.GetString("SealedToken"),
         ETag = e.ETag.ToString(),
     };
 
@@ -255,6 +256,7 @@ public sealed class InviteStore(TableServiceClient tables, StorageNames names, T
         ["ResellerId"] = i.ResellerId,
         ["InstanceId"] = i.InstanceId,
         ["TokenHash"] = i.TokenHash,
+        ["SealedToken"] = i.SealedToken,
     };
 
     private static string Describe(Invite invite) => JsonSerializer.Serialize(InviteView.From(invite), InvitesJsonContext.Default.InviteView);

@@ -1,9 +1,13 @@
 using System.Text.Json.Serialization;
-using Tier2.Durable;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask;
+using Tier2.Functions.Email;
+using Tier2.Functions.Orchestrations;
 
 namespace Tier2.Functions.Invites;
 
-public sealed record InviteWorkflowInput(string InviteId, InviteDelivery Delivery, string? SealedToken, DateTimeOffset RemindAt, DateTimeOffset ExpiresAt, string? CorrelationId);
+/// <param name="Round">1 for the first invitation; a resend continues the instance as new with the next round (and the new token and times).</param>
+public sealed record InviteWorkflowInput(string InviteId, InviteDelivery Delivery, string? SealedToken, DateTimeOffset RemindAt, DateTimeOffset ExpiresAt, string? CorrelationId, int Round = 1);
 
 [JsonConverter(typeof(JsonStringEnumConverter<InviteSignalKind>))]
 public enum InviteSignalKind
@@ -28,7 +32,14 @@ public enum InviteEmailKind
     ProviderNotice,
 }
 
-public sealed record InviteEmailRequest(string InviteId, InviteEmailKind Kind, string? SealedToken);
+/// <param name="InstanceId">The orchestration instance that sends the email.</param>
+/// <param name="Step">The email's step, unique within the instance (<c>invitation-1</c>, <c>reminder-1</c>, <c>welcome</c>...).</param>
+public sealed record InviteEmailRequest(string InviteId, InviteEmailKind Kind, string? SealedToken, string InstanceId, string Step)
+{
+    /// <summary>Names this email across re-runs of its activity: the ledger's key and the sender's idempotency key.</summary>
+    [JsonIgnore]
+    public string IdempotencyKey => SentEmailLedger.Key(InstanceId, Step);
+}
 
 /// <param name="Status">The invite's status as the step found it (lets the orchestration act on the store when a signal is late or lost).</param>
 /// <param name="ExpiresAt">The invite's expiry as the step found it (a resend moves it).</param>
@@ -38,16 +49,41 @@ public sealed record InviteStepResult(bool Done, string? Reason, InviteStatus? S
 /// <c>PartnershipInvite</c>: send the invite -> wait for the reseller's answer, racing the reminder and expiry
 /// timers -> remind once -> on accept activate the reseller and email a welcome and a notice to the provider;
 /// on decline, revoke or expiry just settle the invite. A resend (new token, new timers) arrives as a signal.
+/// A resend continues the instance as new (its history stays bounded however often an invite is resent; signals
+/// not yet processed carry over) with the next <see cref="InviteWorkflowInput.Round"/>. Each email is a step named
+/// within the instance (<c>invitation-{round}</c>, <c>reminder-{round}</c>, <c>welcome</c>, <c>provider-notice</c>),
+/// so a re-run of its activity sends it once.
 /// </summary>
-public static class PartnershipInviteOrchestration
+public static partial class PartnershipInviteOrchestration
 {
     public const string Name = "PartnershipInvite";
     public const string SignalEvent = "InviteSignal";
 
-    private static readonly RetryPolicy EmailRetry = new(maxAttempts: 6, firstRetryInterval: TimeSpan.FromSeconds(5), backoffCoefficient: 2, maxRetryInterval: TimeSpan.FromMinutes(5));
-    private static readonly RetryPolicy StoreRetry = new(maxAttempts: 5, firstRetryInterval: TimeSpan.FromSeconds(1), backoffCoefficient: 2, maxRetryInterval: TimeSpan.FromSeconds(30));
+    internal static readonly TaskOptions EmailRetry = TaskOptions.FromRetryPolicy(new RetryPolicy(
+        maxNumberOfAttempts: 6, firstRetryInterval: TimeSpan.FromSeconds(5), backoffCoefficient: 2, maxRetryInterval: TimeSpan.FromMinutes(5)));
 
-    public static async Task<InviteOutcome> RunAsync(OrchestrationContext context, InviteWorkflowInput input)
+    internal static readonly TaskOptions StoreRetry = TaskOptions.FromRetryPolicy(new RetryPolicy(
+        maxNumberOfAttempts: 5, firstRetryInterval: TimeSpan.FromSeconds(1), backoffCoefficient: 2, maxRetryInterval: TimeSpan.FromSeconds(30)));
+
+    [Function(Name)]
+    public static async Task<InviteOutcome> RunOrchestrator([OrchestrationTrigger] TaskOrchestrationContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var input = context.GetInput<InviteWorkflowInput>() ?? throw new InvalidOperationException($"Orchestration {context.InstanceId} has no input.");
+        var logger = context.CreateReplaySafeLogger(Name);
+        var outcome = await RunAsync(context, input);
+        if (outcome is null)
+        {
+            // Continued as new (a resend): this generation's output is discarded.
+            return null!;
+        }
+
+        LogOutcome(logger, input.InviteId, outcome.Status);
+        return outcome;
+    }
+
+    /// <summary>The outcome, or null when the instance continues as new (a resend).</summary>
+    private static async Task<InviteOutcome?> RunAsync(TaskOrchestrationContext context, InviteWorkflowInput input)
     {
         var sealedToken = input.SealedToken;
         var remindAt = input.RemindAt;
@@ -55,10 +91,13 @@ public static class PartnershipInviteOrchestration
         var sendEmails = input.Delivery == InviteDelivery.Email;
         var reminded = false;
 
+        // One round per token: the first invitation, then each resend. Email steps are named by round.
+        var round = input.Round;
+
         if (sendEmails)
         {
             context.SetCustomStatus("sending");
-            await context.CallActivityAsync<InviteStepResult>(InviteActivities.SendEmail, new InviteEmailRequest(input.InviteId, InviteEmailKind.Invitation, sealedToken), EmailRetry);
+            await context.CallAsync(InviteActivities.SendEmail, Email(context, input.InviteId, InviteEmailKind.Invitation, sealedToken, $"invitation-{round}"), EmailRetry);
         }
 
         // One wait for the reseller's signal lives across timer rounds: a new wait each round would leave the
@@ -78,11 +117,11 @@ public static class PartnershipInviteOrchestration
                 if (remind)
                 {
                     reminded = true;
-                    await context.CallActivityAsync<InviteStepResult>(InviteActivities.SendEmail, new InviteEmailRequest(input.InviteId, InviteEmailKind.Reminder, sealedToken), EmailRetry);
+                    await context.CallAsync(InviteActivities.SendEmail, Email(context, input.InviteId, InviteEmailKind.Reminder, sealedToken, $"reminder-{round}"), EmailRetry);
                     continue;
                 }
 
-                var expired = await context.CallActivityAsync<InviteStepResult>(InviteActivities.Expire, input.InviteId, StoreRetry);
+                var expired = await context.CallAsync(InviteActivities.Expire, input.InviteId, StoreRetry);
                 if (expired.Done)
                 {
                     return new InviteOutcome(input.InviteId, InviteStatus.Expired, null);
@@ -97,13 +136,13 @@ public static class PartnershipInviteOrchestration
                         return new InviteOutcome(input.InviteId, expired.Status.Value, null);
                     default:
                         // Still Pending: it was resent, so its expiry moved.
-                        expiresAt = expired.ExpiresAt ?? context.CurrentUtcDateTime.AddMinutes(1);
+                        expiresAt = expired.ExpiresAt ?? new DateTimeOffset(context.CurrentUtcDateTime, TimeSpan.Zero).AddMinutes(1);
                         reminded = true;
                         continue;
                 }
             }
 
-            // Synchronous on purpose: orchestrator code must stay on the replay thread (CancelAsync would not).
+            // Synchronous on purpose: orchestrator code must stay on the orchestration's thread (CancelAsync would not).
 #pragma warning disable CA1849
             timerCancellation.Cancel();
 #pragma warning restore CA1849
@@ -118,27 +157,32 @@ public static class PartnershipInviteOrchestration
                 case InviteSignalKind.Revoked:
                     return new InviteOutcome(input.InviteId, InviteStatus.Revoked, null);
                 case InviteSignalKind.Resent:
-                    sealedToken = received.SealedToken;
-                    remindAt = received.RemindAt ?? remindAt;
-                    expiresAt = received.ExpiresAt ?? expiresAt;
-                    reminded = false;
-                    if (sendEmails)
+                    // The next round starts over: send the new token (when emailing), then the reminder and expiry timers anew.
+                    context.ContinueAsNew(input with
                     {
-                        await context.CallActivityAsync<InviteStepResult>(InviteActivities.SendEmail, new InviteEmailRequest(input.InviteId, InviteEmailKind.Invitation, sealedToken), EmailRetry);
-                    }
-
-                    continue;
+                        SealedToken = received.SealedToken,
+                        RemindAt = received.RemindAt ?? remindAt,
+                        ExpiresAt = received.ExpiresAt ?? expiresAt,
+                        Round = round + 1,
+                    }, preserveUnprocessedEvents: true);
+                    return null;
             }
         }
     }
 
-    private static async Task<InviteOutcome> AcceptAsync(OrchestrationContext context, string inviteId)
+    private static async Task<InviteOutcome> AcceptAsync(TaskOrchestrationContext context, string inviteId)
     {
         context.SetCustomStatus("activating");
-        var activated = await context.CallActivityAsync<InviteOutcome>(InviteActivities.ActivateReseller, inviteId, StoreRetry);
+        var activated = await context.CallAsync(InviteActivities.ActivateReseller, inviteId, StoreRetry);
         await Task.WhenAll(
-            context.CallActivityAsync<InviteStepResult>(InviteActivities.SendEmail, new InviteEmailRequest(inviteId, InviteEmailKind.Welcome, null), EmailRetry),
-            context.CallActivityAsync<InviteStepResult>(InviteActivities.SendEmail, new InviteEmailRequest(inviteId, InviteEmailKind.ProviderNotice, null), EmailRetry));
+            context.CallAsync(InviteActivities.SendEmail, Email(context, inviteId, InviteEmailKind.Welcome, null, "welcome"), EmailRetry),
+            context.CallAsync(InviteActivities.SendEmail, Email(context, inviteId, InviteEmailKind.ProviderNotice, null, "provider-notice"), EmailRetry));
         return activated;
     }
+
+    private static InviteEmailRequest Email(TaskOrchestrationContext context, string inviteId, InviteEmailKind kind, string? sealedToken, string step) =>
+        new(inviteId, kind, sealedToken, context.InstanceId, step);
+
+    [LoggerMessage(EventId = 4110, Level = LogLevel.Information, Message = "Invite {InviteId} settled {Status}")]
+    private static partial void LogOutcome(ILogger logger, string inviteId, InviteStatus status);
 }

@@ -1,5 +1,8 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Options;
 using Tier2.Functions.Hosting;
+using Tier2.Functions.Hosting.Http;
 
 namespace Tier2.Functions.Offers;
 
@@ -15,7 +18,12 @@ public static class OffersFeature
     }
 
     /// <summary><c>GET /api/offers</c>: what a customer can buy (any admin).</summary>
-    public static void MapOffers(this FunctionMap functions) =>
-        functions.Get("ListOffers", "offers", (OfferCatalog catalog) => TypedResults.Ok(catalog.Offers))
-            .WithTags("Offers").WithSummary("The subscriptions a customer can buy: license limits, terms and billing cycles");
+    [Function(nameof(ListOffers))]
+    [HttpHandler(nameof(List))]
+    [Tags("Offers")]
+    [EndpointSummary("The subscriptions a customer can buy: license limits, terms and billing cycles")]
+    public static IResult ListOffers([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "offers")] HttpRequest request) =>
+        HttpFunctions.Run(request);
+
+    private static Ok<IReadOnlyList<Offer>> List(OfferCatalog catalog) => TypedResults.Ok(catalog.Offers);
 }

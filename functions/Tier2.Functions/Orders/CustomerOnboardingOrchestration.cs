@@ -1,5 +1,7 @@
 using System.Text.Json.Serialization;
-using Tier2.Durable;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask;
+using Tier2.Functions.Orchestrations;
 
 namespace Tier2.Functions.Orders;
 
@@ -32,17 +34,26 @@ public sealed record OnboardingOutcome(string OrderId, OrderStatus Status, strin
 /// started are undone in reverse order, the failed one included (each undo is idempotent), and the order ends
 /// Failed with the reason, or Cancelled.
 /// </summary>
-public static class CustomerOnboardingOrchestration
+public static partial class CustomerOnboardingOrchestration
 {
     public const string Name = "CustomerOnboarding";
 
-    private static readonly RetryPolicy StepRetry = new(
-        maxAttempts: 3, firstRetryInterval: TimeSpan.FromSeconds(1), backoffCoefficient: 2, maxRetryInterval: TimeSpan.FromSeconds(30), handle: failure => !OnboardingActivities.IsFinal(failure));
-
-    private static readonly RetryPolicy UndoRetry = new(maxAttempts: 5, firstRetryInterval: TimeSpan.FromSeconds(1), backoffCoefficient: 2, maxRetryInterval: TimeSpan.FromSeconds(30));
-
-    public static async Task<OnboardingOutcome> RunAsync(OrchestrationContext context, string orderId)
+    /// <summary>A refusal or a cancellation is not retried: a retry cannot fix it.</summary>
+    internal static readonly TaskOptions StepRetry = TaskOptions.FromRetryPolicy(new RetryPolicy(
+        maxNumberOfAttempts: 3, firstRetryInterval: TimeSpan.FromSeconds(1), backoffCoefficient: 2, maxRetryInterval: TimeSpan.FromSeconds(30))
     {
+        HandleFailure = failure => !OnboardingActivities.IsFinal(failure),
+    });
+
+    internal static readonly TaskOptions UndoRetry = TaskOptions.FromRetryPolicy(new RetryPolicy(
+        maxNumberOfAttempts: 5, firstRetryInterval: TimeSpan.FromSeconds(1), backoffCoefficient: 2, maxRetryInterval: TimeSpan.FromSeconds(30)));
+
+    [Function(Name)]
+    public static async Task<OnboardingOutcome> RunOrchestrator([OrchestrationTrigger] TaskOrchestrationContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var orderId = context.GetInput<string>() ?? throw new InvalidOperationException($"Orchestration {context.InstanceId} has no order id.");
+        var logger = context.CreateReplaySafeLogger(Name);
         var step = OnboardingStep.Validate;
         var customerStarted = false;
         var subscriptionsStarted = 0;
@@ -50,71 +61,83 @@ public static class CustomerOnboardingOrchestration
         try
         {
             context.SetCustomStatus("validating");
-            var plan = await context.CallActivityAsync<OnboardingPlan>(OnboardingActivities.Validate, orderId, StepRetry);
+            var plan = await context.CallAsync(OnboardingActivities.Validate, orderId, StepRetry);
 
             step = OnboardingStep.CreateCustomer;
             customerStarted = true;
             context.SetCustomStatus("creating-customer");
-            await context.CallActivityAsync<OnboardingStepResult>(OnboardingActivities.CreateCustomer, orderId, StepRetry);
+            await context.CallAsync(OnboardingActivities.CreateCustomer, orderId, StepRetry);
 
             step = OnboardingStep.CreateSubscription;
             context.SetCustomStatus("creating-subscriptions");
             for (var i = 0; i < plan.LineCount; i++)
             {
                 subscriptionsStarted = i + 1;
-                await context.CallActivityAsync<OnboardingStepResult>(OnboardingActivities.CreateSubscription, new OnboardingLine(orderId, i), StepRetry);
+                await context.CallAsync(OnboardingActivities.CreateSubscription, new OnboardingLine(orderId, i), StepRetry);
             }
 
             step = OnboardingStep.CreateAdminUser;
             adminUserStarted = true;
             context.SetCustomStatus("creating-admin-user");
-            await context.CallActivityAsync<OnboardingStepResult>(OnboardingActivities.CreateAdminUser, orderId, StepRetry);
+            await context.CallAsync(OnboardingActivities.CreateAdminUser, orderId, StepRetry);
 
             step = OnboardingStep.Complete;
-            await context.CallActivityAsync<OnboardingStepResult>(OnboardingActivities.Complete, orderId, StepRetry);
+            await context.CallAsync(OnboardingActivities.Complete, orderId, StepRetry);
             context.SetCustomStatus("completed");
+            LogCompleted(logger, orderId);
             return new OnboardingOutcome(orderId, OrderStatus.Completed, plan.CustomerId, null);
         }
         catch (TaskFailedException failed)
         {
-            var cancelled = OnboardingActivities.IsCancellation(failed.Failure);
+            var cancelled = OnboardingActivities.IsCancellation(failed.FailureDetails);
             var undoFailed = false;
 
             // Callers see the message of a domain refusal; anything else stays in this instance's history and the logs.
             var reason = cancelled
                 ? "Cancelled on request; everything the order had created was undone."
-                : OnboardingActivities.IsFinal(failed.Failure)
-                    ? $"Step {step} failed: {failed.Failure.ErrorMessage}"
+                : OnboardingActivities.FinalFailure(failed.FailureDetails) is { } refusal
+                    ? $"Step {step} failed: {refusal.ErrorMessage}"
                     : OnboardingActivities.InternalFailureReason(step, context.InstanceId);
             context.SetCustomStatus(cancelled ? "cancelling" : "compensating");
             try
             {
                 if (adminUserStarted)
                 {
-                    await context.CallActivityAsync<OnboardingStepResult>(OnboardingActivities.RemoveAdminUser, orderId, UndoRetry);
+                    await context.CallAsync(OnboardingActivities.RemoveAdminUser, orderId, UndoRetry);
                 }
 
                 for (var i = subscriptionsStarted - 1; i >= 0; i--)
                 {
-                    await context.CallActivityAsync<OnboardingStepResult>(OnboardingActivities.RemoveSubscription, new OnboardingLine(orderId, i), UndoRetry);
+                    await context.CallAsync(OnboardingActivities.RemoveSubscription, new OnboardingLine(orderId, i), UndoRetry);
                 }
 
                 if (customerStarted)
                 {
-                    await context.CallActivityAsync<OnboardingStepResult>(OnboardingActivities.RemoveCustomer, orderId, UndoRetry);
+                    await context.CallAsync(OnboardingActivities.RemoveCustomer, orderId, UndoRetry);
                 }
             }
-            catch (TaskFailedException)
+            catch (TaskFailedException undo)
             {
                 cancelled = false;
                 undoFailed = true;
                 reason += OnboardingActivities.UndoFailedSuffix(context.InstanceId);
+                LogUndoFailed(logger, orderId, undo.TaskName, undo.FailureDetails.ErrorType);
             }
 
             var status = cancelled ? OrderStatus.Cancelled : OrderStatus.Failed;
-            await context.CallActivityAsync<OnboardingStepResult>(OnboardingActivities.Finish, new OnboardingFinish(orderId, status, reason, undoFailed), UndoRetry);
+            await context.CallAsync(OnboardingActivities.Finish, new OnboardingFinish(orderId, status, reason, undoFailed), UndoRetry);
             context.SetCustomStatus(status == OrderStatus.Cancelled ? "cancelled" : "failed");
+            LogEnded(logger, orderId, status, step, failed.FailureDetails.ErrorType);
             return new OnboardingOutcome(orderId, status, null, reason);
         }
     }
+
+    [LoggerMessage(EventId = 5110, Level = LogLevel.Information, Message = "Onboarding of order {OrderId} completed")]
+    private static partial void LogCompleted(ILogger logger, string orderId);
+
+    [LoggerMessage(EventId = 5111, Level = LogLevel.Warning, Message = "Onboarding of order {OrderId} ended {Status} at step {Step} ({ErrorType})")]
+    private static partial void LogEnded(ILogger logger, string orderId, OrderStatus status, OnboardingStep step, string errorType);
+
+    [LoggerMessage(EventId = 5112, Level = LogLevel.Error, Message = "Undoing onboarding of order {OrderId} failed at {Activity} ({ErrorType}); an operator must remove what is left")]
+    private static partial void LogUndoFailed(ILogger logger, string orderId, string activity, string errorType);
 }

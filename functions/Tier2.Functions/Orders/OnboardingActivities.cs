@@ -1,7 +1,9 @@
 using Microsoft.AspNetCore.DataProtection;
-using Tier2.Durable;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask;
 using Tier2.Functions.Customers;
 using Tier2.Functions.Offers;
+using Tier2.Functions.Orchestrations;
 using Tier2.Functions.Resellers;
 using Tier2.Functions.Storage;
 using Tier2.Functions.Subscriptions;
@@ -58,7 +60,8 @@ public sealed class OrderRefusedException : Exception
 }
 
 /// <summary>
-/// The steps of <see cref="CustomerOnboardingOrchestration"/> and their undo. Every one is safe to run twice
+/// The steps of <see cref="CustomerOnboardingOrchestration"/> and their undo, as activity functions (an instance per
+/// invocation; <see cref="UndoAndFailAsync"/> serves the repair job from DI). Every one is safe to run twice
 /// (ids are derived from the order, writes are insert-or-confirm), and each checks that the order was not
 /// cancelled meanwhile.
 /// </summary>
@@ -74,22 +77,42 @@ public sealed partial class OnboardingActivities(
     ILogger<OnboardingActivities> logger,
     IOnboardingFaultInjector? faults = null)
 {
-    public const string Validate = "OnboardingValidate";
-    public const string CreateCustomer = "OnboardingCreateCustomer";
-    public const string CreateSubscription = "OnboardingCreateSubscription";
-    public const string CreateAdminUser = "OnboardingCreateAdminUser";
-    public const string Complete = "OnboardingComplete";
-    public const string RemoveAdminUser = "OnboardingRemoveAdminUser";
-    public const string RemoveSubscription = "OnboardingRemoveSubscription";
-    public const string RemoveCustomer = "OnboardingRemoveCustomer";
-    public const string Finish = "OnboardingFinish";
+    public static readonly Activity<string, OnboardingPlan> Validate = new(nameof(OnboardingValidate));
+    public static readonly Activity<string, OnboardingStepResult> CreateCustomer = new(nameof(OnboardingCreateCustomer));
+    public static readonly Activity<OnboardingLine, OnboardingStepResult> CreateSubscription = new(nameof(OnboardingCreateSubscription));
+    public static readonly Activity<string, OnboardingStepResult> CreateAdminUser = new(nameof(OnboardingCreateAdminUser));
+    public static readonly Activity<string, OnboardingStepResult> Complete = new(nameof(OnboardingComplete));
+    public static readonly Activity<string, OnboardingStepResult> RemoveAdminUser = new(nameof(OnboardingRemoveAdminUser));
+    public static readonly Activity<OnboardingLine, OnboardingStepResult> RemoveSubscription = new(nameof(OnboardingRemoveSubscription));
+    public static readonly Activity<string, OnboardingStepResult> RemoveCustomer = new(nameof(OnboardingRemoveCustomer));
+    public static readonly Activity<OnboardingFinish, OnboardingStepResult> Finish = new(nameof(OnboardingFinishOrder));
     public const string PasswordPurpose = "Tier2.Orders.TemporaryPassword";
     private const string Actor = "orchestration:" + CustomerOnboardingOrchestration.Name;
 
-    public static bool IsCancellation(FailureDetails failure) => failure.ErrorType == typeof(OrderCancelledException).FullName;
+    /// <summary>The order was cancelled meanwhile (an <see cref="OrderCancelledException"/>, possibly wrapped).</summary>
+    public static bool IsCancellation(TaskFailureDetails? failure) => Find<OrderCancelledException>(failure) is not null;
 
-    /// <summary>Failures that a retry cannot fix.</summary>
-    public static bool IsFinal(FailureDetails failure) => IsCancellation(failure) || failure.ErrorType == typeof(OrderRefusedException).FullName;
+    /// <summary>Failures that a retry cannot fix: a cancellation or a refusal.</summary>
+    public static bool IsFinal(TaskFailureDetails? failure) => FinalFailure(failure) is not null;
+
+    /// <summary>The cancellation or refusal in <paramref name="failure"/> or its inner failures (its message is for callers), or null.</summary>
+    public static TaskFailureDetails? FinalFailure(TaskFailureDetails? failure) => Find<OrderCancelledException>(failure) ?? Find<OrderRefusedException>(failure);
+
+    // By type name first (deterministic, no assembly scan), then IsCausedBy (subclasses); inner failures too, as a
+    // host may wrap the activity's exception.
+    private static TaskFailureDetails? Find<TException>(TaskFailureDetails? failure)
+        where TException : Exception
+    {
+        for (var current = failure; current is not null; current = current.InnerFailure)
+        {
+            if (string.Equals(current.ErrorType, typeof(TException).FullName, StringComparison.Ordinal) || current.IsCausedBy<TException>())
+            {
+                return current;
+            }
+        }
+
+        return null;
+    }
 
     /// <summary>What callers see when a step failed for an internal reason: the detail stays in the orchestration's history and the logs.</summary>
     public static string InternalFailureReason(OnboardingStep step, string instanceId) => $"Step {step} failed (internal error); see orchestration {instanceId}.";
@@ -99,7 +122,8 @@ public sealed partial class OnboardingActivities(
 
     public static IDataProtector PasswordProtector(IDataProtectionProvider provider, string orderId) => provider.CreateProtector(PasswordPurpose, orderId);
 
-    public async Task<OnboardingPlan> ValidateAsync(ActivityContext context, string orderId, CancellationToken cancellationToken)
+    [Function(nameof(OnboardingValidate))]
+    public async Task<OnboardingPlan> OnboardingValidate([ActivityTrigger] string orderId, CancellationToken cancellationToken)
     {
         var order = await LiveOrderAsync(orderId, cancellationToken);
         var problems = (await review.ReviewAsync(order, cancellationToken)).Problems;
@@ -123,7 +147,8 @@ public sealed partial class OnboardingActivities(
         return new OnboardingPlan(orderId, order.CustomerId!, order.LineItems.Count);
     }
 
-    public async Task<OnboardingStepResult> CreateCustomerAsync(ActivityContext context, string orderId, CancellationToken cancellationToken)
+    [Function(nameof(OnboardingCreateCustomer))]
+    public async Task<OnboardingStepResult> OnboardingCreateCustomer([ActivityTrigger] string orderId, CancellationToken cancellationToken)
     {
         var order = await LiveOrderAsync(orderId, cancellationToken);
         Reseller? reseller = null;
@@ -157,7 +182,8 @@ public sealed partial class OnboardingActivities(
         return new OnboardingStepResult(OnboardingStep.CreateCustomer, customer.Id);
     }
 
-    public async Task<OnboardingStepResult> CreateSubscriptionAsync(ActivityContext context, OnboardingLine line, CancellationToken cancellationToken)
+    [Function(nameof(OnboardingCreateSubscription))]
+    public async Task<OnboardingStepResult> OnboardingCreateSubscription([ActivityTrigger] OnboardingLine line, CancellationToken cancellationToken)
     {
         var order = await LiveOrderAsync(line.OrderId, cancellationToken);
         var item = order.LineItems[line.Index];
@@ -200,7 +226,8 @@ public sealed partial class OnboardingActivities(
     /// bound to the order) and written to the order row by this activity; nothing secret is returned, logged or
     /// put into the orchestration's history.
     /// </summary>
-    public async Task<OnboardingStepResult> CreateAdminUserAsync(ActivityContext context, string orderId, CancellationToken cancellationToken)
+    [Function(nameof(OnboardingCreateAdminUser))]
+    public async Task<OnboardingStepResult> OnboardingCreateAdminUser([ActivityTrigger] string orderId, CancellationToken cancellationToken)
     {
         var order = await LiveOrderAsync(orderId, cancellationToken);
         var userName = CustomerNames.AdminUserName(order.DomainPrefix!);
@@ -227,7 +254,8 @@ public sealed partial class OnboardingActivities(
         return new OnboardingStepResult(OnboardingStep.CreateAdminUser, userName);
     }
 
-    public async Task<OnboardingStepResult> CompleteAsync(ActivityContext context, string orderId, CancellationToken cancellationToken)
+    [Function(nameof(OnboardingComplete))]
+    public async Task<OnboardingStepResult> OnboardingComplete([ActivityTrigger] string orderId, CancellationToken cancellationToken)
     {
         await InjectAsync(OnboardingStep.Complete, orderId, null, cancellationToken);
         var result = await orders.UpdateAsync(orderId, null, Actor, o => o.Status == OrderStatus.Provisioning && !o.CancelRequested
@@ -245,17 +273,21 @@ public sealed partial class OnboardingActivities(
         }
     }
 
-    public Task<OnboardingStepResult> RemoveAdminUserAsync(ActivityContext context, string orderId, CancellationToken cancellationToken) =>
+    [Function(nameof(OnboardingRemoveAdminUser))]
+    public Task<OnboardingStepResult> OnboardingRemoveAdminUser([ActivityTrigger] string orderId, CancellationToken cancellationToken) =>
         UndoAdminUserAsync(orderId, cancellationToken);
 
-    public Task<OnboardingStepResult> RemoveSubscriptionAsync(ActivityContext context, OnboardingLine line, CancellationToken cancellationToken) =>
+    [Function(nameof(OnboardingRemoveSubscription))]
+    public Task<OnboardingStepResult> OnboardingRemoveSubscription([ActivityTrigger] OnboardingLine line, CancellationToken cancellationToken) =>
         UndoSubscriptionAsync(line, cancellationToken);
 
-    public Task<OnboardingStepResult> RemoveCustomerAsync(ActivityContext context, string orderId, CancellationToken cancellationToken) =>
+    [Function(nameof(OnboardingRemoveCustomer))]
+    public Task<OnboardingStepResult> OnboardingRemoveCustomer([ActivityTrigger] string orderId, CancellationToken cancellationToken) =>
         UndoCustomerAsync(orderId, cancellationToken);
 
     /// <summary>Ends the order Failed or Cancelled with its reason, releasing its domain prefix (unless undo failed), in one transaction.</summary>
-    public Task<OnboardingStepResult> FinishAsync(ActivityContext context, OnboardingFinish finish, CancellationToken cancellationToken) =>
+    [Function(nameof(OnboardingFinishOrder))]
+    public Task<OnboardingStepResult> OnboardingFinishOrder([ActivityTrigger] OnboardingFinish finish, CancellationToken cancellationToken) =>
         FinishOrderAsync(finish, cancellationToken);
 
     /// <summary>

@@ -1,12 +1,15 @@
 using System.Security.Claims;
 using System.Security.Cryptography;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
-using Tier2.Durable;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask.Client;
 using Tier2.Functions.Auth;
 using Tier2.Functions.Customers;
 using Tier2.Functions.Hosting;
+using Tier2.Functions.Hosting.Http;
 using Tier2.Functions.Orchestrations;
 using Tier2.Functions.Storage;
 
@@ -18,19 +21,48 @@ namespace Tier2.Functions.Orders;
 /// </summary>
 public static class OrderEndpoints
 {
-    public static void MapOrders(this FunctionMap functions)
-    {
-        functions.Post("CreateOrder", "orders", CreateAsync).RequireAuthorization(Roles.ProviderAdminPolicy).WithTags("Orders")
-            .WithSummary("A draft order for a new customer (with a reseller, or direct); answers the review with every problem");
-        functions.Get("GetOrder", "orders/{id}", GetAsync).WithTags("Orders").WithSummary("The order's review, progress or confirmation");
-        functions.Patch("UpdateOrder", "orders/{id}", UpdateAsync).WithTags("Orders").WithSummary("Change a draft (If-Match required)");
-        functions.Post("SubmitOrder", "orders/{id}/submit", SubmitAsync).WithTags("Orders")
-            .WithSummary("Submit a draft without problems (If-Match required, Idempotency-Key accepted): 202 to the onboarding's status");
-        functions.Post("CancelOrder", "orders/{id}/cancel", CancelAsync).WithTags("Orders")
-            .WithSummary("Cancel a draft, or a submitted order (what was created is undone)");
-        functions.Get("GetOrderSetupInfo", "orders/{id}/setup-info", SetupInfoAsync).WithTags("Orders")
-            .WithSummary("The admin user name and temporary password, exactly once; afterwards 410");
-    }
+    [Function(nameof(CreateOrder))]
+    [HttpHandler(nameof(CreateAsync))]
+    [Authorize(Policy = Roles.ProviderAdminPolicy)]
+    [Tags("Orders")]
+    [EndpointSummary("A draft order for a new customer (with a reseller, or direct); answers the review with every problem")]
+    public static IResult CreateOrder([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "orders")] HttpRequest request) =>
+        HttpFunctions.Run(request);
+
+    [Function(nameof(GetOrder))]
+    [HttpHandler(nameof(GetAsync))]
+    [Tags("Orders")]
+    [EndpointSummary("The order's review, progress or confirmation")]
+    public static IResult GetOrder([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "orders/{id}")] HttpRequest request) =>
+        HttpFunctions.Run(request);
+
+    [Function(nameof(UpdateOrder))]
+    [HttpHandler(nameof(UpdateAsync))]
+    [Tags("Orders")]
+    [EndpointSummary("Change a draft (If-Match required)")]
+    public static IResult UpdateOrder([HttpTrigger(AuthorizationLevel.Anonymous, "patch", Route = "orders/{id}")] HttpRequest request) =>
+        HttpFunctions.Run(request);
+
+    [Function(nameof(SubmitOrder))]
+    [HttpHandler(nameof(SubmitAsync))]
+    [Tags("Orders")]
+    [EndpointSummary("Submit a draft without problems (If-Match required, Idempotency-Key accepted): 202 to the onboarding's status")]
+    public static IResult SubmitOrder([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "orders/{id}/submit")] HttpRequest request, [DurableClient] DurableTaskClient durable) =>
+        HttpFunctions.Run(request, durable);
+
+    [Function(nameof(CancelOrder))]
+    [HttpHandler(nameof(CancelAsync))]
+    [Tags("Orders")]
+    [EndpointSummary("Cancel a draft, or a submitted order (what was created is undone)")]
+    public static IResult CancelOrder([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "orders/{id}/cancel")] HttpRequest request, [DurableClient] DurableTaskClient durable) =>
+        HttpFunctions.Run(request, durable);
+
+    [Function(nameof(GetOrderSetupInfo))]
+    [HttpHandler(nameof(SetupInfoAsync))]
+    [Tags("Orders")]
+    [EndpointSummary("The admin user name and temporary password, exactly once; afterwards 410")]
+    public static IResult GetOrderSetupInfo([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "orders/{id}/setup-info")] HttpRequest request) =>
+        HttpFunctions.Run(request);
 
     private static async Task<Results<Created<OrderView>, Ok<OrderView>, ValidationProblem, ProblemHttpResult>> CreateAsync(
         OrderRequest? request,
@@ -171,7 +203,7 @@ public static class OrderEndpoints
         [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
         OrderStore store,
         OrderReview review,
-        DurableClient durable,
+        OrchestrationClient durable,
         TimeProvider time,
         ClaimsPrincipal user,
         CancellationToken cancellationToken)
@@ -211,7 +243,7 @@ public static class OrderEndpoints
         // A repeat of a submit that committed but whose orchestration was never scheduled (the first attempt died,
         // or scheduling failed): schedule it now, whatever ETag the repeat carries (it is the draft's).
         if (draft.Status == OrderStatus.Submitted && !draft.CancelRequested
-            && await durable.GetInstanceAsync(draft.InstanceId ?? OrderStore.InstanceIdFor(id), includeInputOutput: false, cancellationToken: cancellationToken) is null)
+            && await durable.GetAsync(draft.InstanceId ?? OrderStore.InstanceIdFor(id), cancellationToken) is null)
         {
             return await AcceptedAsync(draft, review, durable, cancellationToken);
         }
@@ -281,29 +313,22 @@ public static class OrderEndpoints
     private static ProblemHttpResult KeyUsedForAnotherOrder() =>
         Problem.Conflict("This Idempotency-Key was used to submit another order; use a new Idempotency-Key.", new Dictionary<string, object?> { ["field"] = "Idempotency-Key" });
 
-    private static async Task<Results<Accepted<OrderView>, ValidationProblem, ProblemHttpResult>> AcceptedAsync(Order order, OrderReview review, DurableClient durable, CancellationToken cancellationToken)
+    private static async Task<Results<Accepted<OrderView>, ValidationProblem, ProblemHttpResult>> AcceptedAsync(Order order, OrderReview review, OrchestrationClient durable, CancellationToken cancellationToken)
     {
         var instanceId = order.InstanceId!;
 
         // Scheduled only if it does not exist: a repeat of a submit whose first attempt died after the commit starts
         // it; a repeat after it ran must not start it again (a finished instance would be replaced).
-        if (order.Status is OrderStatus.Submitted && await durable.GetInstanceAsync(instanceId, includeInputOutput: false, cancellationToken: cancellationToken) is null)
+        if (order.Status is OrderStatus.Submitted)
         {
-            try
-            {
-                await durable.ScheduleNewAsync(CustomerOnboardingOrchestration.Name, order.Id, new StartOrchestrationOptions { InstanceId = instanceId }, cancellationToken);
-            }
-            catch (InstanceAlreadyExistsException)
-            {
-                // Started by a concurrent repeat.
-            }
+            await durable.StartIfMissingAsync(CustomerOnboardingOrchestration.Name, instanceId, order.Id, cancellationToken);
         }
 
         return TypedResults.Accepted(OrchestrationEndpoints.StatusLocation(instanceId), await ViewAsync(order, review, cancellationToken));
     }
 
     private static async Task<Results<Ok<OrderView>, Accepted<OrderView>, ProblemHttpResult>> CancelAsync(
-        string id, [FromHeader(Name = "If-Match")] string? ifMatch, OrderStore store, OrderReview review, DurableClient durable, TimeProvider time, ClaimsPrincipal user, CancellationToken cancellationToken)
+        string id, [FromHeader(Name = "If-Match")] string? ifMatch, OrderStore store, OrderReview review, OrchestrationClient durable, TimeProvider time, ClaimsPrincipal user, CancellationToken cancellationToken)
     {
         if (await ProviderOnlyAsync(id, store, user, cancellationToken) is { } refusal)
         {
@@ -317,8 +342,8 @@ public static class OrderEndpoints
         var noInstance = false;
         if (current is { Status: OrderStatus.Submitted })
         {
-            var instance = await durable.GetInstanceAsync(current.InstanceId ?? OrderStore.InstanceIdFor(id), includeInputOutput: false, cancellationToken: cancellationToken);
-            noInstance = instance is null || instance.Status is OrchestrationStatus.Failed or OrchestrationStatus.Terminated;
+            var instance = await durable.GetAsync(current.InstanceId ?? OrderStore.InstanceIdFor(id), cancellationToken);
+            noInstance = instance is null || instance.RuntimeStatus is OrchestrationRuntimeStatus.Failed or OrchestrationRuntimeStatus.Terminated;
         }
 
         var holder = noInstance && current!.DomainPrefix is { } prefix ? await store.DomainHolderAsync(prefix, cancellationToken) : null;

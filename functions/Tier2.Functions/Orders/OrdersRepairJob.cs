@@ -1,6 +1,6 @@
 using Azure.Data.Tables;
+using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Options;
-using Tier2.Durable;
 using Tier2.Functions.Reconciliation;
 
 namespace Tier2.Functions.Orders;
@@ -13,11 +13,9 @@ namespace Tier2.Functions.Orders;
 /// have provisioned is undone with the compensation activities' logic and the order ends Failed with the reason.
 /// Running instances are left to <c>ReconcileOrchestrations</c>. The checkpoint is the scan's continuation token.
 /// </summary>
-public sealed class OrdersRepairJob(OrderStore orders, OnboardingActivities activities, DurableClient durable, IOptions<ReconciliationOptions> options) : IReconciliationJob
+public sealed class OrdersRepairJob(OrderStore orders, OnboardingActivities activities, IOptions<ReconciliationOptions> options) : IReconciliationJob
 {
-    public string Name => "ReconcileOrders";
-
-    public string Schedule => options.Value.OrdersSchedule;
+    public string Name => nameof(ReconciliationTimers.ReconcileOrders);
 
     public async Task<JobOutcome> RunAsync(JobContext context, CancellationToken cancellationToken)
     {
@@ -52,33 +50,30 @@ public sealed class OrdersRepairJob(OrderStore orders, OnboardingActivities acti
                 }
 
                 var instanceId = order.InstanceId ?? OrderStore.InstanceIdFor(order.Id);
-                var instance = await durable.GetInstanceAsync(instanceId, includeInputOutput: false, cancellationToken: cancellationToken);
-                switch (instance?.Status)
+                var instance = await context.Orchestrations.GetAsync(instanceId, cancellationToken);
+                switch (instance?.RuntimeStatus)
                 {
                     case null:
-                        try
+                        // Scheduled meanwhile by a repeated submit: nothing to do.
+                        if (!await context.Orchestrations.StartIfMissingAsync(CustomerOnboardingOrchestration.Name, instanceId, order.Id, cancellationToken))
                         {
-                            await durable.ScheduleNewAsync(CustomerOnboardingOrchestration.Name, order.Id, new StartOrchestrationOptions { InstanceId = instanceId }, cancellationToken);
-                        }
-                        catch (InstanceAlreadyExistsException)
-                        {
-                            // Scheduled meanwhile by a repeated submit.
+                            break;
                         }
 
                         changed++;
                         details.Add($"order {order.Id} ({order.Status}): orchestration {instanceId} missing, scheduled");
                         break;
-                    case OrchestrationStatus.Failed or OrchestrationStatus.Terminated:
-                        var reason = $"Onboarding stopped ({instance.Status}) before it finished; what the order had created was undone. See orchestration {instanceId}.";
+                    case OrchestrationRuntimeStatus.Failed or OrchestrationRuntimeStatus.Terminated:
+                        var reason = $"Onboarding stopped ({instance.RuntimeStatus}) before it finished; what the order had created was undone. See orchestration {instanceId}.";
                         if (await activities.UndoAndFailAsync(order, reason, cancellationToken))
                         {
                             changed++;
                             var current = await orders.GetAsync(order.Id, cancellationToken);
-                            details.Add($"order {order.Id} ({order.Status}): orchestration {instanceId} {instance.Status}, ended Failed: {current?.FailureReason}");
+                            details.Add($"order {order.Id} ({order.Status}): orchestration {instanceId} {instance.RuntimeStatus}, ended Failed: {current?.FailureReason}");
                         }
 
                         break;
-                    case OrchestrationStatus.Completed:
+                    case OrchestrationRuntimeStatus.Completed:
                         reported++;
                         details.Add($"order {order.Id} is {order.Status} but orchestration {instanceId} completed; an operator must look at it");
                         break;

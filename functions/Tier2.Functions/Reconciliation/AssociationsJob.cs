@@ -19,9 +19,7 @@ public sealed class AssociationsJob(
     IOptions<AppOptions> app,
     IOptions<ReconciliationOptions> options) : IReconciliationJob
 {
-    public string Name => "ReconcileAssociations";
-
-    public string Schedule => options.Value.AssociationsSchedule;
+    public string Name => nameof(ReconciliationTimers.ReconcileAssociations);
 
     public async Task<JobOutcome> RunAsync(JobContext context, CancellationToken cancellationToken)
     {

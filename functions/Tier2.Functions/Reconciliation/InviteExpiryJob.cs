@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Options;
-using Tier2.Durable;
 using Tier2.Functions.Invites;
 using Tier2.Functions.Storage;
 
@@ -9,11 +8,9 @@ namespace Tier2.Functions.Reconciliation;
 /// A Pending invite past its expiry whose orchestration is gone or finished would stay Pending forever (its
 /// expiry timer can no longer fire): mark it Expired, releasing its link and its address.
 /// </summary>
-public sealed class InviteExpiryJob(InviteStore invites, DurableClient durable, IOptions<ReconciliationOptions> options) : IReconciliationJob
+public sealed class InviteExpiryJob(InviteStore invites, IOptions<ReconciliationOptions> options) : IReconciliationJob
 {
-    public string Name => "ReconcileInvites";
-
-    public string Schedule => options.Value.InvitesSchedule;
+    public string Name => nameof(ReconciliationTimers.ReconcileInvites);
 
     public async Task<JobOutcome> RunAsync(JobContext context, CancellationToken cancellationToken)
     {
@@ -40,8 +37,8 @@ public sealed class InviteExpiryJob(InviteStore invites, DurableClient durable, 
             {
                 examined++;
                 var invite = InviteStore.FromEntity(entity);
-                var instance = await durable.GetInstanceAsync(invite.InstanceId, includeInputOutput: false, cancellationToken: cancellationToken);
-                if (instance is not null && !instance.IsTerminal)
+                var instance = await context.Orchestrations.GetAsync(invite.InstanceId, cancellationToken);
+                if (instance is not null && !instance.IsCompleted)
                 {
                     continue; // Its expiry timer is still armed; orchestration repair watches instances that stall.
                 }
@@ -52,7 +49,7 @@ public sealed class InviteExpiryJob(InviteStore invites, DurableClient durable, 
                 if (result.Outcome == ChangeOutcome.Changed)
                 {
                     changed++;
-                    details.Add($"invite {invite.Id} ({invite.Email}): orchestration {(instance is null ? "missing" : instance.Status.ToString())}, marked Expired");
+                    details.Add($"invite {invite.Id} ({invite.Email}): orchestration {(instance is null ? "missing" : instance.RuntimeStatus.ToString())}, marked Expired");
                 }
             }
 

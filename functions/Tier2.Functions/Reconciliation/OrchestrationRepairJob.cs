@@ -1,67 +1,66 @@
+using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Options;
-using Tier2.Durable;
 
 namespace Tier2.Functions.Reconciliation;
 
 /// <summary>
-/// Nothing stays silently Pending or Running: poison messages fail their instances with the reason (and are
-/// settled), and instances with no progress for <c>Reconciliation__StuckThreshold</c> get the messages they are
-/// missing re-sent (a lost wake-up, event delivery, activity work item, overdue timer, child start or child
-/// result), or are failed with the reason when their state contradicts their history. See
-/// <see cref="DurableMaintenance"/>; the checkpoint is the scan's continuation token.
+/// What Durable Functions cannot tell anyone by itself: instances Pending for longer than
+/// <c>Reconciliation__StuckThreshold</c> (created, never started: their start message was lost or is poisoned),
+/// Running instances with no progress for that long that are not waiting on a timer or a person (their custom status
+/// says what they wait for), and Failed instances (a step that kept failing, an exception in the orchestrator). It
+/// reports them with their status and reason; the row-owning jobs (<c>ReconcileOrders</c>, <c>ReconcileInvites</c>)
+/// restart or settle their own instances, and an operator can terminate, resume or purge any instance through
+/// <c>/api/orchestrations</c>. The checkpoint is the query's continuation token.
 /// </summary>
-public sealed class OrchestrationRepairJob(DurableStorage storage, TimeProvider time, ILoggerFactory loggers, IOptions<ReconciliationOptions> options) : IReconciliationJob
+public sealed class OrchestrationRepairJob(IOptions<ReconciliationOptions> options) : IReconciliationJob
 {
-    private readonly DurableMaintenance _maintenance = new(storage, loggers.CreateLogger("Tier2.Durable.Maintenance"), time);
+    /// <summary>Custom statuses of instances that are waiting on purpose (timers days away, a reseller's answer).</summary>
+    private static readonly HashSet<string> Waiting = new(StringComparer.Ordinal) { "\"waiting\"", "\"reminded\"" };
 
-    public string Name => "ReconcileOrchestrations";
-
-    public string Schedule => options.Value.OrchestrationRepairSchedule;
+    public string Name => nameof(ReconciliationTimers.ReconcileOrchestrations);
 
     public async Task<JobOutcome> RunAsync(JobContext context, CancellationToken cancellationToken)
     {
+        var threshold = context.Now - options.Value.StuckThreshold;
+        var query = new OrchestrationQuery
+        {
+            Statuses = [OrchestrationRuntimeStatus.Pending, OrchestrationRuntimeStatus.Running, OrchestrationRuntimeStatus.Failed],
+            CreatedTo = threshold,
+            PageSize = Math.Min(100, context.Budget),
+            ContinuationToken = context.Checkpoint,
+        };
+        int examined = 0, reported = 0;
+        string? continuation = null;
         var details = new List<string>();
-        int changed = 0, reported = 0;
-
-        var poison = await _maintenance.SweepPoisonQueuesAsync(context.Budget, cancellationToken);
-        foreach (var message in poison.Messages)
+        await foreach (var page in context.Orchestrations.Client.GetAllInstancesAsync(query).AsPages(context.Checkpoint).WithCancellation(cancellationToken))
         {
-            if (message.Outcome == PoisonOutcome.Unreadable)
+            foreach (var instance in page.Values)
             {
-                reported++;
-            }
-            else
-            {
-                changed++;
+                examined++;
+                if (Describe(instance, threshold) is { } finding)
+                {
+                    reported++;
+                    details.Add($"{instance.Name} {instance.InstanceId}: {finding}");
+                }
             }
 
-            details.Add($"{message.Queue}: {(message.InstanceId is null ? string.Empty : $"instance {message.InstanceId}: ")}{message.Description}");
+            continuation = page.ContinuationToken;
+            if (continuation is null || examined >= context.Budget)
+            {
+                break;
+            }
         }
 
-        var left = context.Budget - poison.Examined;
-        if (left <= 0)
-        {
-            // The poison queues took the whole budget: the scan continues where it was next time.
-            return new JobOutcome(poison.Examined, changed, reported, context.Checkpoint ?? string.Empty, details);
-        }
-
-        var repair = await _maintenance.RepairStuckInstancesAsync(
-            new RepairOptions { StuckThreshold = options.Value.StuckThreshold, MaxInstances = left, ContinuationToken = context.Checkpoint },
-            cancellationToken);
-        foreach (var instance in repair.Repairs)
-        {
-            if (instance.Outcome == RepairOutcome.Reported)
-            {
-                reported++;
-            }
-            else
-            {
-                changed++;
-            }
-
-            details.Add($"{instance.Name} {instance.InstanceId}: {instance.Outcome}: {instance.Description}");
-        }
-
-        return new JobOutcome(poison.Examined + repair.Examined, changed, reported, repair.ContinuationToken, details);
+        return new JobOutcome(examined, 0, reported, continuation, details);
     }
+
+    private static string? Describe(OrchestrationMetadata instance, DateTimeOffset threshold) => instance.RuntimeStatus switch
+    {
+        OrchestrationRuntimeStatus.Pending => $"Pending since {instance.CreatedAt:O}: never started",
+        OrchestrationRuntimeStatus.Running when instance.LastUpdatedAt < threshold && !Waiting.Contains(instance.SerializedCustomStatus ?? string.Empty) =>
+            $"Running with no progress since {instance.LastUpdatedAt:O} (status {instance.SerializedCustomStatus ?? "none"})",
+        OrchestrationRuntimeStatus.Failed when instance.LastUpdatedAt >= threshold - TimeSpan.FromDays(1) =>
+            $"Failed at {instance.LastUpdatedAt:O}: {instance.FailureDetails?.ErrorMessage ?? "no details"}",
+        _ => null,
+    };
 }

@@ -1,7 +1,12 @@
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Options;
 using Tier2.Functions.Auth;
 using Tier2.Functions.Hosting;
+using Tier2.Functions.Hosting.Http;
+using Tier2.Functions.Orchestrations;
 using Tier2.Functions.Storage;
 
 namespace Tier2.Functions.Reconciliation;
@@ -14,44 +19,42 @@ public static class ReconciliationFeature
         services.AddOptions<ReconciliationOptions>().Bind(configuration.GetSection(ReconciliationOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ReconciliationOptions>, ReconciliationOptionsValidator>();
         services.AddSingleton<ReconciliationRunner>();
-        services.AddReconciliationJob<OrchestrationRepairJob>("ReconcileOrchestrations", o => o.OrchestrationRepairSchedule);
-        services.AddReconciliationJob<InviteExpiryJob>("ReconcileInvites", o => o.InvitesSchedule);
-        services.AddReconciliationJob<RetentionJob>("ReconcileRetention", o => o.RetentionSchedule);
-        services.AddReconciliationJob<AssociationsJob>("ReconcileAssociations", o => o.AssociationsSchedule);
-        services.AddReconciliationJob<Orders.OrdersRepairJob>("ReconcileOrders", o => o.OrdersSchedule);
+        services.AddReconciliationJob<OrchestrationRepairJob>(nameof(ReconciliationTimers.ReconcileOrchestrations));
+        services.AddReconciliationJob<InviteExpiryJob>(nameof(ReconciliationTimers.ReconcileInvites));
+        services.AddReconciliationJob<RetentionJob>(nameof(ReconciliationTimers.ReconcileRetention));
+        services.AddReconciliationJob<AssociationsJob>(nameof(ReconciliationTimers.ReconcileAssociations));
+        services.AddReconciliationJob<Orders.OrdersRepairJob>(nameof(ReconciliationTimers.ReconcileOrders));
         services.AddStorageResource(StorageResourceKind.Table, ReconciliationRunner.RunsTable);
         services.AddStorageResource(StorageResourceKind.BlobContainer, ReconciliationRunner.LeaseContainer);
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Add(ReconciliationJsonContext.Default));
         return services;
     }
 
-    /// <summary>
-    /// Declares a job by name and schedule, so the catalog (and package.sh's function.json) never has to build
-    /// the job and what it depends on (email, storage) just to learn when it runs.
-    /// </summary>
-    public static IServiceCollection AddReconciliationJob<TJob>(this IServiceCollection services, string name, Func<ReconciliationOptions, string> schedule)
+    /// <summary>Declares a job by its timer function's name.</summary>
+    public static IServiceCollection AddReconciliationJob<TJob>(this IServiceCollection services, string name)
         where TJob : class, IReconciliationJob
     {
         services.AddSingleton<TJob>();
         services.AddSingleton<IReconciliationJob>(sp => sp.GetRequiredService<TJob>());
-        services.AddSingleton(new ReconciliationJobRegistration(name, schedule, typeof(TJob)));
+        services.AddSingleton(new ReconciliationJobRegistration(name, typeof(TJob)));
         return services;
     }
 
-    public static void MapReconciliation(this FunctionMap functions)
-    {
-        var options = functions.Services.GetRequiredService<IOptions<ReconciliationOptions>>();
-        foreach (var registration in functions.Services.GetServices<ReconciliationJobRegistration>())
-        {
-            functions.Timer(registration.Name, registration.Schedule(options.Value), (_, services, ct) =>
-                services.GetRequiredService<ReconciliationRunner>().RunAsync((IReconciliationJob)services.GetRequiredService(registration.JobType), options.Value.MaxItemsPerRun, ct));
-        }
+    [Function(nameof(ListReconciliationRuns))]
+    [HttpHandler(nameof(ListAsync))]
+    [Authorize(Policy = Roles.ProviderAdminPolicy)]
+    [Tags("Reconciliation")]
+    [EndpointSummary("Recorded runs of the reconciliation jobs, newest first, with what each looked at and changed")]
+    public static IResult ListReconciliationRuns([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "reconciliation/runs")] HttpRequest request) =>
+        HttpFunctions.Run(request);
 
-        functions.Get("ListReconciliationRuns", "reconciliation/runs", ListAsync).RequireAuthorization(Roles.ProviderAdminPolicy).WithTags("Reconciliation")
-            .WithSummary("Recorded runs of the reconciliation jobs, newest first, with what each looked at and changed");
-        functions.Post("RunReconciliationJob", "reconciliation/jobs/{job}/run", RunAsync).RequireAuthorization(Roles.ProviderAdminPolicy).WithTags("Reconciliation")
-            .WithSummary("Run a reconciliation job now (it still runs at most once at a time)");
-    }
+    [Function(nameof(RunReconciliationJob))]
+    [HttpHandler(nameof(RunAsync))]
+    [Authorize(Policy = Roles.ProviderAdminPolicy)]
+    [Tags("Reconciliation")]
+    [EndpointSummary("Run a reconciliation job now (it still runs at most once at a time)")]
+    public static IResult RunReconciliationJob([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "reconciliation/jobs/{job}/run")] HttpRequest request, [DurableClient] DurableTaskClient durable) =>
+        HttpFunctions.Run(request, durable);
 
     private static async Task<Results<Ok<Page<ReconciliationRun>>, ValidationProblem>> ListAsync(
         string? job, string? continuationToken, int? pageSize, ReconciliationRunner runner, IEnumerable<ReconciliationJobRegistration> jobs, CancellationToken cancellationToken)
@@ -77,7 +80,7 @@ public static class ReconciliationFeature
     }
 
     private static async Task<Results<Ok<ReconciliationRun>, ProblemHttpResult>> RunAsync(
-        string job, ReconciliationRunner runner, IEnumerable<ReconciliationJobRegistration> jobs, IServiceProvider services, IOptions<ReconciliationOptions> options, CancellationToken cancellationToken)
+        string job, ReconciliationRunner runner, IEnumerable<ReconciliationJobRegistration> jobs, IServiceProvider services, IOptions<ReconciliationOptions> options, OrchestrationClient durable, CancellationToken cancellationToken)
     {
         var found = jobs.FirstOrDefault(j => j.Name == job);
         if (found is null)
@@ -85,6 +88,6 @@ public static class ReconciliationFeature
             return Problem.NotFound($"Reconciliation job '{job}'");
         }
 
-        return TypedResults.Ok(await runner.RunAsync((IReconciliationJob)services.GetRequiredService(found.JobType), options.Value.MaxItemsPerRun, cancellationToken));
+        return TypedResults.Ok(await runner.RunAsync((IReconciliationJob)services.GetRequiredService(found.JobType), options.Value.MaxItemsPerRun, durable, cancellationToken));
     }
 }

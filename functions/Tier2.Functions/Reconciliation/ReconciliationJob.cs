@@ -6,16 +6,14 @@ public interface IReconciliationJob
     /// <summary>The job's name, also its timer function's name.</summary>
     string Name { get; }
 
-    /// <summary>Six-field cron schedule of the job's timer.</summary>
-    string Schedule { get; }
-
     /// <summary>Examines at most <see cref="JobContext.Budget"/> items from <see cref="JobContext.Checkpoint"/> on.</summary>
     Task<JobOutcome> RunAsync(JobContext context, CancellationToken cancellationToken);
 }
 
 /// <param name="Checkpoint">Where the previous run stopped (null: from the start).</param>
 /// <param name="Budget">How many items this run may examine.</param>
-public sealed record JobContext(string RunId, string? Checkpoint, int Budget, DateTimeOffset Now);
+/// <param name="Orchestrations">The timer function's durable client (only a function binding can give one).</param>
+public sealed record JobContext(string RunId, string? Checkpoint, int Budget, DateTimeOffset Now, Orchestrations.OrchestrationClient Orchestrations);
 
 /// <param name="Examined">Items looked at.</param>
 /// <param name="Changed">Items repaired.</param>
@@ -23,5 +21,5 @@ public sealed record JobContext(string RunId, string? Checkpoint, int Budget, Da
 /// <param name="NextCheckpoint">Where the next run continues; null when this run reached the end.</param>
 public sealed record JobOutcome(int Examined, int Changed, int Reported, string? NextCheckpoint, IReadOnlyList<string> Details);
 
-/// <summary>A job as the function catalog knows it: its timer's name and schedule, and the type that does the work.</summary>
-public sealed record ReconciliationJobRegistration(string Name, Func<ReconciliationOptions, string> Schedule, Type JobType);
+/// <summary>A job by its timer function's name, and the type that does the work.</summary>
+public sealed record ReconciliationJobRegistration(string Name, Type JobType);

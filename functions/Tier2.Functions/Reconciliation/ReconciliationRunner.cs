@@ -27,7 +27,7 @@ public sealed partial class ReconciliationRunner(
 
     public TableClient Runs => tables.GetTableClient(names.Table(RunsTable));
 
-    public async Task<ReconciliationRun> RunAsync(IReconciliationJob job, int budget, CancellationToken cancellationToken)
+    public async Task<ReconciliationRun> RunAsync(IReconciliationJob job, int budget, Orchestrations.OrchestrationClient orchestrations, CancellationToken cancellationToken)
     {
         var container = blobs.GetBlobContainerClient(names.Queue(LeaseContainer));
         var lockBlob = container.GetBlobClient($"{job.Name}.lock");
@@ -64,7 +64,7 @@ public sealed partial class ReconciliationRunner(
             var checkpoint = await Runs.GetOrNullAsync<TableEntity>(CheckpointPartition, job.Name, cancellationToken);
             try
             {
-                var outcome = await job.RunAsync(new JobContext(runId, checkpoint?.GetString("Checkpoint"), budget, started), leaseLost.Token);
+                var outcome = await job.RunAsync(new JobContext(runId, checkpoint?.GetString("Checkpoint"), budget, started, orchestrations), leaseLost.Token);
                 run = new ReconciliationRun(job.Name, runId, RunStatus.Succeeded, started, time.GetUtcNow(), outcome.Examined, outcome.Changed, outcome.Reported, outcome.NextCheckpoint is null, null, outcome.Details.Take(200).ToList());
                 await Runs.UpsertEntityAsync(new TableEntity(CheckpointPartition, job.Name) { ["Checkpoint"] = outcome.NextCheckpoint }, TableUpdateMode.Replace, cancellationToken);
             }

@@ -1,8 +1,13 @@
 using System.Security.Claims;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask.Client;
 using Tier2.Functions.Auth;
 using Tier2.Functions.Hosting;
+using Tier2.Functions.Hosting.Http;
+using Tier2.Functions.Orchestrations;
 using Tier2.Functions.Storage;
 
 namespace Tier2.Functions.Resellers;
@@ -12,14 +17,34 @@ public static class ResellerEndpoints
 {
     private const string ListScope = "resellers";
 
-    public static void MapResellers(this FunctionMap functions)
-    {
-        functions.Get("ListResellers", "resellers", ListAsync).RequireAuthorization(Roles.ProviderAdminPolicy).WithTags("Resellers")
-            .WithSummary("Indirect resellers, filtered by status and searched by name or MPN ID prefix");
-        functions.Get("GetReseller", "resellers/{id}", GetAsync).RequireAuthorization(Roles.ProviderAdminPolicy).WithTags("Resellers");
-        functions.Post("SuspendReseller", "resellers/{id}/suspend", SuspendAsync).RequireAuthorization(Roles.ProviderAdminPolicy).WithTags("Resellers");
-        functions.Post("ReactivateReseller", "resellers/{id}/reactivate", ReactivateAsync).RequireAuthorization(Roles.ProviderAdminPolicy).WithTags("Resellers");
-    }
+    [Function(nameof(ListResellers))]
+    [HttpHandler(nameof(ListAsync))]
+    [Authorize(Policy = Roles.ProviderAdminPolicy)]
+    [Tags("Resellers")]
+    [EndpointSummary("Indirect resellers, filtered by status and searched by name or MPN ID prefix")]
+    public static IResult ListResellers([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "resellers")] HttpRequest request) =>
+        HttpFunctions.Run(request);
+
+    [Function(nameof(GetReseller))]
+    [HttpHandler(nameof(GetAsync))]
+    [Authorize(Policy = Roles.ProviderAdminPolicy)]
+    [Tags("Resellers")]
+    public static IResult GetReseller([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "resellers/{id}")] HttpRequest request) =>
+        HttpFunctions.Run(request);
+
+    [Function(nameof(SuspendReseller))]
+    [HttpHandler(nameof(SuspendAsync))]
+    [Authorize(Policy = Roles.ProviderAdminPolicy)]
+    [Tags("Resellers")]
+    public static IResult SuspendReseller([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "resellers/{id}/suspend")] HttpRequest request) =>
+        HttpFunctions.Run(request);
+
+    [Function(nameof(ReactivateReseller))]
+    [HttpHandler(nameof(ReactivateAsync))]
+    [Authorize(Policy = Roles.ProviderAdminPolicy)]
+    [Tags("Resellers")]
+    public static IResult ReactivateReseller([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "resellers/{id}/reactivate")] HttpRequest request) =>
+        HttpFunctions.Run(request);
 
     private static async Task<Results<Ok<Page<Reseller>>, ValidationProblem>> ListAsync(
         ResellerStore store, string? status, string? search, string? continuationToken, int? pageSize, CancellationToken cancellationToken)

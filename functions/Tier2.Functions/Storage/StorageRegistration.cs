@@ -14,12 +14,6 @@ public enum StorageResourceKind
     BlobContainer,
 }
 
-/// <summary>Lets a standalone queue listener be woken when this process enqueues work (no wait for the next poll).</summary>
-public interface IQueueWakeUp
-{
-    void WakeUp(string queueName);
-}
-
 public static class StorageRegistration
 {
     /// <summary>Registers the storage clients once, for every feature.</summary>
@@ -65,7 +59,6 @@ public sealed record StoragePipelinePolicy(Azure.Core.Pipeline.HttpPipelinePolic
 public sealed partial class StorageInitializer(
     IEnumerable<StorageResource> declared,
     StorageNames names,
-    Hosting.FunctionCatalog catalog,
     TableServiceClient tables,
     QueueServiceClient queues,
     BlobServiceClient blobs,
@@ -73,18 +66,14 @@ public sealed partial class StorageInitializer(
 {
     public async Task CreateAsync(CancellationToken cancellationToken)
     {
-        // Queue functions' queues (and their poison queues) are created too: a trigger on a missing queue would idle forever.
         var resources = declared
             .Select(r => r with { Name = r.Kind == StorageResourceKind.Table ? names.Table(r.Name) : names.Queue(r.Name) })
-            .Concat(catalog.Functions.Select(f => f.Trigger).OfType<Hosting.QueueTrigger>().Select(q => new StorageResource(StorageResourceKind.Queue, q.QueueName)))
             .Distinct()
             .ToList();
         var work = resources.Select(resource => resource.Kind switch
         {
             StorageResourceKind.Table => tables.CreateTableIfNotExistsAsync(resource.Name, cancellationToken),
-            StorageResourceKind.Queue => Task.WhenAll(
-                queues.GetQueueClient(resource.Name).CreateIfNotExistsAsync(cancellationToken: cancellationToken),
-                queues.GetQueueClient(resource.Name + "-poison").CreateIfNotExistsAsync(cancellationToken: cancellationToken)),
+            StorageResourceKind.Queue => queues.GetQueueClient(resource.Name).CreateIfNotExistsAsync(cancellationToken: cancellationToken),
             StorageResourceKind.BlobContainer => blobs.GetBlobContainerClient(resource.Name).CreateIfNotExistsAsync(cancellationToken: cancellationToken),
             _ => Task.CompletedTask,
         });

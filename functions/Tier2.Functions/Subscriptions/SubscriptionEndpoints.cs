@@ -1,10 +1,15 @@
 using System.Security.Claims;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask.Client;
 using Tier2.Functions.Auth;
 using Tier2.Functions.Customers;
 using Tier2.Functions.Hosting;
+using Tier2.Functions.Hosting.Http;
 using Tier2.Functions.Offers;
+using Tier2.Functions.Orchestrations;
 using Tier2.Functions.Storage;
 
 namespace Tier2.Functions.Subscriptions;
@@ -16,15 +21,31 @@ namespace Tier2.Functions.Subscriptions;
 /// </summary>
 public static class SubscriptionEndpoints
 {
-    public static void MapSubscriptions(this FunctionMap functions)
-    {
-        functions.Get("ListSubscriptions", "customers/{id}/subscriptions", ListAsync).WithTags("Subscriptions");
-        functions.Get("GetSubscription", "customers/{id}/subscriptions/{subscriptionId}", GetAsync).WithTags("Subscriptions");
-        functions.Post("CreateSubscription", "customers/{id}/subscriptions", CreateAsync).WithTags("Subscriptions")
-            .WithSummary("Buy a new subscription for an existing customer, optionally with a reseller as partner of record");
-        functions.Patch("UpdateSubscription", "customers/{id}/subscriptions/{subscriptionId}", UpdateAsync).WithTags("Subscriptions")
-            .WithSummary("Change licenses, partner of record, designated support contact, or suspend/reactivate (If-Match required)");
-    }
+    [Function(nameof(ListSubscriptions))]
+    [HttpHandler(nameof(ListAsync))]
+    [Tags("Subscriptions")]
+    public static IResult ListSubscriptions([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "customers/{id}/subscriptions")] HttpRequest request) =>
+        HttpFunctions.Run(request);
+
+    [Function(nameof(GetSubscription))]
+    [HttpHandler(nameof(GetAsync))]
+    [Tags("Subscriptions")]
+    public static IResult GetSubscription([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "customers/{id}/subscriptions/{subscriptionId}")] HttpRequest request) =>
+        HttpFunctions.Run(request);
+
+    [Function(nameof(CreateSubscription))]
+    [HttpHandler(nameof(CreateAsync))]
+    [Tags("Subscriptions")]
+    [EndpointSummary("Buy a new subscription for an existing customer, optionally with a reseller as partner of record")]
+    public static IResult CreateSubscription([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "customers/{id}/subscriptions")] HttpRequest request) =>
+        HttpFunctions.Run(request);
+
+    [Function(nameof(UpdateSubscription))]
+    [HttpHandler(nameof(UpdateAsync))]
+    [Tags("Subscriptions")]
+    [EndpointSummary("Change licenses, partner of record, designated support contact, or suspend/reactivate (If-Match required)")]
+    public static IResult UpdateSubscription([HttpTrigger(AuthorizationLevel.Anonymous, "patch", Route = "customers/{id}/subscriptions/{subscriptionId}")] HttpRequest request) =>
+        HttpFunctions.Run(request);
 
     private static async Task<Results<Ok<Page<Subscription>>, ValidationProblem, ProblemHttpResult>> ListAsync(
         string id, string? continuationToken, int? pageSize, CustomerStore customers, SubscriptionStore store, ClaimsPrincipal user, CancellationToken cancellationToken)

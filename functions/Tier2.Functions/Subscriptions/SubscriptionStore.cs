@@ -1,9 +1,9 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Azure.Data.Tables;
 using ETag = Azure.ETag;
 using RequestFailedException = Azure.RequestFailedException;
-using Azure.Data.Tables;
 using Tier2.Functions.Customers;
 using Tier2.Functions.Storage;
 
