@@ -126,17 +126,6 @@ resource tableService 'Microsoft.Storage/storageAccounts/tableServices@2025-06-0
   name: 'default'
 }
 
-var serviceLogs = [
-  {
-    category: 'StorageWrite'
-    enabled: true
-  }
-  {
-    category: 'StorageDelete'
-    enabled: true
-  }
-]
-
 // 2021-05-01-preview is the newest version of diagnosticSettings and the first with categoryGroup;
 // the linter would only take 2016-09-01.
 #disable-next-line use-recent-api-versions
@@ -145,7 +134,16 @@ resource blobDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-previ
   name: 'to-log-analytics'
   properties: {
     workspaceId: workspaceId
-    logs: serviceLogs
+    logs: [
+      {
+        category: 'StorageWrite'
+        enabled: true
+      }
+      {
+        category: 'StorageDelete'
+        enabled: true
+      }
+    ]
   }
 }
 
@@ -157,7 +155,16 @@ resource queueDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-prev
   name: 'to-log-analytics'
   properties: {
     workspaceId: workspaceId
-    logs: serviceLogs
+    logs: [
+      {
+        category: 'StorageWrite'
+        enabled: true
+      }
+      {
+        category: 'StorageDelete'
+        enabled: true
+      }
+    ]
   }
 }
 
@@ -169,7 +176,16 @@ resource tableDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-prev
   name: 'to-log-analytics'
   properties: {
     workspaceId: workspaceId
-    logs: serviceLogs
+    logs: [
+      {
+        category: 'StorageWrite'
+        enabled: true
+      }
+      {
+        category: 'StorageDelete'
+        enabled: true
+      }
+    ]
   }
 }
 
