@@ -1,34 +1,44 @@
-// Tier2: everything the function app needs in one resource group.
-//   az deployment group create -g <rg> -f infra/main.bicep -p infra/main.bicepparam
-// See infra/README.md for what is deployed and the deploy steps.
-targetScope = 'resourceGroup'
+// Tier2: the resource group and everything the function app needs in it.
+//   azd up                                      (azure.yaml; parameters from main.parameters.json)
+//   az deployment sub create -l <region> -f infra/main.bicep -p infra/main.bicepparam
+// See infra/README.md for what is deployed, the deploy steps and how to roll back.
+targetScope = 'subscription'
 
 // ---------------------------------------------------------------------------------------------
-// Parameters
+// Parameters azd fills in (main.parameters.json): AZURE_ENV_NAME, AZURE_LOCATION, AZURE_PRINCIPAL_ID
 // ---------------------------------------------------------------------------------------------
 
-@description('Azure region for the regional resources (Flex Consumption must be available there: az functionapp list-flexconsumption-locations).')
-param location string = resourceGroup().location
+@description('Environment name (azd: AZURE_ENV_NAME). Names the resource group (rg-<name>) and tags every resource with azd-env-name.')
+@minLength(1)
+@maxLength(64)
+param environmentName string
+
+@description('Azure region of the resource group and the regional resources; it must offer Flex Consumption (az functionapp list-flexconsumption-locations).')
+@minLength(1)
+param location string
+
+@description('Object id of the user or pipeline that deploys (azd: AZURE_PRINCIPAL_ID); gets Storage Blob Data Contributor on the deployment container to inspect or back up the package. Empty for none.')
+param principalId string = ''
+
+@description('Principal type of principalId.')
+@allowed([
+  'User'
+  'Group'
+  'ServicePrincipal'
+])
+param principalType string = 'User'
+
+// ---------------------------------------------------------------------------------------------
+// Parameters of the app
+// ---------------------------------------------------------------------------------------------
+
+@description('Resource group to create or update; empty for rg-<environmentName>.')
+param resourceGroupName string = ''
 
 @description('Short prefix of every resource name: lowercase letters, digits and single dashes, starting with a letter.')
 @minLength(2)
 @maxLength(12)
 param namePrefix string = 'tier2'
-
-@description('Hosting plan: Flex Consumption (serverless, scales to zero) or Elastic Premium (always-warm instances).')
-@allowed([
-  'FlexConsumption'
-  'Premium'
-])
-param planKind string = 'FlexConsumption'
-
-@description('Elastic Premium SKU, used when planKind is Premium.')
-@allowed([
-  'EP1'
-  'EP2'
-  'EP3'
-])
-param premiumSku string = 'EP1'
 
 @description('Flex Consumption instance memory in MB.')
 @allowed([
@@ -37,12 +47,26 @@ param premiumSku string = 'EP1'
 ])
 param instanceMemoryMB int = 2048
 
-@description('Most instances the app scales out to (Flex Consumption: up to 1000; Premium: capped at 100).')
+@description('Most instances the app scales out to (Flex Consumption: up to 1000).')
 @minValue(1)
 @maxValue(1000)
 param maximumInstanceCount int = 100
 
-@description('Tags applied to every resource.')
+@description('Always-ready instances of the "durable" group (orchestrators, activities, entities): at least 1 so that Durable Functions work is picked up without waiting for a scale decision. Billed while idle (see infra/README.md).')
+@minValue(1)
+@maxValue(20)
+param durableAlwaysReadyInstances int = 1
+
+@description('Longest wait between polls of an empty Durable Functions control or work-item queue (AzureFunctionsJobHost__extensions__durableTask__storageProvider__maxQueuePollingInterval); 10 s or less on Flex Consumption.')
+@allowed([
+  '00:00:01'
+  '00:00:02'
+  '00:00:05'
+  '00:00:10'
+])
+param durableMaxQueuePollingInterval string = '00:00:10'
+
+@description('Tags applied to the resource group and every resource (azd-env-name is added).')
 param tags object = {}
 
 @description('Provider (distributor) name shown in invite emails and pages (Tier2__ProviderName).')
@@ -60,18 +84,16 @@ param providerMpnId string = ''
 @description('Public base URL of the API, routes included (Tier2__PublicBaseUrl), for a custom domain or a front door; empty for https://<default host name>/api.')
 param publicBaseUrl string = ''
 
-@description('Entra ID token authority, e.g. https://login.microsoftonline.com/<tenant id>/v2.0 (Auth__Authority).')
-@minLength(1)
-param authAuthority string
+@description('Entra ID token authority (Auth__Authority); empty for https://login.microsoftonline.com/<this tenant>/v2.0.')
+param authAuthority string = ''
 
-@description('Entra ID audience of the API (Auth__Audience): the API app registration\'s Application (client) ID, the aud of its v2.0 access tokens.')
-@minLength(1)
-param authAudience string
+@description('Entra ID audience of the API (Auth__Audience): the API app registration\'s Application (client) ID. Empty for api://tier2-<environmentName>: the app runs, but accepts no token until this is set (see infra/README.md).')
+param authAudience string = ''
 
 @description('Where Communication Services stores data at rest.')
 param acsDataLocation string = 'United States'
 
-@description('How the app identity is allowed to send email: a least-privileged custom role, or the built-in Communication and Email Service Owner role (see modules/roles.bicep).')
+@description('How the app identity may send email: a least-privileged custom role, or the built-in Communication and Email Service Owner role (see modules/roles.bicep).')
 @allowed([
   'Custom'
   'CommunicationAndEmailServiceOwner'
@@ -100,203 +122,84 @@ param logRetentionInDays int = 30
 ])
 param storageSku string = 'Standard_LRS'
 
-@description('Object id of the user, group or pipeline principal that uploads packages (given Storage Blob Data Contributor on the deployment container); empty for none. Needed for the Premium plan.')
-param deployerPrincipalId string = ''
-
-@description('Principal type of deployerPrincipalId.')
-@allowed([
-  'User'
-  'Group'
-  'ServicePrincipal'
-])
-param deployerPrincipalType string = 'User'
-
-@description('Secrets the app reads, as app setting name -> value; each is stored in Key Vault and the app setting becomes a Key Vault reference. None is required.')
-@secure()
-param appSecrets object = {}
-
-// ---------------------------------------------------------------------------------------------
-// Names
-// ---------------------------------------------------------------------------------------------
-
-var suffix = uniqueString(resourceGroup().id)
-var prefix = toLower(namePrefix)
-var names = {
-  identity: '${prefix}-id-${suffix}'
-  storage: take('${replace(prefix, '-', '')}${suffix}', 24)
-  keyVault: take('${prefix}-kv-${suffix}', 24)
-  workspace: '${prefix}-log-${suffix}'
-  appInsights: '${prefix}-appi-${suffix}'
-  emailService: '${prefix}-email-${suffix}'
-  communicationService: '${prefix}-acs-${suffix}'
-  plan: '${prefix}-plan-${suffix}'
-  functionApp: '${prefix}-func-${suffix}'
-}
-var deploymentContainerName = 'deployments'
-var premiumPackageBlobName = 'tier2-functions.zip'
-var dataProtectionKeyName = 'dataprotection'
-
 // ---------------------------------------------------------------------------------------------
 // Resources
 // ---------------------------------------------------------------------------------------------
 
-resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30' = {
-  name: names.identity
+var allTags = union(tags, { 'azd-env-name': environmentName })
+
+resource rg 'Microsoft.Resources/resourceGroups@2025-04-01' = {
+  name: empty(resourceGroupName) ? 'rg-${environmentName}' : resourceGroupName
   location: location
-  tags: tags
+  tags: allTags
 }
 
-module storage 'modules/storage.bicep' = {
+module app 'resources.bicep' = {
+  scope: rg
   params: {
     location: location
-    name: names.storage
-    skuName: storageSku
-    deploymentContainerName: deploymentContainerName
-    tags: tags
-  }
-}
-
-module monitoring 'modules/monitoring.bicep' = {
-  params: {
-    location: location
-    workspaceName: names.workspace
-    appInsightsName: names.appInsights
-    retentionInDays: logRetentionInDays
-    tags: tags
-  }
-}
-
-module keyVault 'modules/keyvault.bicep' = {
-  params: {
-    location: location
-    name: names.keyVault
-    enablePurgeProtection: keyVaultPurgeProtection
-    softDeleteRetentionInDays: keyVaultSoftDeleteRetentionInDays
-    dataProtectionKeyName: dataProtectionKeyName
-    secrets: appSecrets
-    tags: tags
-  }
-}
-
-module communication 'modules/communication.bicep' = {
-  params: {
-    communicationServiceName: names.communicationService
-    emailServiceName: names.emailService
-    dataLocation: acsDataLocation
-    tags: tags
-  }
-}
-
-// Names are passed as constants (not module outputs) so that What-If can predict the role
-// assignments; dependsOn orders the deployment instead.
-module roles 'modules/roles.bicep' = {
-  params: {
-    identityId: identity.id
-    principalId: identity.properties.principalId
-    storageAccountName: names.storage
-    deploymentContainerName: deploymentContainerName
-    keyVaultName: names.keyVault
-    dataProtectionKeyName: dataProtectionKeyName
-    appInsightsName: names.appInsights
-    communicationServiceName: names.communicationService
-    acsSenderRole: acsSenderRole
-    deployerPrincipalId: deployerPrincipalId
-    deployerPrincipalType: deployerPrincipalType
-  }
-  dependsOn: [
-    storage
-    keyVault
-    monitoring
-    communication
-  ]
-}
-
-// App settings Tier2 reads (names as in local.settings.sample.json), plus the host's identity-based
-// AzureWebJobsStorage and Entra ID telemetry ingestion.
-// A secret's name is its setting name with "__" as "--" (modules/keyvault.bicep).
-var secretReferences = toObject(
-  items(appSecrets),
-  secret => secret.key,
-  secret => '@Microsoft.KeyVault(VaultName=${keyVault.outputs.name};SecretName=${replace(secret.key, '__', '--')})'
-)
-var appSettings = union(
-  secretReferences,
-  {
-    AzureWebJobsStorage__accountName: storage.outputs.name
-    AzureWebJobsStorage__credential: 'managedidentity'
-    AzureWebJobsStorage__clientId: identity.properties.clientId
-    AZURE_CLIENT_ID: identity.properties.clientId
-    APPLICATIONINSIGHTS_CONNECTION_STRING: monitoring.outputs.connectionString
-    APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identity.properties.clientId};Authorization=AAD'
-    Tier2__ProviderName: providerName
-    Tier2__ProviderEmail: providerEmail
-    Auth__Mode: 'EntraId'
-    Auth__Authority: authAuthority
-    Auth__Audience: authAudience
-    Email__Provider: 'Acs'
-    Email__AcsEndpoint: communication.outputs.endpoint
-    Email__SenderAddress: communication.outputs.senderAddress
-    DataProtection__KeyVaultKeyId: keyVault.outputs.dataProtectionKeyUri
-    Durable__HubName: 'Tier2'
-  },
-  empty(providerMpnId) ? {} : { Tier2__ProviderMpnId: providerMpnId }
-)
-
-module functionApp 'modules/functionapp.bicep' = {
-  params: {
-    location: location
-    planName: names.plan
-    appName: names.functionApp
-    planKind: planKind
-    premiumSku: premiumSku
+    namePrefix: namePrefix
     instanceMemoryMB: instanceMemoryMB
     maximumInstanceCount: maximumInstanceCount
-    identityId: identity.id
-    deploymentContainerUrl: storage.outputs.deploymentContainerUrl
-    premiumPackageBlobName: premiumPackageBlobName
-    appSettings: appSettings
+    durableAlwaysReadyInstances: durableAlwaysReadyInstances
+    durableMaxQueuePollingInterval: durableMaxQueuePollingInterval
+    tags: allTags
+    providerName: providerName
+    providerEmail: providerEmail
+    providerMpnId: providerMpnId
     publicBaseUrl: publicBaseUrl
-    tags: tags
+    authAuthority: empty(authAuthority)
+      ? '${environment().authentication.loginEndpoint}${tenant().tenantId}/v2.0'
+      : authAuthority
+    authAudience: empty(authAudience) ? 'api://tier2-${environmentName}' : authAudience
+    acsDataLocation: acsDataLocation
+    acsSenderRole: acsSenderRole
+    keyVaultPurgeProtection: keyVaultPurgeProtection
+    keyVaultSoftDeleteRetentionInDays: keyVaultSoftDeleteRetentionInDays
+    logRetentionInDays: logRetentionInDays
+    storageSku: storageSku
+    deployerPrincipalId: principalId
+    deployerPrincipalType: principalType
   }
-  // The app starts as soon as its settings exist: let it find its data-plane roles in place.
-  dependsOn: [
-    roles
-  ]
 }
 
 // ---------------------------------------------------------------------------------------------
-// Outputs (used by the deploy steps in infra/README.md)
+// Outputs: azd stores each in the environment (.azure/<env>/.env); the az steps read them too.
+// None is a secret.
 // ---------------------------------------------------------------------------------------------
 
+@description('Region deployed to.')
+output AZURE_LOCATION string = location
+
+@description('Tenant of the subscription.')
+output AZURE_TENANT_ID string = tenant().tenantId
+
+@description('Resource group holding everything.')
+output AZURE_RESOURCE_GROUP string = rg.name
+
 @description('Function app name (az functionapp deploy --name).')
-output functionAppName string = functionApp.outputs.name
+output AZURE_FUNCTION_APP_NAME string = app.outputs.functionAppName
 
-@description('Default host name of the function app; the API is at https://<host>/api/.')
-output defaultHostName string = functionApp.outputs.defaultHostName
-
-@description('Hosting plan kind deployed.')
-output planKind string = planKind
+@description('Base URL of the API: https://<default host name>/api (or publicBaseUrl).')
+output SERVICE_API_URI string = app.outputs.apiBaseUrl
 
 @description('Storage account name.')
-output storageAccountName string = storage.outputs.name
+output AZURE_STORAGE_ACCOUNT_NAME string = app.outputs.storageAccountName
 
-@description('Blob container holding deployment packages.')
-output deploymentContainerName string = deploymentContainerName
-
-@description('Blob the Premium plan runs from (upload the package there when planKind is Premium).')
-output premiumPackageBlobName string = premiumPackageBlobName
+@description('Blob container Flex Consumption deploys the package to.')
+output AZURE_DEPLOYMENT_CONTAINER_NAME string = app.outputs.deploymentContainerName
 
 @description('Communication Services endpoint (Email__AcsEndpoint).')
-output acsEndpoint string = communication.outputs.endpoint
+output AZURE_ACS_ENDPOINT string = app.outputs.acsEndpoint
 
 @description('Email sender address on the Azure-managed domain (Email__SenderAddress).')
-output senderAddress string = communication.outputs.senderAddress
+output AZURE_EMAIL_SENDER_ADDRESS string = app.outputs.senderAddress
 
 @description('Key Vault name.')
-output keyVaultName string = keyVault.outputs.name
+output AZURE_KEY_VAULT_NAME string = app.outputs.keyVaultName
 
 @description('Application Insights component name.')
-output appInsightsName string = monitoring.outputs.appInsightsName
+output AZURE_APP_INSIGHTS_NAME string = app.outputs.appInsightsName
 
-@description('Client id of the app\'s user-assigned managed identity.')
-output identityClientId string = identity.properties.clientId
+@description('Client id of the app\'s user-assigned managed identity (not a secret).')
+output AZURE_APP_IDENTITY_CLIENT_ID string = app.outputs.identityClientId

@@ -1,18 +1,26 @@
-// Example parameters: copy, fill in the tenant and the app registration, then
-//   az deployment group create -g <rg> -f infra/main.bicep -p infra/main.bicepparam
+// Example parameters for deploying without azd: copy, fill in, then
+//   az deployment sub create -n tier2-dev -l eastus2 -f infra/main.bicep -p infra/main.bicepparam
+// (azd reads main.parameters.json instead.)
 using 'main.bicep'
 
+param environmentName = 'tier2-dev'
+param location = 'eastus2'
+
+// Your object id (az ad signed-in-user show --query id -o tsv), to inspect the deployed package;
+// empty for none.
+param principalId = ''
+
 param namePrefix = 'tier2'
-param planKind = 'FlexConsumption'
 param instanceMemoryMB = 2048
 param maximumInstanceCount = 100
+param durableAlwaysReadyInstances = 1
+param durableMaxQueuePollingInterval = '00:00:10'
 
 param providerName = 'Contoso Distribution'
 param providerEmail = 'partners@contoso.example'
 
-// Entra ID (see infra/README.md): the tenant that issues tokens, and the API app registration's
-// Application (client) ID, which v2.0 access tokens carry as their audience.
-param authAuthority = 'https://login.microsoftonline.com/00000000-0000-0000-0000-000000000000/v2.0'
+// Entra ID (see infra/README.md): the API app registration's Application (client) ID, which v2.0
+// access tokens carry as their audience. The authority defaults to this tenant's v2.0 endpoint.
 param authAudience = '00000000-0000-0000-0000-000000000000'
 
 param acsDataLocation = 'United States'

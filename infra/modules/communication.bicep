@@ -1,6 +1,7 @@
 // Azure Communication Services for email: an Email Communication Service with an Azure-managed
 // domain (<guid>.azurecomm.net, no DNS to verify), linked to a Communication Services resource the
-// app sends through (REST, Entra ID auth as the app's managed identity).
+// app sends through (REST, Entra ID auth as the app's managed identity). Access keys are off
+// (disableLocalAuth): a connection string or HMAC key is refused, only Entra ID tokens work.
 
 @description('Communication Services resource name (globally unique: it is the endpoint host name).')
 param communicationServiceName string
@@ -10,6 +11,9 @@ param emailServiceName string
 
 @description('Where the communication data is stored at rest, e.g. "United States", "Europe".')
 param dataLocation string
+
+@description('Log Analytics workspace resource id (diagnostic settings).')
+param workspaceId string
 
 @description('Tags applied to every resource.')
 param tags object
@@ -42,8 +46,42 @@ resource communicationService 'Microsoft.Communication/communicationServices@202
   tags: tags
   properties: {
     dataLocation: dataLocation
+    disableLocalAuth: true
     linkedDomains: [
       managedDomain.id
+    ]
+  }
+}
+
+// Email logs: each send request, each delivery status update, and (if tracking is turned on)
+// engagement events.
+// 2021-05-01-preview is the newest version of diagnosticSettings and the first with categoryGroup;
+// the linter would only take 2016-09-01.
+#disable-next-line use-recent-api-versions
+resource diagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  scope: communicationService
+  name: 'to-log-analytics'
+  properties: {
+    workspaceId: workspaceId
+    logs: [
+      {
+        category: 'EmailSendMailOperational'
+        enabled: true
+      }
+      {
+        category: 'EmailStatusUpdateOperational'
+        enabled: true
+      }
+      {
+        category: 'EmailUserEngagementOperational'
+        enabled: true
+      }
+    ]
+    metrics: [
+      {
+        category: 'AllMetrics'
+        enabled: true
+      }
     ]
   }
 }

@@ -1,13 +1,18 @@
-// The hosting plan and the function app: Tier2.Functions is a custom handler (a self-contained
-// linux-x64 Kestrel executable), so the app has no language stack.
-// - FlexConsumption (default): FC1 plan; runtime, deployment storage and scale are set in
-//   functionAppConfig, and FUNCTIONS_WORKER_RUNTIME / FUNCTIONS_EXTENSION_VERSION /
-//   WEBSITE_RUN_FROM_PACKAGE are not supported as app settings there.
-// - Premium: Elastic Premium EP1..EP3 plan on Linux; FUNCTIONS_WORKER_RUNTIME=custom and an empty
-//   linuxFxVersion (no stack: the host's base image runs the executable). The app runs from a
-//   package URL in the deployment container, read with the managed identity, so no Azure Files
-//   content share is needed (a content share would require a storage connection string, that is,
-//   shared-key access).
+// The Flex Consumption plan and the function app: a .NET 10 isolated worker with Durable
+// Functions on the Azure Storage provider.
+//
+// Flex Consumption takes the runtime, the deployment storage and the scale settings from
+// properties.functionAppConfig, and refuses the site properties and app settings it replaced
+// (ARM error 51021 names them, for example Site.SiteConfig.FtpsState): no ftpsState,
+// linuxFxVersion, functionAppScaleLimit, minimumElasticInstanceCount, alwaysOn, netFrameworkVersion,
+// use32BitWorkerProcess, containerSize, dailyMemoryTimeQuota, not even as null; no
+// FUNCTIONS_WORKER_RUNTIME, FUNCTIONS_EXTENSION_VERSION, WEBSITE_RUN_FROM_PACKAGE,
+// WEBSITE_CONTENTAZUREFILECONNECTIONSTRING or WEBSITE_CONTENTSHARE app setting. The only siteConfig
+// property sent is minTlsVersion. tests/Tier2.Infra.Tests checks the built template for all of these.
+//
+// Elastic Premium is not offered: it needs an Azure Files content share
+// (WEBSITE_CONTENTAZUREFILECONNECTIONSTRING), which only takes a connection string with an account
+// key, and the storage account has shared-key access off.
 
 @description('Azure region.')
 param location string
@@ -17,21 +22,6 @@ param planName string
 
 @description('Function app name.')
 param appName string
-
-@description('Hosting plan kind.')
-@allowed([
-  'FlexConsumption'
-  'Premium'
-])
-param planKind string
-
-@description('Elastic Premium SKU, when planKind is Premium.')
-@allowed([
-  'EP1'
-  'EP2'
-  'EP3'
-])
-param premiumSku string
 
 @description('Flex Consumption instance memory in MB.')
 @allowed([
@@ -45,53 +35,84 @@ param instanceMemoryMB int
 @maxValue(1000)
 param maximumInstanceCount int
 
+@description('Always-ready instances of the "durable" group.')
+@minValue(1)
+@maxValue(20)
+param durableAlwaysReadyInstances int
+
+@description('Durable Functions maxQueuePollingInterval (10 s or less on Flex Consumption).')
+param durableMaxQueuePollingInterval string
+
 @description('Resource id of the user-assigned identity the app runs as.')
 param identityId string
 
-@description('URL of the blob container that holds the deployment package.')
+@description('Client id of that identity (per-connection __clientId settings).')
+param identityClientId string
+
+@description('URL of the blob container Flex Consumption deploys the package to.')
 param deploymentContainerUrl string
 
-@description('Blob name of the package the Premium plan runs from.')
-param premiumPackageBlobName string
+@description('Storage account of AzureWebJobsStorage (host, Durable Functions task hub, Tier2 tables).')
+param storageAccountName string
 
-@description('App settings common to both plans (Tier2 settings, AzureWebJobsStorage, telemetry, Key Vault references).')
-param appSettings object
+@description('Application Insights connection string (not a secret: ingestion requires Entra ID auth).')
+param appInsightsConnectionString string
 
-@description('Public base URL of the API (Tier2__PublicBaseUrl); empty for https://<default host name>/api.')
+@description('Log Analytics workspace resource id (diagnostic settings).')
+param workspaceId string
+
+@description('Tier2__ProviderName.')
+param providerName string
+
+@description('Tier2__ProviderEmail.')
+param providerEmail string
+
+@description('Tier2__ProviderMpnId; empty for none.')
+param providerMpnId string
+
+@description('Tier2__PublicBaseUrl; empty for https://<default host name>/api.')
 param publicBaseUrl string
+
+@description('Auth__Authority.')
+param authAuthority string
+
+@description('Auth__Audience.')
+param authAudience string
+
+@description('Email__AcsEndpoint.')
+param acsEndpoint string
+
+@description('Email__SenderAddress.')
+param senderAddress string
+
+@description('DataProtection__KeyVaultKeyId: versionless URI of the key-wrapping key.')
+param dataProtectionKeyUri string
 
 @description('Tags applied to every resource.')
 param tags object
 
-var isFlex = planKind == 'FlexConsumption'
+@description('azd service name (azure.yaml services.<name>): azd finds the app by this tag.')
+param serviceName string = 'api'
 
 resource plan 'Microsoft.Web/serverfarms@2025-03-01' = {
   name: planName
   location: location
   tags: tags
-  kind: isFlex ? 'functionapp' : 'elastic'
-  sku: isFlex
-    ? {
-        name: 'FC1'
-        tier: 'FlexConsumption'
-      }
-    : {
-        name: premiumSku
-        tier: 'ElasticPremium'
-        family: 'EP'
-      }
+  kind: 'functionapp'
+  sku: {
+    name: 'FC1'
+    tier: 'FlexConsumption'
+  }
   properties: {
     // Linux.
     reserved: true
-    // Premium scale-out ceiling (Flex takes its ceiling from the app's scaleAndConcurrency).
-    maximumElasticWorkerCount: isFlex ? null : min(maximumInstanceCount, 100)
   }
 }
 
 resource site 'Microsoft.Web/sites@2025-03-01' = {
   name: appName
   location: location
-  tags: tags
+  tags: union(tags, { 'azd-service-name': serviceName })
   kind: 'functionapp,linux'
   identity: {
     type: 'UserAssigned'
@@ -101,47 +122,47 @@ resource site 'Microsoft.Web/sites@2025-03-01' = {
   }
   properties: {
     serverFarmId: plan.id
-    reserved: true
     httpsOnly: true
-    clientCertEnabled: false
-    publicNetworkAccess: 'Enabled'
-    // Key Vault references in app settings resolve as the user-assigned identity.
+    // A Key Vault reference in an app setting (@Microsoft.KeyVault(...)) resolves as this identity.
     keyVaultReferenceIdentity: identityId
     siteConfig: {
       minTlsVersion: '1.2'
-      ftpsState: 'Disabled'
-      // Custom handler: no language stack on Premium; Flex takes the runtime from functionAppConfig.
-      linuxFxVersion: isFlex ? null : ''
-      functionAppScaleLimit: isFlex ? null : min(maximumInstanceCount, 100)
-      minimumElasticInstanceCount: isFlex ? null : 1
     }
-    functionAppConfig: isFlex
-      ? {
-          deployment: {
-            storage: {
-              type: 'blobContainer'
-              value: deploymentContainerUrl
-              authentication: {
-                type: 'UserAssignedIdentity'
-                userAssignedIdentityResourceId: identityId
-              }
-            }
-          }
-          runtime: {
-            name: 'custom'
-            version: '1.0'
-          }
-          scaleAndConcurrency: {
-            instanceMemoryMB: instanceMemoryMB
-            maximumInstanceCount: maximumInstanceCount
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: deploymentContainerUrl
+          authentication: {
+            type: 'UserAssignedIdentity'
+            userAssignedIdentityResourceId: identityId
           }
         }
-      : null
+      }
+      runtime: {
+        name: 'dotnet-isolated'
+        // A string: "10" is refused.
+        version: '10.0'
+      }
+      scaleAndConcurrency: {
+        instanceMemoryMB: instanceMemoryMB
+        maximumInstanceCount: maximumInstanceCount
+        // Durable Functions on the Azure Storage provider: orchestrator, activity and entity
+        // triggers poll queues, and Flex scales the "durable" group from those queues. At least
+        // one always-ready instance keeps a poller running so that work is picked up at once.
+        alwaysReady: [
+          {
+            name: 'durable'
+            instanceCount: durableAlwaysReadyInstances
+          }
+        ]
+      }
+    }
   }
 }
 
-// Deployments authenticate with Entra ID (az functionapp deploy, az storage blob upload
-// --auth-mode login); no basic-auth publishing credentials.
+// Deployments authenticate with Entra ID (azd deploy, az functionapp deploy); no basic-auth
+// publishing credentials.
 resource ftpCredentials 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2025-03-01' = {
   parent: site
   name: 'ftp'
@@ -158,29 +179,70 @@ resource scmCredentials 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@
   }
 }
 
-var premiumSettings = {
-  FUNCTIONS_EXTENSION_VERSION: '~4'
-  FUNCTIONS_WORKER_RUNTIME: 'custom'
-  WEBSITE_RUN_FROM_PACKAGE: '${deploymentContainerUrl}/${premiumPackageBlobName}'
-  WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID: identityId
-}
+var apiBaseUrl = empty(publicBaseUrl) ? 'https://${site.properties.defaultHostName}/api' : publicBaseUrl
 
-// Set after the site exists so that the public base URL can use the host name Azure assigned
-// (the app validates it as the absolute URL of its API, routes included: .../api).
+// Set after the site exists so that the public base URL can use the host name Azure assigned.
+// Every identity-based connection names the user-assigned identity itself (<connection>__clientId);
+// there is no global AZURE_CLIENT_ID.
 resource settings 'Microsoft.Web/sites/config@2025-03-01' = {
   parent: site
   name: 'appsettings'
-  properties: union(
-    appSettings,
-    {
-      Tier2__PublicBaseUrl: empty(publicBaseUrl) ? 'https://${site.properties.defaultHostName}/api' : publicBaseUrl
-    },
-    isFlex ? {} : premiumSettings
-  )
+  properties: {
+    // Host storage, the Durable Functions task hub (storageProvider.connectionName defaults to
+    // AzureWebJobsStorage) and Tier2's tables, queues and blobs.
+    AzureWebJobsStorage__accountName: storageAccountName
+    AzureWebJobsStorage__credential: 'managedidentity'
+    AzureWebJobsStorage__clientId: identityClientId
+    // Durable Functions on Flex Consumption: poll empty queues at least every 10 s.
+    AzureFunctionsJobHost__extensions__durableTask__storageProvider__maxQueuePollingInterval: durableMaxQueuePollingInterval
+    // Telemetry with Entra ID ingestion (local auth is off on the component).
+    APPLICATIONINSIGHTS_CONNECTION_STRING: appInsightsConnectionString
+    APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
+    Tier2__PublicBaseUrl: apiBaseUrl
+    Tier2__ProviderName: providerName
+    Tier2__ProviderEmail: providerEmail
+    Tier2__ProviderMpnId: providerMpnId
+    Auth__Mode: 'EntraId'
+    Auth__Authority: authAuthority
+    Auth__Audience: authAudience
+    // Email through Communication Services with Entra ID as the app identity (access keys are off).
+    Email__Provider: 'Acs'
+    Email__AcsEndpoint: acsEndpoint
+    Email__SenderAddress: senderAddress
+    Email__credential: 'managedidentity'
+    Email__clientId: identityClientId
+    // Data Protection key ring wrapped with the Key Vault key, as the app identity.
+    DataProtection__KeyVaultKeyId: dataProtectionKeyUri
+    DataProtection__credential: 'managedidentity'
+    DataProtection__clientId: identityClientId
+  }
+}
+
+// 2021-05-01-preview is the newest version of diagnosticSettings and the first with categoryGroup;
+// the linter would only take 2016-09-01.
+#disable-next-line use-recent-api-versions
+resource diagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  scope: site
+  name: 'to-log-analytics'
+  properties: {
+    workspaceId: workspaceId
+    logs: [
+      {
+        categoryGroup: 'allLogs'
+        enabled: true
+      }
+    ]
+    metrics: [
+      {
+        category: 'AllMetrics'
+        enabled: true
+      }
+    ]
+  }
 }
 
 @description('Function app name.')
 output name string = site.name
 
-@description('Default host name of the function app.')
-output defaultHostName string = site.properties.defaultHostName
+@description('Base URL of the API.')
+output apiBaseUrl string = apiBaseUrl

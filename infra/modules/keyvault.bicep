@@ -1,10 +1,9 @@
-// Key Vault with RBAC authorization. It holds:
-// - the ASP.NET Core Data Protection key-wrapping key (RSA 2048, wrap/unwrap only): the key ring
-//   itself lives in storage, each key in it encrypted with this key;
-// - any secret the app needs, as Key Vault references in app settings (none is required: storage,
-//   email, telemetry and token validation all use Entra ID; the object is for what may come, for
-//   example a third-party API key).
+// Key Vault with RBAC authorization. It holds the ASP.NET Core Data Protection key-wrapping key
+// (RSA 2048, wrap/unwrap only): the key ring itself lives in storage, each key in it encrypted with
+// this key. No secret is needed (storage, email, telemetry and token validation all use Entra ID);
+// a future one goes here and reaches the app as a Key Vault reference (see infra/README.md).
 // In Azure, API tokens are issued by Entra ID, so no token signing key is kept here.
+// Every data-plane access is audited to Log Analytics.
 
 @description('Azure region.')
 param location string
@@ -25,9 +24,8 @@ param softDeleteRetentionInDays int
 @description('Name of the Data Protection key-wrapping key.')
 param dataProtectionKeyName string
 
-@description('Secrets to store: app setting name -> value. "__" in a name becomes "--" in the secret name.')
-@secure()
-param secrets object
+@description('Log Analytics workspace resource id (diagnostic settings).')
+param workspaceId string
 
 @description('Tags applied to every resource.')
 param tags object
@@ -76,20 +74,29 @@ resource dataProtectionKey 'Microsoft.KeyVault/vaults/keys@2025-05-01' = {
   }
 }
 
-resource appSecret 'Microsoft.KeyVault/vaults/secrets@2025-05-01' = [
-  for secret in items(secrets): {
-    parent: vault
-    name: replace(secret.key, '__', '--')
-    tags: tags
-    properties: {
-      value: secret.value
-      contentType: 'text/plain'
-      attributes: {
+// 2021-05-01-preview is the newest version of diagnosticSettings and the first with categoryGroup;
+// the linter would only take 2016-09-01.
+#disable-next-line use-recent-api-versions
+resource diagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  scope: vault
+  name: 'to-log-analytics'
+  properties: {
+    workspaceId: workspaceId
+    logs: [
+      {
+        // AuditEvent: every data-plane call (key wrap/unwrap, secret reads) and its caller.
+        categoryGroup: 'audit'
         enabled: true
       }
-    }
+    ]
+    metrics: [
+      {
+        category: 'AllMetrics'
+        enabled: true
+      }
+    ]
   }
-]
+}
 
 @description('Key Vault name.')
 output name string = vault.name

@@ -48,6 +48,9 @@ resource appInsights 'Microsoft.Insights/components@2020-02-02' = {
   }
 }
 
+@description('Log Analytics workspace resource id.')
+output workspaceId string = workspace.id
+
 @description('Application Insights component name.')
 output appInsightsName string = appInsights.name
 

@@ -26,12 +26,16 @@ param appInsightsName string
 param communicationServiceName string
 
 @description('''
-How the identity gets the right to send email through Communication Services:
-- "Custom": a custom role with only the three actions ACS documents for Entra ID email sending
-  (CommunicationServices/Read, CommunicationServices/Write, EmailServices/write), assignable in
-  this resource group only. Least privilege: no listKeys, no delete, nothing outside ACS.
-- "CommunicationAndEmailServiceOwner": the built-in role, broader (all of Microsoft.Communication,
-  including reading the access keys), for tenants where creating custom roles is not allowed.
+How the identity gets the right to send email through Communication Services (access keys are off,
+so Entra ID is the only way):
+- "Custom": a custom role with the three actions ACS documents for sending email as an Entra ID
+  principal (CommunicationServices/Read, CommunicationServices/Write, EmailServices/write),
+  assignable in this resource group only. Least privilege: no listKeys, no delete, nothing outside
+  ACS. Created and assigned in the same deployment, so the assignment can hit role replication
+  delay (RoleDefinitionDoesNotExist): deploying again fixes it.
+- "CommunicationAndEmailServiceOwner": the built-in role, broader (all of Microsoft.Communication),
+  the documented fallback: if sending returns 401/403 with the custom role, or the deployer may not
+  create custom roles.
 Contributor, the other documented option, is broader still and is not offered.
 ''')
 @allowed([
@@ -40,7 +44,7 @@ Contributor, the other documented option, is broader still and is not offered.
 ])
 param acsSenderRole string
 
-@description('Object id of a user or group that deploys packages (Storage Blob Data Contributor on the deployment container); empty for none.')
+@description('Object id of the deployer (Storage Blob Data Contributor on the deployment container, to inspect or back up the package); empty for none.')
 param deployerPrincipalId string
 
 @description('Type of deployerPrincipalId.')
@@ -51,7 +55,8 @@ param deployerPrincipalId string
 ])
 param deployerPrincipalType string
 
-// Built-in role definition ids (the same in every tenant).
+// Built-in role definition ids (the same in every tenant). tests/Tier2.Infra.Tests holds the same
+// table and checks every role definition id in the built template against it.
 var roleIds = {
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
   storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
@@ -91,10 +96,11 @@ resource communicationService 'Microsoft.Communication/communicationServices@202
   name: communicationServiceName
 }
 
-// Storage: the Functions host needs blob (leases, keys, Flex deployment package) as owner, queues
-// and tables; Tier2 and Tier2.Durable create and use tables, queues and blobs through the data
-// plane. Storage Account Contributor (management plane) is not needed: nothing is created through
-// ARM at run time, and the host never lists keys.
+// Storage: the Functions host needs blob (leases, keys, Flex deployment package) as owner; the
+// Durable Functions Azure Storage provider needs all three (blobs: leases and large payloads,
+// queues: control and work-item queues, tables: history and instances); Tier2 creates and uses
+// tables, queues and blobs. Storage Account Contributor (management plane) is not needed: nothing
+// is created through ARM at run time, and nothing lists keys.
 resource storageRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
   for roleId in [
     roleIds.storageBlobDataOwner
@@ -111,7 +117,7 @@ resource storageRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
   }
 ]
 
-// Key Vault references in app settings read secrets.
+// A Key Vault reference in an app setting reads its secret (none today; see infra/README.md).
 resource keyVaultSecretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(vault.id, identityId, roleIds.keyVaultSecretsUser)
   scope: vault
@@ -190,8 +196,9 @@ resource acsSender 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   }
 }
 
-// Lets a person or pipeline upload the package with `az storage blob upload --auth-mode login`
-// (needed for the Premium plan, which runs from a package URL in this container).
+// Lets the deployer (azd: AZURE_PRINCIPAL_ID) list and download the package Flex deployed, e.g. to
+// keep a copy before a deployment (az storage blob download --auth-mode login). Deploying itself
+// needs no data role: the platform writes the package as the app identity.
 resource deployerUpload 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(deployerPrincipalId)) {
   name: guid(
     storageAccount::blobService::deploymentContainer.id,

@@ -1,7 +1,8 @@
-// The function app's storage account: the Functions host (AzureWebJobsStorage), Tier2's tables,
-// Tier2.Durable's queues/tables/blobs, and the Flex Consumption deployment container.
-// Shared-key access is off: every client (host, app, Flex deployment, run-from-package on
-// Premium) authenticates with the user-assigned managed identity.
+// The function app's storage account: the Functions host (AzureWebJobsStorage), the Durable
+// Functions task hub (Azure Storage provider: queues, tables, blobs), Tier2's tables, and the Flex
+// Consumption deployment container.
+// Shared-key access is off: every client (host, Durable Functions, app, Flex deployment)
+// authenticates with the user-assigned managed identity.
 
 @description('Azure region.')
 param location string
@@ -22,6 +23,9 @@ param skuName string
 
 @description('Blob container that holds the deployment package.')
 param deploymentContainerName string
+
+@description('Log Analytics workspace resource id (diagnostic settings).')
+param workspaceId string
 
 @description('Tags applied to every resource.')
 param tags object
@@ -92,11 +96,101 @@ resource deploymentContainer 'Microsoft.Storage/storageAccounts/blobServices/con
   }
 }
 
+// Diagnostic settings: account transactions (metrics), and writes and deletes on blobs, queues
+// and tables. StorageRead is left out on purpose: Durable Functions and the host poll queues and
+// renew blob leases every few seconds, and logging each read would cost more than the app.
+// 2021-05-01-preview is the newest version of diagnosticSettings and the first with categoryGroup;
+// the linter would only take 2016-09-01.
+#disable-next-line use-recent-api-versions
+resource accountDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  scope: account
+  name: 'to-log-analytics'
+  properties: {
+    workspaceId: workspaceId
+    metrics: [
+      {
+        category: 'Transaction'
+        enabled: true
+      }
+    ]
+  }
+}
+
+resource queueService 'Microsoft.Storage/storageAccounts/queueServices@2025-06-01' existing = {
+  parent: account
+  name: 'default'
+}
+
+resource tableService 'Microsoft.Storage/storageAccounts/tableServices@2025-06-01' existing = {
+  parent: account
+  name: 'default'
+}
+
+// 2021-05-01-preview is the newest version of diagnosticSettings and the first with categoryGroup;
+// the linter would only take 2016-09-01.
+#disable-next-line use-recent-api-versions
+resource blobDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  scope: blobService
+  name: 'to-log-analytics'
+  properties: {
+    workspaceId: workspaceId
+    logs: [
+      {
+        category: 'StorageWrite'
+        enabled: true
+      }
+      {
+        category: 'StorageDelete'
+        enabled: true
+      }
+    ]
+  }
+}
+
+// 2021-05-01-preview is the newest version of diagnosticSettings and the first with categoryGroup;
+// the linter would only take 2016-09-01.
+#disable-next-line use-recent-api-versions
+resource queueDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  scope: queueService
+  name: 'to-log-analytics'
+  properties: {
+    workspaceId: workspaceId
+    logs: [
+      {
+        category: 'StorageWrite'
+        enabled: true
+      }
+      {
+        category: 'StorageDelete'
+        enabled: true
+      }
+    ]
+  }
+}
+
+// 2021-05-01-preview is the newest version of diagnosticSettings and the first with categoryGroup;
+// the linter would only take 2016-09-01.
+#disable-next-line use-recent-api-versions
+resource tableDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  scope: tableService
+  name: 'to-log-analytics'
+  properties: {
+    workspaceId: workspaceId
+    logs: [
+      {
+        category: 'StorageWrite'
+        enabled: true
+      }
+      {
+        category: 'StorageDelete'
+        enabled: true
+      }
+    ]
+  }
+}
+
 @description('Storage account name.')
 output name string = account.name
-
-@description('Primary blob endpoint, with a trailing slash.')
-output blobEndpoint string = account.properties.primaryEndpoints.blob
 
 @description('URL of the deployment container.')
 output deploymentContainerUrl string = '${account.properties.primaryEndpoints.blob}${deploymentContainer.name}'
