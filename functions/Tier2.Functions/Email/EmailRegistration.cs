@@ -10,7 +10,7 @@ public static class EmailRegistration
     /// <summary>
     /// Registers <see cref="EmailOptions"/> (section <c>Email</c>, validated at start-up) and the <see cref="IEmailSender"/>
     /// that <c>Email__Provider</c> names. ACS without an access key uses a <see cref="TokenCredential"/> from the
-    /// container when there is one, otherwise <see cref="DefaultAzureCredential"/>.
+    /// container when there is one, otherwise the identity <c>Email__credential</c>/<c>Email__clientId</c> name.
     /// </summary>
     public static IServiceCollection AddTier2Email(this IServiceCollection services, IConfiguration configuration)
     {
@@ -21,7 +21,7 @@ public static class EmailRegistration
             sp.GetRequiredService<IOptions<EmailOptions>>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<AcsEmailSender>>(),
-            sp.GetService<TokenCredential>()));
+            sp.GetService<TokenCredential>() ?? Security.ConnectionCredential.For(configuration.GetSection(EmailOptions.Section))));
         services.TryAddSingleton<SmtpEmailSender>();
         services.TryAddSingleton<IEmailSender>(sp => sp.GetRequiredService<IOptions<EmailOptions>>().Value.Provider switch
         {

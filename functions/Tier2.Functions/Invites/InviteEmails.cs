@@ -74,6 +74,7 @@ public sealed class InviteEmails(IOptions<AppOptions> options)
             .Heading(subject)
             .Paragraph($"{reseller.CompanyName} (PartnerID {reseller.MpnId}, tenant {reseller.TenantId}) accepted the invitation sent to {reseller.InvitedEmail}. Contact: {reseller.ContactName} <{reseller.ContactEmail}>.")
             .Paragraph("The reseller is now Active in the indirect resellers list: you can add customers on its behalf and associate it with subscriptions.")
+            .Footer($"Sent by Tier2 for {App.ProviderName}.")
             .Build();
         return new ComposedEmail(subject, content);
     }

@@ -6,7 +6,12 @@ using Tier2.Functions.Orchestrations;
 
 namespace Tier2.Functions.Invites;
 
-/// <param name="Round">1 for the first invitation; a resend continues the instance as new with the next round (and the new token and times).</param>
+/// <param name="Round">
+/// Names this token's email steps (<c>invitation-{Round}</c>, <c>reminder-{Round}</c>): 1 for the first invitation, and
+/// <c>ResendCount + 1</c> when the input is rebuilt from the invite row, so a restart of the same instance id after a
+/// resend does not find the first round's emails in the ledger and skip the new link. A resend signal continues the
+/// instance as new with the next round (and the new token and times).
+/// </param>
 public sealed record InviteWorkflowInput(string InviteId, InviteDelivery Delivery, string? SealedToken, DateTimeOffset RemindAt, DateTimeOffset ExpiresAt, string? CorrelationId, int Round = 1);
 
 [JsonConverter(typeof(JsonStringEnumConverter<InviteSignalKind>))]
@@ -19,7 +24,8 @@ public enum InviteSignalKind
 }
 
 /// <summary>What reaches the running orchestration from the API and the invite page (event <see cref="PartnershipInviteOrchestration.SignalEvent"/>).</summary>
-public sealed record InviteSignal(InviteSignalKind Kind, string? SealedToken = null, DateTimeOffset? RemindAt = null, DateTimeOffset? ExpiresAt = null);
+X
+public sealed record InviteSignal(InviteSignalKind Kind, string? SealedToken = null, DateTimeOffset? RemindAt = null, DateTimeOffset? ExpiresAt = null, int? Round = null);
 
 public sealed record InviteOutcome(string InviteId, InviteStatus Status, string? ResellerId);
 
@@ -163,7 +169,7 @@ public static partial class PartnershipInviteOrchestration
                         SealedToken = received.SealedToken,
                         RemindAt = received.RemindAt ?? remindAt,
                         ExpiresAt = received.ExpiresAt ?? expiresAt,
-                        Round = round + 1,
+                        Round = Math.Max(received.Round ?? 0, round + 1),
                     }, preserveUnprocessedEvents: true);
                     return null;
             }

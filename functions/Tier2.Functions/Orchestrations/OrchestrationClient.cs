@@ -37,10 +37,15 @@ public sealed class OrchestrationClient(DurableTaskClient client)
             await Client.ScheduleNewOrchestrationInstanceAsync(orchestrator, input, new StartOrchestrationOptions(instanceId), cancellationToken);
             return true;
         }
-        catch (Exception) when (await Client.GetInstanceAsync(instanceId, getInputsAndOutputs: false, cancellationToken) is not null)
+        catch (Exception) when (!cancellationToken.IsCancellationRequested)
         {
-            // Another caller started it between the check and the schedule.
-            return false;
+            // Another caller may have started it between the check and the schedule; anything else is a failure.
+            if (await Client.GetInstanceAsync(instanceId, getInputsAndOutputs: false, cancellationToken) is not null)
+            {
+                return false;
+            }
+
+            throw;
         }
     }
 

@@ -244,7 +244,7 @@ public static class OrchestrationEndpoints
             return Problem.Conflict($"Orchestration '{id}' is still running; terminate it before deleting it.");
         }
 
-        await durable.Client.PurgeInstanceAsync(id, cancellationToken: cancellationToken);
+        await durable.Client.PurgeInstanceAsync(id, options: null, cancellation: cancellationToken);
         return TypedResults.NoContent();
     }
 }

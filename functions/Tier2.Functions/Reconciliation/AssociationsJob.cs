@@ -16,8 +16,7 @@ public sealed class AssociationsJob(
     CustomerStore customers,
     ResellerStore resellers,
     IEmailSender email,
-    IOptions<AppOptions> app,
-    IOptions<ReconciliationOptions> options) : IReconciliationJob
+    IOptions<AppOptions> app) : IReconciliationJob
 {
     public string Name => nameof(ReconciliationTimers.ReconcileAssociations);
 

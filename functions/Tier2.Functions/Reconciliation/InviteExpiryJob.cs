@@ -8,7 +8,7 @@ namespace Tier2.Functions.Reconciliation;
 /// A Pending invite past its expiry whose orchestration is gone or finished would stay Pending forever (its
 /// expiry timer can no longer fire): mark it Expired, releasing its link and its address.
 /// </summary>
-public sealed class InviteExpiryJob(InviteStore invites, IOptions<ReconciliationOptions> options) : IReconciliationJob
+public sealed class InviteExpiryJob(InviteStore invites) : IReconciliationJob
 {
     public string Name => nameof(ReconciliationTimers.ReconcileInvites);
 

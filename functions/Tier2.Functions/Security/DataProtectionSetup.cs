@@ -53,8 +53,8 @@ public static class DataProtectionSetup
         var keyId = configuration.GetSection(DataProtectionSettings.Section).Get<DataProtectionSettings>()?.KeyVaultKeyId;
         if (!string.IsNullOrWhiteSpace(keyId) && Uri.TryCreate(keyId, UriKind.Absolute, out var keyUri))
         {
-            // The app's identity (AZURE_CLIENT_ID selects a user-assigned one) needs wrap/unwrap rights on the key.
-            services.AddSingleton(sp => new KeyVaultKeyWrapper(keyUri, sp.GetService<TokenCredential>() ?? new DefaultAzureCredential()));
+            // The app's identity (DataProtection__credential / __clientId select a user-assigned one) needs wrap/unwrap rights on the key.
+            services.AddSingleton(sp => new KeyVaultKeyWrapper(keyUri, sp.GetService<TokenCredential>() ?? ConnectionCredential.For(configuration.GetSection(DataProtectionSettings.Section))));
         }
 
         services.AddOptions<KeyManagementOptions>().Configure<BlobServiceClient, StorageNames, IServiceProvider>((options, blobs, names, sp) =>

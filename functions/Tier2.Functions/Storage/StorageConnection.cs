@@ -80,10 +80,7 @@ public sealed partial class StorageConnection
             throw new InvalidOperationException($"Setting '{SettingName}__accountName' must be 3 to 24 lowercase letters and digits.");
         }
 
-        var clientId = section["clientId"];
-        TokenCredential credential = string.Equals(section["credential"], "managedidentity", StringComparison.OrdinalIgnoreCase)
-            ? new ManagedIdentityCredential(string.IsNullOrWhiteSpace(clientId) ? ManagedIdentityId.SystemAssigned : ManagedIdentityId.FromUserAssignedClientId(clientId))
-            : new DefaultAzureCredential(new DefaultAzureCredentialOptions { ManagedIdentityClientId = string.IsNullOrWhiteSpace(clientId) ? null : clientId });
+        var credential = Security.ConnectionCredential.For(section);
 
         return new StorageConnection(
             null,

@@ -226,13 +226,17 @@ public sealed class CustomerOnboardingOrchestrationTests
     [Fact]
     public void Steps_are_retried_after_internal_errors_but_not_after_a_refusal_or_a_cancellation()
     {
-        // RetryPolicy.HandleFailure is write-only; Handle is what the SDK calls with the activity's TaskFailedException.
+        // RetryPolicy.HandleFailure is write-only: Handle is what the worker calls, with the engine's (DurableTask.Core) exception.
         var handle = CustomerOnboardingOrchestration.StepRetry.Retry?.Policy?.Handle;
         Assert.NotNull(handle);
+        static Exception Failed<TException>() => new DurableTask.Core.Exceptions.TaskFailedException(0, 0, CreateCustomer, string.Empty, "failed", null)
+        {
+            FailureDetails = new DurableTask.Core.FailureDetails(typeof(TException).FullName!, "failed", null, null, false),
+        };
 
-        Assert.True(handle(Internal(CreateCustomer)));
-        Assert.False(handle(Refused(CreateCustomer)));
-        Assert.False(handle(Cancelled(CreateCustomer)));
+        Assert.True(handle(Failed<InvalidOperationException>()));
+        Assert.False(handle(Failed<OrderRefusedException>()));
+        Assert.False(handle(Failed<OrderCancelledException>()));
         Assert.Equal(3, CustomerOnboardingOrchestration.StepRetry.Retry!.Policy!.MaxNumberOfAttempts);
     }
 

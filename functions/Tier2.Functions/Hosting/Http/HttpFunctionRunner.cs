@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Policy;
 using Microsoft.AspNetCore.Diagnostics;
@@ -23,7 +24,6 @@ namespace Tier2.Functions.Hosting.Http;
 public sealed class HttpFunctionRunner(
     HttpFunctionCatalog catalog,
     IServiceProvider services,
-    IAuthorizationPolicyProvider policies,
     IPolicyEvaluator evaluator,
     IProblemDetailsService problems,
     IEnumerable<IExceptionHandler> exceptionHandlers,
