@@ -49,9 +49,9 @@ public static class HealthEndpoints
         return TypedResults.Json(report, HealthJsonContext.Default.HealthReport, statusCode: healthy ? 200 : 503);
     }
 
-    /// <summary>Which host runs the app: the Functions host starts the worker with its gRPC endpoint on the command line and in the environment.</summary>
+    /// <summary>Which host runs the app: the Functions host hands its app settings to the worker as environment variables.</summary>
     private static string HostName() =>
-        Environment.GetEnvironmentVariable("FUNCTIONS_WORKER_RUNTIME") is not null && Environment.GetEnvironmentVariable("TIER2_STANDALONE_HOST") is null ? "functions-host" : "standalone";
+        Environment.GetEnvironmentVariable("FUNCTIONS_WORKER_RUNTIME") is not null ? "functions-host" : "standalone";
 
     private static string State(bool reachable) => reachable ? "reachable" : "unreachable";
 

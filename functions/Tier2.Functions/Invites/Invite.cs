@@ -77,7 +77,8 @@ public sealed record Invite
     public bool IsLive(DateTimeOffset now) => Status == InviteStatus.Pending && now < ExpiresAt;
 
     /// <summary>The <c>PartnershipInvite</c> orchestration's input, from the row alone.</summary>
-    public InviteWorkflowInput WorkflowInput(string? correlationId) => new(Id, Delivery, SealedToken, RemindAt, ExpiresAt, correlationId);
+    /// <remarks>Its round is the resend count plus one: email steps are keyed by round, so a restarted orchestration never reuses an earlier link's step.</remarks>
+    public InviteWorkflowInput WorkflowInput(string? correlationId) => new(Id, Delivery, SealedToken, RemindAt, ExpiresAt, correlationId, Round: ResendCount + 1);
 }
 
 /// <summary><c>POST /api/resellers/invites</c>.</summary>

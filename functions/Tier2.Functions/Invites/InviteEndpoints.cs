@@ -281,7 +281,7 @@ public static class InviteEndpoints
         }
 
         var invite = result.Value!;
-        if (!await durable.RaiseEventAsync(invite.InstanceId, PartnershipInviteOrchestration.SignalEvent, new InviteSignal(InviteSignalKind.Resent, invite.SealedToken, invite.RemindAt, invite.ExpiresAt), cancellationToken))
+        if (!await durable.RaiseEventAsync(invite.InstanceId, PartnershipInviteOrchestration.SignalEvent, new InviteSignal(InviteSignalKind.Resent, invite.SealedToken, invite.RemindAt, invite.ExpiresAt, Round: invite.ResendCount + 1), cancellationToken))
         {
             // The invite's orchestration never started (a crash right after the invite was stored) or is gone:
             // a resend starts it afresh, so a Pending invite can always be brought back to life.

@@ -17,6 +17,8 @@ public static class InvitesFeature
         services.AddSingleton<InviteEmails>();
         services.AddSingleton<InviteActivities>();
         services.AddStorageResource(StorageResourceKind.Table, InviteStore.TableName);
+        services.AddSingleton<Email.SentEmailLedger>();
+        services.AddStorageResource(StorageResourceKind.Table, Email.SentEmailLedger.TableName);
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Add(InvitesJsonContext.Default));
 
         // Per provider admin, so one runaway script cannot flood resellers' inboxes. In-memory per instance.

@@ -24,7 +24,7 @@ public enum InviteSignalKind
 }
 
 /// <summary>What reaches the running orchestration from the API and the invite page (event <see cref="PartnershipInviteOrchestration.SignalEvent"/>).</summary>
-X
+/// <param name="Round">For <see cref="InviteSignalKind.Resent"/>: the round the resend starts (the invite's <c>ResendCount + 1</c>); never less than the next one.</param>
 public sealed record InviteSignal(InviteSignalKind Kind, string? SealedToken = null, DateTimeOffset? RemindAt = null, DateTimeOffset? ExpiresAt = null, int? Round = null);
 
 public sealed record InviteOutcome(string InviteId, InviteStatus Status, string? ResellerId);

@@ -2,12 +2,13 @@ using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Tier2.Functions.Auth;
-using Tier2.Functions.Hosting;
+using Tier2.Standalone.Hosting;
 
 namespace Tier2.Functions.Tests.Infrastructure;
 
 /// <summary>
-/// The real app on Kestrel (random loopback port) against Azurite, with its own storage prefix and durable hub,
+/// The real function app on the standalone host (the same functions on the same Durable Functions engine as in
+/// Azure), in this process on a random loopback port, against Azurite, with its own storage prefix and task hub,
 /// so every test has tables and queues of its own.
 /// </summary>
 public sealed class TestApp : IAsyncDisposable
@@ -49,7 +50,8 @@ public sealed class TestApp : IAsyncDisposable
     {
         ["AzureWebJobsStorage"] = StorageConnectionString,
         ["Storage:Prefix"] = prefix,
-        ["Durable:HubName"] = "h" + prefix,
+        ["AzureFunctionsJobHost:extensions:durableTask:hubName"] = "h" + prefix,
+        ["AzureFunctionsJobHost:extensions:durableTask:storageProvider:maxQueuePollingInterval"] = "00:00:00.500",
         ["Tier2:PublicBaseUrl"] = "http://tier2.test.example/api",
         ["Tier2:ProviderName"] = "Contoso Distribution",
         ["Tier2:ProviderEmail"] = "partners@contoso.example",
@@ -67,23 +69,34 @@ public sealed class TestApp : IAsyncDisposable
         ["Email:SmtpSecurity"] = "None",
         ["Logging:LogLevel:Default"] = "Warning",
         ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Warning",
-        ["AzureFunctionsJobHost:extensions:queues:maxPollingInterval"] = "00:00:00.500",
-        ["AzureFunctionsJobHost:extensions:queues:visibilityTimeout"] = "00:00:00.200",
+        ["Reconciliation:OrchestrationRepairSchedule"] = "0 */5 * * * *",
+        ["Reconciliation:InvitesSchedule"] = "0 7/15 * * * *",
+        ["Reconciliation:OrdersSchedule"] = "0 */10 * * * *",
+        ["Reconciliation:AssociationsSchedule"] = "0 0 6 * * *",
+        ["Reconciliation:RetentionSchedule"] = "0 30 3 * * *",
     };
 
+    /// <summary>The function app's build output: functions.metadata and host.json, as the Functions host reads them.</summary>
+    public static string AppFolder { get; } = FindAppFolder();
+
     public static WebApplication Build(Dictionary<string, string?> settings, string url = "http://127.0.0.1:0", Action<IServiceCollection>? services = null) =>
-        Program.BuildApp([], builder =>
+        StandaloneHost.Build(new StandaloneHostOptions
         {
-            builder.Configuration.AddInMemoryCollection(settings);
-            builder.WebHost.UseUrls(url);
-            services?.Invoke(builder.Services);
+            AppAssembly = typeof(Tier2App).Assembly,
+            MetadataFolder = AppFolder,
+            LoadLocalSettings = false,
+            ConfigureBeforeApp = builder =>
+            {
+                builder.Configuration.AddInMemoryCollection(settings);
+                builder.WebHost.UseUrls(url);
+            },
+            ConfigureAfterApp = builder => services?.Invoke(builder.Services),
         });
 
     /// <param name="configure">Changes to the default settings.</param>
-    /// <param name="map">Extra functions a test declares (for example a queue function whose handler it watches).</param>
     /// <param name="publicOnOwnPort">Listen on a port chosen up front and make it the public base URL, so links in emails open this app (browser tests).</param>
     /// <param name="services">Extra services a test registers (test-only seams such as a fault injector).</param>
-    public static async Task<TestApp> StartAsync(Action<Dictionary<string, string?>>? configure = null, Action<FunctionMap>? map = null, bool publicOnOwnPort = false, Action<IServiceCollection>? services = null)
+    public static async Task<TestApp> StartAsync(Action<Dictionary<string, string?>>? configure = null, bool publicOnOwnPort = false, Action<IServiceCollection>? services = null)
     {
         var prefix = NewPrefix();
         var settings = DefaultSettings(prefix);
@@ -100,16 +113,32 @@ public sealed class TestApp : IAsyncDisposable
 
         configure?.Invoke(settings);
         var app = Build(settings, url, services);
-        if (map is not null)
-        {
-            map(new FunctionMap(app));
-        }
-
         await app.StartAsync();
         // Storage is created in the background; tests that touch queues and tables directly need it done.
         await app.Services.GetRequiredService<Tier2.Functions.Storage.StorageReadiness>().Ready.WaitAsync(TimeSpan.FromSeconds(60));
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
         return new TestApp(app, new Uri(address), prefix);
+    }
+
+    private static string FindAppFolder()
+    {
+        // This test assembly sits in tests/Tier2.Functions.Tests/bin/<Configuration>/<tfm>/: the app's output is the
+        // same configuration and framework under functions/Tier2.Functions.
+        var here = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var framework = here.Name;
+        var configuration = here.Parent!.Name;
+        for (var dir = here; dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Serverless.sln")))
+            {
+                var folder = Path.Combine(dir.FullName, "functions", "Tier2.Functions", "bin", configuration, framework);
+                return File.Exists(Path.Combine(folder, "functions.metadata"))
+                    ? folder
+                    : throw new InvalidOperationException($"No functions.metadata in {folder}: build functions/Tier2.Functions ({configuration}) first.");
+            }
+        }
+
+        throw new InvalidOperationException("Serverless.sln not found above " + here.FullName);
     }
 
     public string Token(string role = Roles.ProviderAdmin, string? resellerId = null) =>

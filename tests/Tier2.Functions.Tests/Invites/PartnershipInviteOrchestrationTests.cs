@@ -216,6 +216,32 @@ public sealed class PartnershipInviteOrchestrationTests
         Assert.Equal(keys.Count, keys.Distinct().Count());
     }
 
+    [Theory]
+    [InlineData(null, 2)]
+    [InlineData(4, 4)]
+    [InlineData(1, 2)]
+    public async Task A_resend_signal_names_the_next_round_by_the_invites_resend_count_and_never_reuses_a_round(int? signalled, int expected)
+    {
+        var context = Context(Input());
+        var run = Start(context);
+
+        context.Raise(PartnershipInviteOrchestration.SignalEvent, new InviteSignal(InviteSignalKind.Resent, "sealed-2", RemindAt, ExpiresAt, signalled));
+
+        await Finished(run);
+        Assert.Equal(expected, Assert.IsType<InviteWorkflowInput>(context.ContinuedAsNewWith).Round);
+    }
+
+    [Fact]
+    public async Task An_input_rebuilt_after_resends_names_its_emails_by_its_round()
+    {
+        var context = Context(Input() with { SealedToken = "sealed-3", Round = 3 });
+        var run = Start(context);
+        context.Timers[0].Fire();
+
+        Assert.Equal(["invitation-3", "reminder-3"], Emails(context).Select(e => e.Step));
+        Assert.False(run.IsCompleted);
+    }
+
     [Fact]
     public async Task A_draft_invite_sends_no_invitation_or_reminder_and_waits_only_for_expiry()
     {
