@@ -1,5 +1,5 @@
 using Azure.Data.Tables;
-using Tier2.Durable;
+using Microsoft.DurableTask.Client;
 using Tier2.Functions.Customers;
 using Tier2.Functions.Orders;
 using Tier2.Functions.Storage;
@@ -83,9 +83,11 @@ public sealed class OnboardingTests
         Assert.Null((await orders.GetAsync(orderId, CancellationToken.None))!.EncryptedPassword);
         var tables = kit.Services.GetRequiredService<TableServiceClient>();
         var names = kit.Services.GetRequiredService<StorageNames>();
-        var durable = kit.Services.GetRequiredService<DurableOptions>();
+        // The app's tables carry the storage prefix; the task hub's history and instances tables its hub name.
+        var hub = kit.App.Configuration["AzureFunctionsJobHost:extensions:durableTask:hubName"]!;
         var scanned = 0;
-        await foreach (var table in tables.QueryAsync(TableClient.CreateQueryFilter($"TableName ge {names.StoragePrefix} and TableName lt {names.StoragePrefix + "~"}")))
+        var ours = TableClient.CreateQueryFilter($"(TableName ge {names.StoragePrefix} and TableName lt {names.StoragePrefix + "~"}) or (TableName ge {hub} and TableName lt {hub + "~"})");
+        await foreach (var table in tables.QueryAsync(ours))
         {
             await foreach (var entity in tables.GetTableClient(table.Name).QueryAsync<TableEntity>())
             {
@@ -97,7 +99,7 @@ public sealed class OnboardingTests
             }
         }
 
-        Assert.True(scanned > 10, $"Only {scanned} rows scanned; hub {durable.HubName}");
+        Assert.True(scanned > 10, $"Only {scanned} rows scanned; hub {hub}");
         using var status = await provider.GetAsync($"/api/orchestrations/order-{orderId}");
         Assert.DoesNotContain(password, await status.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }

@@ -1,5 +1,5 @@
 using Azure.Data.Tables;
-using Tier2.Durable;
+using Microsoft.DurableTask.Client;
 using Tier2.Functions.Customers;
 using Tier2.Functions.Orders;
 using Tier2.Functions.Storage;
@@ -108,7 +108,7 @@ public sealed class StuckOrderTests
         Assert.Equal(1, run.GetProperty("changed").GetInt32());
         Assert.Contains(id, run.GetProperty("details")[0].GetString(), StringComparison.Ordinal);
         Assert.Equal("Completed", (await WaitForOrderAsync(provider, id)).GetProperty("status").GetString());
-        Assert.Null(await kit.Services.GetRequiredService<DurableClient>().GetInstanceAsync(OrderStore.InstanceIdFor(fresh), false));
+        Assert.Null(await kit.Services.GetRequiredService<DurableTaskClient>().GetInstanceAsync(OrderStore.InstanceIdFor(fresh), false));
     }
 
     [Fact]
@@ -132,8 +132,8 @@ public sealed class StuckOrderTests
             Assert.Equal(HttpStatusCode.Accepted, terminate.StatusCode);
         }
 
-        var durable = kit.Services.GetRequiredService<DurableClient>();
-        await Eventually.UntilAsync(() => durable.GetInstanceAsync(instanceId, false), i => i?.Status == OrchestrationStatus.Terminated);
+        var durable = kit.Services.GetRequiredService<DurableTaskClient>();
+        await Eventually.UntilAsync(() => durable.GetInstanceAsync(instanceId, false), i => i?.RuntimeStatus == OrchestrationRuntimeStatus.Terminated);
         pause.Release.SetResult();
         var customerId = (await kit.Services.GetRequiredService<OrderStore>().GetAsync(id, CancellationToken.None))!.CustomerId!;
         await Eventually.UntilAsync(() => kit.Services.GetRequiredService<CustomerStore>().GetAsync(customerId, CancellationToken.None), c => c is not null);

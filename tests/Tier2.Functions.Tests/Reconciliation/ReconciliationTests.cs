@@ -2,8 +2,9 @@ using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Specialized;
 using Microsoft.Extensions.Options;
-using Tier2.Durable;
+using Microsoft.DurableTask.Client;
 using Tier2.Functions.Invites;
+using Tier2.Functions.Orchestrations;
 using Tier2.Functions.Reconciliation;
 using Tier2.Functions.Storage;
 using Tier2.Functions.Tests.Infrastructure;
@@ -21,10 +22,10 @@ public sealed class ReconciliationTests : AppTest
         var invite = await created.Content.ReadFromJsonAsync<JsonElement>();
         var id = invite.GetProperty("id").GetString()!;
         var instanceId = invite.GetProperty("orchestrationId").GetString()!;
-        await Eventually.UntilAsync(() => App.Services.GetRequiredService<DurableClient>().GetInstanceAsync(instanceId, false), i => i?.Status == OrchestrationStatus.Running);
+        await Eventually.UntilAsync(() => App.Services.GetRequiredService<DurableTaskClient>().GetInstanceAsync(instanceId, false), i => i?.RuntimeStatus == OrchestrationRuntimeStatus.Running);
         using var terminate = await Provider.PostAsJsonAsync(new Uri($"/api/orchestrations/{instanceId}/terminate", UriKind.Relative), new { reason = "test drift" });
         Assert.Equal(HttpStatusCode.Accepted, terminate.StatusCode);
-        await Eventually.UntilAsync(() => App.Services.GetRequiredService<DurableClient>().GetInstanceAsync(instanceId, false), i => i?.Status == OrchestrationStatus.Terminated);
+        await Eventually.UntilAsync(() => App.Services.GetRequiredService<DurableTaskClient>().GetInstanceAsync(instanceId, false), i => i?.RuntimeStatus == OrchestrationRuntimeStatus.Terminated);
 
         var table = App.Services.GetRequiredService<InviteStore>().Table;
         var row = (await table.GetEntityAsync<TableEntity>(InviteStore.Partition, "i|" + id)).Value;
@@ -96,8 +97,9 @@ public sealed class ReconciliationTests : AppTest
 
         var runner = App.Services.GetRequiredService<ReconciliationRunner>();
         var job = App.Services.GetServices<IReconciliationJob>().Single(j => j.Name == "ReconcileInvites");
-        var first = await runner.RunAsync(job, budget: 2, CancellationToken.None);
-        var second = await runner.RunAsync(job, budget: 2, CancellationToken.None);
+        var orchestrations = new OrchestrationClient(App.Services.GetRequiredService<DurableTaskClient>());
+        var first = await runner.RunAsync(job, budget: 2, orchestrations, CancellationToken.None);
+        var second = await runner.RunAsync(job, budget: 2, orchestrations, CancellationToken.None);
 
         Assert.Equal(2, first.Changed);
         Assert.False(first.Complete);
@@ -132,13 +134,13 @@ public sealed class ReconciliationTests : AppTest
         using var running = await Provider.PostAsJsonAsync(new Uri("/api/resellers/invites", UriKind.Relative), new { email = $"live-{Guid.NewGuid():N}@fabrikam.example", delivery = "draft" });
         var runningInstance = (await running.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("orchestrationId").GetString()!;
         using var revoke = await Provider.PostAsync(new Uri($"/api/resellers/invites/{finishedId}/revoke", UriKind.Relative), null);
-        var durable = App.Services.GetRequiredService<DurableClient>();
-        await Eventually.UntilAsync(() => durable.GetInstanceAsync(InviteStore.InstanceIdFor(finishedId), false), i => i?.Status == OrchestrationStatus.Completed);
-        await Eventually.UntilAsync(() => durable.GetInstanceAsync(runningInstance, false), i => i?.Status == OrchestrationStatus.Running);
+        var durable = App.Services.GetRequiredService<DurableTaskClient>();
+        await Eventually.UntilAsync(() => durable.GetInstanceAsync(InviteStore.InstanceIdFor(finishedId), false), i => i?.RuntimeStatus == OrchestrationRuntimeStatus.Completed);
+        await Eventually.UntilAsync(() => durable.GetInstanceAsync(runningInstance, false), i => i?.RuntimeStatus == OrchestrationRuntimeStatus.Running);
 
         // Two hours from now, with a one-hour retention, the finished instance is old enough.
         var options = Options.Create(new ReconciliationOptions { Retention = TimeSpan.FromHours(1) });
-        var outcome = await new RetentionJob(durable, options).RunAsync(new JobContext("test", null, 1000, DateTimeOffset.UtcNow.AddHours(2)), CancellationToken.None);
+        var outcome = await new RetentionJob(options).RunAsync(new JobContext("test", null, 1000, DateTimeOffset.UtcNow.AddHours(2), new OrchestrationClient(durable)), CancellationToken.None);
 
         Assert.True(outcome.Changed >= 1);
         Assert.Null(await durable.GetInstanceAsync(InviteStore.InstanceIdFor(finishedId), false));
