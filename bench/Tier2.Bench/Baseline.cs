@@ -102,7 +102,7 @@ public static class Baseline
 
     private static TableEntity StateRow(int w, long episode) => new(Partition(w), "state")
     {
-        ["Name"] = Workloads.Hello,
+        ["Name"] = "HelloSequence",
         ["Status"] = "Running",
         ["ExecutionId"] = "0123456789abcdef0123456789abcdef",
         ["Generation"] = 0,

@@ -6,8 +6,9 @@ using System.Text.Json.Nodes;
 namespace Tier2.Bench;
 
 /// <summary>
-/// <c>bench.sh coldstart</c>: process start to the first 200 from <c>GET /api/health</c>, for the published handler and a
-/// bare Kestrel app published the same way, runs interleaved (so machine noise hits both alike); medians and ratios.
+/// <c>bench.sh coldstart</c>: process start to the first 200 from <c>GET /api/health</c>, for the standalone host
+/// (published self-contained, ReadyToRun) running the published function app (<c>scripts/package.sh</c>) and a bare
+/// Kestrel app published the same way as the host, runs interleaved (so machine noise hits both alike); medians and ratios.
 /// Variants re-run the app with runtime knobs (environment only, same binaries) to show what each start-up setting buys.
 /// </summary>
 public sealed class ColdStartBench(string connection, int runs)
@@ -20,16 +21,17 @@ public sealed class ColdStartBench(string connection, int runs)
         ("app with TieredCompilation off (DOTNET_TieredCompilation=0)", new() { ["DOTNET_TieredCompilation"] = "0" }),
     ];
 
-    public async Task<JsonObject> RunAsync(string appDir, string baselineDir, string? variantFilter)
+    public async Task<JsonObject> RunAsync(string appDir, string hostDir, string baselineDir, string? variantFilter)
     {
-        var app = Path.Combine(appDir, "Tier2.Functions");
+        var app = Path.Combine(hostDir, "Tier2.Bench.Host");
+        string[] appArgs = ["--app", Path.GetFullPath(appDir)];
         var baseline = Path.Combine(baselineDir, "ColdStartBaseline");
         var appEnv = AppEnvironment();
         var variants = Variants.Where(v => variantFilter is null || v.Name.Contains(variantFilter, StringComparison.OrdinalIgnoreCase)).ToList();
 
         // One unmeasured start of each warms the OS file cache: every measured run then starts from the same (warm-disk) state.
-        await StartOnceAsync(baseline, []);
-        await StartOnceAsync(app, appEnv);
+        await StartOnceAsync(baseline, [], []);
+        await StartOnceAsync(app, appArgs, appEnv);
 
         var baseTimes = new List<Sample>();
         var appTimes = new List<Sample>();
@@ -37,8 +39,8 @@ public sealed class ColdStartBench(string connection, int runs)
         Console.WriteLine($"== cold start: process start -> first 200 from /api/health, {runs} runs each, interleaved");
         for (var i = 0; i < runs; i++)
         {
-            baseTimes.Add(await StartOnceAsync(baseline, []));
-            appTimes.Add(await StartOnceAsync(app, appEnv));
+            baseTimes.Add(await StartOnceAsync(baseline, [], []));
+            appTimes.Add(await StartOnceAsync(app, appArgs, appEnv));
             for (var v = 0; v < variants.Count; v++)
             {
                 var env = new Dictionary<string, string>(appEnv);
@@ -47,7 +49,7 @@ public sealed class ColdStartBench(string connection, int runs)
                     env[k] = val;
                 }
 
-                variantTimes[v].Add(await StartOnceAsync(app, env));
+                variantTimes[v].Add(await StartOnceAsync(app, appArgs, env));
             }
         }
 
@@ -69,7 +71,7 @@ public sealed class ColdStartBench(string connection, int runs)
         }
 
         result["baseline"] = Entry("bare Kestrel baseline", baseTimes);
-        result["app"] = Entry("Tier2.Functions (as packaged)", appTimes);
+        result["app"] = Entry("Tier2.Standalone + Tier2.Functions (as packaged)", appTimes);
         var variantJson = new JsonObject();
         for (var v = 0; v < variants.Count; v++)
         {
@@ -89,6 +91,8 @@ public sealed class ColdStartBench(string connection, int runs)
         ["Tier2__ProviderEmail"] = "partners@bench.example",
         ["Auth__SigningKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
         ["Auth__Audience"] = "api://tier2-bench",
+        ["Auth__Mode"] = "Development",
+        ["Auth__Issuer"] = "tier2-bench",
         ["Email__Provider"] = "Smtp",
         ["Email__SenderAddress"] = "DoNotReply@bench.example",
         ["Email__SmtpHost"] = "127.0.0.1",
@@ -102,10 +106,10 @@ public sealed class ColdStartBench(string connection, int runs)
 
     private sealed record Sample(double FirstOkMs, double ListeningMs);
 
-    private static async Task<Sample> StartOnceAsync(string executable, Dictionary<string, string> env)
+    private static async Task<Sample> StartOnceAsync(string executable, string[] args, Dictionary<string, string> env)
     {
         var port = FreePort();
-        var info = new ProcessStartInfo(executable)
+        var info = new ProcessStartInfo(executable, args)
         {
             UseShellExecute = false,
             RedirectStandardOutput = true,

@@ -1,40 +1,72 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Azure.Data.Tables;
-using Tier2.Durable;
 
 namespace Tier2.Bench;
 
-/// <summary>
-/// <c>bench.sh durable</c>: one run against one Azurite. Storage baseline, hello sequence with 1 and 2 worker
-/// processes, fan-out/fan-in, transactions per orchestration, the ratio to the storage bound, idle polling.
-/// </summary>
-public sealed class DurableBench(string connection, string hostJson, BenchSettings settings)
-{
-    private static readonly string[] Cities = ["Tokyo", "Seattle", "London"];
+/// <summary>Where the host and the apps are (build outputs).</summary>
+public sealed record DurablePaths(string StandaloneDll, string BenchApp, string Tier2App);
 
-    public async Task<JsonObject> RunAsync()
+/// <summary>A named set of <c>extensions.durableTask</c> overrides (environment variables of the host processes).</summary>
+public sealed record DurableConfig(string Name, Dictionary<string, string> Settings)
+{
+    public const string Prefix = "AzureFunctionsJobHost__extensions__durableTask__";
+
+    public Dictionary<string, string> Environment() =>
+        Settings.ToDictionary(kv => Prefix + kv.Key.Replace(".", "__", StringComparison.Ordinal), kv => kv.Value, StringComparer.Ordinal);
+
+    public JsonObject ToJson() => new(Settings.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value)));
+}
+
+/// <summary>
+/// <c>bench.sh durable</c>: one run against one Azurite. Storage baseline; the hello sequence and the real
+/// CustomerOnboarding orchestration on the standalone host (DTFx + the Azure Storage provider) with 1 and 2 host
+/// processes; fan-out/fan-in; storage transactions per activity call (counting proxy); idle requests.
+/// </summary>
+public sealed class DurableBench(string connection, DurablePaths paths, BenchSettings settings)
+{
+    /// <summary>host.json as committed: no overrides.</summary>
+    public static readonly DurableConfig AsHostJson = new("host.json as committed", []);
+
+    /// <summary>The recommended settings (see bench/README.md: chosen by the sweep of <c>--tune</c>).</summary>
+    public static readonly DurableConfig Tuned = new("tuned", new()
     {
-        var trigger = Workloads.LoadQueueOptions(hostJson);
-        var concurrency = trigger.BatchSize + trigger.NewBatchThreshold;
-        var hub = "bench" + Guid.NewGuid().ToString("N")[..12];
+        ["maxConcurrentOrchestratorFunctions"] = "32",
+        ["maxConcurrentActivityFunctions"] = "32",
+        ["extendedSessionsEnabled"] = "true",
+        ["extendedSessionIdleTimeoutInSeconds"] = "30",
+    });
+
+    /// <summary>The candidates of <c>--tune</c> (one host, hello sequence each, on a fresh hub).</summary>
+    public static readonly DurableConfig[] Sweep =
+    [
+        AsHostJson,
+        new("concurrency 32/32", new() { ["maxConcurrentOrchestratorFunctions"] = "32", ["maxConcurrentActivityFunctions"] = "32" }),
+        new("concurrency 32/32 + extended sessions", new() { ["maxConcurrentOrchestratorFunctions"] = "32", ["maxConcurrentActivityFunctions"] = "32", ["extendedSessionsEnabled"] = "true", ["extendedSessionIdleTimeoutInSeconds"] = "30" }),
+        new("32/32 + ext. sessions + 2 partitions", new() { ["maxConcurrentOrchestratorFunctions"] = "32", ["maxConcurrentActivityFunctions"] = "32", ["extendedSessionsEnabled"] = "true", ["extendedSessionIdleTimeoutInSeconds"] = "30", ["storageProvider.partitionCount"] = "2" }),
+        new("32/32 + ext. sessions + 1 partition", new() { ["maxConcurrentOrchestratorFunctions"] = "32", ["maxConcurrentActivityFunctions"] = "32", ["extendedSessionsEnabled"] = "true", ["extendedSessionIdleTimeoutInSeconds"] = "30", ["storageProvider.partitionCount"] = "1" }),
+        new("32/32 + ext. sessions + batch 64/buffer 128", new() { ["maxConcurrentOrchestratorFunctions"] = "32", ["maxConcurrentActivityFunctions"] = "32", ["extendedSessionsEnabled"] = "true", ["extendedSessionIdleTimeoutInSeconds"] = "30", ["storageProvider.controlQueueBatchSize"] = "64", ["storageProvider.controlQueueBufferThreshold"] = "128" }),
+        new("32/32 + ext. sessions + maxQueuePollingInterval 1 s", new() { ["maxConcurrentOrchestratorFunctions"] = "32", ["maxConcurrentActivityFunctions"] = "32", ["extendedSessionsEnabled"] = "true", ["extendedSessionIdleTimeoutInSeconds"] = "30", ["storageProvider.maxQueuePollingInterval"] = "00:00:01" }),
+        new("concurrency 100/100 + ext. sessions", new() { ["maxConcurrentOrchestratorFunctions"] = "100", ["maxConcurrentActivityFunctions"] = "100", ["extendedSessionsEnabled"] = "true", ["extendedSessionIdleTimeoutInSeconds"] = "30" }),
+    ];
+
+    private readonly string _token = Tier2AppSettings.ProviderAdminToken();
+
+    public async Task<JsonObject> RunAsync(bool tune)
+    {
+        const int concurrency = 24; // the old bench's (batchSize 16 + newBatchThreshold 8), so the two runs compare
         var result = new JsonObject
         {
-            ["hub"] = hub,
+            ["engine"] = "Tier2.Standalone: DTFx TaskHubWorker + AzureStorageOrchestrationService (the Durable Functions Azure Storage provider)",
             ["machine"] = new JsonObject { ["processors"] = Environment.ProcessorCount, ["os"] = System.Runtime.InteropServices.RuntimeInformation.OSDescription },
-            ["queueSettings"] = new JsonObject
-            {
-                ["batchSize"] = trigger.BatchSize,
-                ["newBatchThreshold"] = trigger.NewBatchThreshold,
-                ["minPollingIntervalMs"] = trigger.MinPollingInterval.TotalMilliseconds,
-                ["maxPollingIntervalMs"] = trigger.MaxPollingInterval.TotalMilliseconds,
-                ["leaseDurationS"] = trigger.LeaseDuration.TotalSeconds,
-            },
         };
 
-        Console.WriteLine($"== storage baseline ({concurrency} concurrent requests per kind = batchSize {trigger.BatchSize} + newBatchThreshold {trigger.NewBatchThreshold}, {settings.BaselineSeconds} s each)");
-        var baseline = await Baseline.MeasureAsync(connection, hub, concurrency, TimeSpan.FromSeconds(settings.BaselineSeconds));
+        Console.WriteLine($"== storage baseline ({concurrency} concurrent requests per kind, {settings.BaselineSeconds} s each)");
+        var baseline = await Baseline.MeasureAsync(connection, "b" + Guid.NewGuid().ToString("N")[..8], concurrency, TimeSpan.FromSeconds(settings.BaselineSeconds));
         result["baseline"] = new JsonObject
         {
             ["concurrency"] = baseline.Concurrency,
@@ -50,255 +82,294 @@ public sealed class DurableBench(string connection, string hostJson, BenchSettin
             ["queue send", F(baseline.QueueSends)],
             ["queue receive(1) + delete", F(baseline.ReceiveDeletes)]);
 
-        var clientCounter = new RequestCounter();
-        var storage = StorageClients.Create(connection, new DurableOptions { HubName = hub }, clientCounter);
-        await storage.EnsureCreatedAsync();
-        var client = new DurableClient(storage);
-        var observer = StorageClients.Create(connection, new DurableOptions { HubName = hub }, null).History;
-
-        var workers = new List<WorkerProcess>();
-        try
+        if (tune)
         {
-            workers.Add(await WorkerProcess.StartAsync(connection, hub, hostJson));
-
-            Console.WriteLine($"\n== hello sequence (3 activities), 1 worker process, {settings.InFlight} orchestrations kept in flight for {settings.HelloSeconds} s");
-            var hello1 = await HelloAsync(client, clientCounter, observer, workers);
-            Print(hello1);
-
-            Console.WriteLine($"\n== fan-out/fan-in of {Workloads.FanOutWidth} activities x {settings.FanOuts} orchestrations, 1 worker process");
-            var fan = await FanOutAsync(client, clientCounter, observer, workers);
-            Console.WriteLine($"   {F(fan.ActivitiesPerSec)} activities/s ({fan.Activities} activities in {fan.Seconds:F2} s), {fan.TransactionsPerActivity:F2} storage transactions per activity call");
-
-            workers.Add(await WorkerProcess.StartAsync(connection, hub, hostJson));
-            Console.WriteLine($"\n== hello sequence (3 activities), 2 worker processes, {settings.InFlight} in flight for {settings.HelloSeconds} s");
-            var hello2 = await HelloAsync(client, clientCounter, observer, workers);
-            Print(hello2);
-
-            // (4) per orchestration, from the 1-worker run (the 2-worker figures are in the JSON too).
-            var perOrch = hello1.PerOrchestration;
-            var kinds = perOrch.OrderBy(k => k.Key, StringComparer.Ordinal).ToList();
-            Console.WriteLine("\n== storage transactions per hello orchestration (1 worker; every request of the workers and of the client's schedule, counted by an HttpPipelinePolicy)");
-            Table(["kind", "per orchestration", "per activity call"], [.. kinds.Select(k => new[] { k.Key, k.Value.ToString("F2", CultureInfo.InvariantCulture), (k.Value / 3).ToString("F2", CultureInfo.InvariantCulture) })]);
-            var total = perOrch.Values.Sum();
-            var idle = perOrch.GetValueOrDefault(RequestCounter.QueueIdle);
-            Console.WriteLine($"   total {total:F2} per orchestration = {total / 3:F2} per activity call (target <= 10); without empty receives {(total - idle) / 3:F2}");
-
-            // (5) the bound: Azurite serves every request on one Node.js event loop, so the time one orchestration costs it is
-            // the sum over request kinds of (requests of that kind per orchestration) / (that kind's saturated rate).
-            var (bound, terms) = Bound(perOrch, baseline);
-            Console.WriteLine("\n== ratio to the storage bound");
-            Console.WriteLine("   bound = 1 / sum_k(n_k / rate_k): n_k = requests of kind k per orchestration (above), rate_k = the baseline rate of that kind");
-            Console.WriteLine("   (table batch/insert/write -> batch commit rate; table read, blob -> point read rate; queue send -> send rate;");
-            Console.WriteLine("    queue receive (incl. empty), delete, update -> 2 x receive+delete rate, each being half of a pair)");
-            Table(["kind", "n_k", "rate_k /s", "ms of storage time"], [.. terms.Select(t => new[] { t.Kind, t.Count.ToString("F2", CultureInfo.InvariantCulture), F(t.Rate), (t.Count / t.Rate * 1000).ToString("F2", CultureInfo.InvariantCulture) })]);
-            var ratio1 = hello1.OrchestrationsPerSec / bound;
-            var ratio2 = hello2.OrchestrationsPerSec / bound;
-            Console.WriteLine($"   bound {bound:F1} orchestrations/s; measured 1 worker {hello1.OrchestrationsPerSec:F1}/s -> ratio {ratio1:F2}; 2 workers {hello2.OrchestrationsPerSec:F1}/s -> ratio {ratio2:F2} (target >= 0.5)");
-
-            // (6) idle polling: let the listeners back off fully, then count every request for the idle window.
-            var idleResult = await IdleAsync(workers, trigger.MaxPollingInterval);
-
-            result["hello1Worker"] = hello1.ToJson();
-            result["hello2Workers"] = hello2.ToJson();
-            result["fanOut"] = new JsonObject
+            var sweep = new JsonArray();
+            Console.WriteLine($"\n== tuning sweep: hello sequence, 1 host, {settings.InFlight} in flight, {settings.HelloWarmupSeconds} s warm-up + {settings.SweepSeconds} s, fresh hub each");
+            var rows = new List<string[]>();
+            foreach (var config in Sweep)
             {
-                ["width"] = Workloads.FanOutWidth,
-                ["orchestrations"] = settings.FanOuts,
-                ["activities"] = fan.Activities,
-                ["seconds"] = Round(fan.Seconds),
-                ["activitiesPerSec"] = Round(fan.ActivitiesPerSec),
-                ["transactionsPerActivity"] = Round(fan.TransactionsPerActivity),
-            };
-            result["transactions"] = new JsonObject
-            {
-                ["perOrchestration"] = Round(total),
-                ["perActivityCall"] = Round(total / 3),
-                ["perActivityCallWithoutEmptyReceives"] = Round((total - idle) / 3),
-                ["byKindPerOrchestration"] = new JsonObject(kinds.Select(k => KeyValuePair.Create(k.Key, (JsonNode?)Round(k.Value)))),
-                ["targetPerActivityCall"] = 10,
-            };
-            result["bound"] = new JsonObject
-            {
-                ["formula"] = "bound = 1 / sum_k(n_k / rate_k); n_k = storage requests of kind k per hello orchestration (1-worker run), rate_k = baseline rate of the kind (table batch/insert/write: batch commits; table read, blob: point reads; queue send: sends; queue receive/delete/update: 2 x receive+delete pairs)",
-                ["orchestrationsPerSec"] = Round(bound),
-                ["ratio1Worker"] = Round(ratio1),
-                ["ratio2Workers"] = Round(ratio2),
-                ["target"] = 0.5,
-                ["terms"] = new JsonArray([.. terms.Select(t => (JsonNode)new JsonObject { ["kind"] = t.Kind, ["perOrchestration"] = Round(t.Count), ["ratePerSec"] = Round(t.Rate) })]),
-            };
-            result["idlePolling"] = idleResult;
-        }
-        finally
-        {
-            foreach (var w in workers)
-            {
-                await w.DisposeAsync();
+                var r = await HelloRunAsync(config, hosts: 1, seconds: settings.SweepSeconds);
+                rows.Add([config.Name, r.OrchestrationsPerSec.ToString("F1", CultureInfo.InvariantCulture), F(r.P50Ms), F(r.P99Ms)]);
+                Console.WriteLine($"   {config.Name}: {r.OrchestrationsPerSec:F1}/s, p50 {r.P50Ms:F0} ms, p99 {r.P99Ms:F0} ms");
+                var json = r.ToJson();
+                json["config"] = config.Name;
+                json["settings"] = config.ToJson();
+                sweep.Add(json);
             }
 
-            await storage.DeleteAsync();
+            Table(["settings", "orch/s", "p50 ms", "p99 ms"], [.. rows]);
+            result["tuningSweep"] = sweep;
         }
 
+        // Hello sequence: the committed host.json and the tuned settings, 1 and 2 host processes each.
+        var hello = new JsonObject();
+        foreach (var config in new[] { AsHostJson, Tuned })
+        {
+            foreach (var hosts in new[] { 1, 2 })
+            {
+                Console.WriteLine($"\n== hello sequence (3 activities), {config.Name}, {hosts} host process(es), {settings.InFlight} in flight, {settings.HelloWarmupSeconds} s warm-up + {settings.HelloSeconds} s");
+                var r = await HelloRunAsync(config, hosts, settings.HelloSeconds);
+                Print(r);
+                hello[$"{(config == Tuned ? "tuned" : "hostJson")}{hosts}Host{(hosts > 1 ? "s" : "")}"] = r.ToJson();
+            }
+        }
+
+        result["tunedSettings"] = Tuned.ToJson();
+        result["hello"] = hello;
+
+        // Fan-out/fan-in (tuned, 1 host).
+        Console.WriteLine($"\n== fan-out/fan-in of {settings.FanOutWidth} activities x {settings.FanOuts}, tuned, 1 host");
+        result["fanOut"] = await FanOutAsync(Tuned);
+
+        // The real onboarding orchestration of the Tier2 app (tuned, 1 and 2 hosts).
+        var onboarding = new JsonObject();
+        foreach (var hosts in new[] { 1, 2 })
+        {
+            Console.WriteLine($"\n== CustomerOnboarding (the real app: POST /api/orders + POST /api/orders/{{id}}/submit), tuned, {hosts} host process(es), {settings.OnboardingInFlight} in flight, {settings.HelloWarmupSeconds} s warm-up + {settings.HelloSeconds} s");
+            var r = await OnboardingRunAsync(Tuned, hosts, null);
+            Print(r);
+            onboarding[$"tuned{hosts}Host{(hosts > 1 ? "s" : "")}"] = r.ToJson();
+        }
+
+        result["onboarding"] = onboarding;
+
+        // Storage transactions: every request of the hosts through the counting proxy (scheduling included).
+        await using var proxy = await CountingProxy.StartAsync(connection);
+        var costs = new JsonObject();
+        foreach (var config in new[] { AsHostJson, Tuned })
+        {
+            Console.WriteLine($"\n== storage transactions, hello sequence, {config.Name}, 1 host through the counting proxy");
+            var r = await HelloRunAsync(config, 1, settings.CostSeconds, proxy);
+            costs[config == Tuned ? "helloTuned" : "helloHostJson"] = Costs(r, 3);
+        }
+
+        Console.WriteLine("\n== storage transactions, CustomerOnboarding, tuned, 1 host through the counting proxy");
+        var onb = await OnboardingRunAsync(Tuned, 1, proxy);
+        costs["onboardingTuned"] = Costs(onb, onb.ActivitiesPerOrchestration);
+        result["transactions"] = costs;
+
+        // Idle: 2 hosts of the bench app, no work, every request counted.
+        var idle = new JsonObject();
+        foreach (var config in new[] { AsHostJson, Tuned })
+        {
+            idle[config == Tuned ? "tuned" : "hostJson"] = await IdleAsync(config, proxy);
+        }
+
+        result["idle"] = idle;
         return result;
     }
 
-    private async Task<JsonObject> IdleAsync(List<WorkerProcess> workers, TimeSpan maxPolling)
+    private static JsonObject Costs(RunResult r, double activities)
     {
-        var settle = TimeSpan.FromSeconds(Math.Ceiling(maxPolling.TotalSeconds * 3) + 1);
-        var window = TimeSpan.FromSeconds(settings.IdleSeconds);
-        Console.WriteLine($"\n== idle polling: {workers.Count} worker processes x 2 queue listeners, {settle.TotalSeconds:F0} s to back off, then {window.TotalSeconds:F0} s counted");
-        await Task.Delay(settle);
-        foreach (var w in workers)
-        {
-            await w.ResetCountsAsync();
-        }
-
-        await Task.Delay(window);
-        var perWorker = new JsonArray();
-        long all = 0;
-        long nonPoll = 0;
-        foreach (var w in workers)
-        {
-            var counts = await w.CountsAsync();
-            var polls = counts.Where(c => c.Key is RequestCounter.QueueIdle or "queue receive").Sum(c => c.Value);
-            all += counts.Values.Sum();
-            nonPoll += counts.Values.Sum() - polls;
-            perWorker.Add(new JsonObject { ["requests"] = counts.Values.Sum(), ["receives"] = polls });
-        }
-
-        // A listener fully backed off polls once per MaxPollingInterval: at most floor(window / interval) + 1 receives in the window.
-        var maxPerListener = (long)Math.Floor(window.TotalSeconds / maxPolling.TotalSeconds) + 1;
-        var allowed = maxPerListener * 2 * workers.Count;
-        var perListenerInterval = all == 0 ? double.PositiveInfinity : window.TotalSeconds * 2 * workers.Count / all;
-        Console.WriteLine($"   {all} requests in {window.TotalSeconds:F0} s ({nonPoll} other than receives); allowed at MaxPollingInterval {maxPolling.TotalSeconds:F1} s: {allowed} ({maxPerListener} per listener)");
-        Console.WriteLine($"   mean interval between polls of one listener: {perListenerInterval:F2} s (target: >= {maxPolling.TotalSeconds:F1} s)");
+        var total = r.PerOrchestration.Values.Sum();
+        var empty = r.PerOrchestration.GetValueOrDefault(CountingProxy.QueueIdle);
+        Table(["kind", "per orchestration", "per activity call"], [.. r.PerOrchestration.OrderByDescending(k => k.Value).Select(k => new[] { k.Key, k.Value.ToString("F2", CultureInfo.InvariantCulture), (k.Value / activities).ToString("F2", CultureInfo.InvariantCulture) })]);
+        Console.WriteLine($"   total {total:F2} per orchestration = {total / activities:F2} per activity call ({activities:F0} activities); without empty receives {(total - empty) / activities:F2}; {r.OrchestrationsPerSec:F1} orch/s through the proxy");
         return new JsonObject
         {
-            ["windowSeconds"] = window.TotalSeconds,
-            ["settleSeconds"] = settle.TotalSeconds,
-            ["workerProcesses"] = workers.Count,
-            ["listeners"] = 2 * workers.Count,
-            ["maxPollingIntervalSeconds"] = maxPolling.TotalSeconds,
-            ["requests"] = all,
-            ["nonReceiveRequests"] = nonPoll,
-            ["maxAllowed"] = allowed,
-            ["meanPollIntervalPerListenerSeconds"] = Round(perListenerInterval),
-            ["withinTarget"] = all <= allowed,
-            ["perWorker"] = perWorker,
+            ["orchestrations"] = r.Total,
+            ["activitiesPerOrchestration"] = activities,
+            ["perOrchestration"] = Round(total),
+            ["perActivityCall"] = Round(total / activities),
+            ["perActivityCallWithoutEmptyReceives"] = Round((total - empty) / activities),
+            ["byKindPerOrchestration"] = new JsonObject(r.PerOrchestration.OrderBy(k => k.Key, StringComparer.Ordinal).Select(k => KeyValuePair.Create(k.Key, (JsonNode?)Round(k.Value)))),
+            ["orchestrationsPerSecThroughProxy"] = Round(r.OrchestrationsPerSec),
         };
     }
 
-    private static (double Bound, List<(string Kind, double Count, double Rate)> Terms) Bound(Dictionary<string, double> perOrch, BaselineRates b)
+    private static Dictionary<string, string> BenchAppEnvironment(DurableConfig config, string hub, string storage)
     {
-        var terms = new List<(string, double, double)>();
-        double seconds = 0;
-        foreach (var (kind, count) in perOrch.OrderBy(k => k.Key, StringComparer.Ordinal))
-        {
-            var rate = kind switch
-            {
-                "table batch" or "table insert" or "table write" => b.BatchCommits,
-                "queue send" => b.QueueSends,
-                _ when kind.StartsWith("queue", StringComparison.Ordinal) => 2 * b.ReceiveDeletes,
-                _ => b.PointReads, // table read, blob
-            };
-            terms.Add((kind, count, rate));
-            seconds += count / rate;
-        }
-
-        return (1 / seconds, terms);
+        var env = config.Environment();
+        env["AzureWebJobsStorage"] = storage;
+        env[DurableConfig.Prefix + "hubName"] = hub;
+        env["Logging__LogLevel__Default"] = "Warning";
+        return env;
     }
 
-    private async Task<HelloResult> HelloAsync(DurableClient client, RequestCounter clientCounter, TableClient observer, List<WorkerProcess> workers)
+    private async Task<RunResult> HelloRunAsync(DurableConfig config, int hosts, double seconds, CountingProxy? proxy = null)
     {
-        foreach (var w in workers)
+        var hub = "hello" + Guid.NewGuid().ToString("N")[..10];
+        var env = BenchAppEnvironment(config, hub, proxy?.ConnectionString ?? connection);
+        var started = await Task.WhenAll(Enumerable.Range(0, hosts).Select(_ => HostProcess.StartAsync(paths.StandaloneDll, paths.BenchApp, env)));
+        try
         {
-            await w.ResetCountsAsync();
-        }
-
-        clientCounter.Reset();
-        var created = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
-        var completedAt = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
-        var start = DateTimeOffset.UtcNow;
-        var measureFrom = start + TimeSpan.FromSeconds(settings.HelloWarmupSeconds);
-        var stopAt = measureFrom + TimeSpan.FromSeconds(settings.HelloSeconds);
-        var inFlight = 0;
-        var watcher = new CompletionWatcher(observer, start - TimeSpan.FromSeconds(1));
-
-        async Task StartOneAsync()
-        {
-            var id = await client.ScheduleNewAsync(Workloads.Hello, Cities);
-            lock (created)
+            var next = 0;
+            async Task<string[]> StartAsync(int count)
             {
-                created[id] = DateTimeOffset.UtcNow;
+                var host = started[Interlocked.Increment(ref next) % started.Length];
+                using var response = await host.Client.PostAsync(new Uri($"/api/start/HelloSequence?count={count}", UriKind.Relative), null);
+                var text = await response.Content.ReadAsStringAsync();
+                return response.IsSuccessStatusCode ? text.Split('\n', StringSplitOptions.RemoveEmptyEntries) : throw new InvalidOperationException($"start: {(int)response.StatusCode} {text}");
+            }
+
+            var r = await KeepInFlightAsync(hub, settings.InFlight, seconds, StartAsync, proxy, started);
+            r.Activities = 3;
+            return r;
+        }
+        finally
+        {
+            foreach (var h in started)
+            {
+                await h.DisposeAsync();
             }
         }
+    }
 
-        await Task.WhenAll(Enumerable.Range(0, settings.InFlight).Select(_ => StartOneAsync()));
-        inFlight = settings.InFlight;
+    private async Task<RunResult> OnboardingRunAsync(DurableConfig config, int hosts, CountingProxy? proxy)
+    {
+        var hub = "onb" + Guid.NewGuid().ToString("N")[..10];
+        var env = Tier2AppSettings.Create(proxy?.ConnectionString ?? connection, "b" + Guid.NewGuid().ToString("N")[..10], hub, "__");
+        foreach (var (k, v) in config.Environment())
+        {
+            env[k] = v;
+        }
+
+        var started = await Task.WhenAll(Enumerable.Range(0, hosts).Select(_ => HostProcess.StartAsync(paths.StandaloneDll, paths.Tier2App, env)));
+        foreach (var h in started)
+        {
+            h.Client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", _token);
+        }
+
+        try
+        {
+            var next = 0;
+            async Task<string> StartOneAsync()
+            {
+                var host = started[Interlocked.Increment(ref next) % started.Length];
+                var domain = "c" + Guid.NewGuid().ToString("N")[..10];
+                using var created = await host.Client.PostAsJsonAsync(new Uri("/api/orders", UriKind.Relative), OrderBody(domain));
+                var view = await created.Content.ReadAsStringAsync();
+                if (!created.IsSuccessStatusCode)
+                {
+                    throw new InvalidOperationException($"POST /api/orders: {(int)created.StatusCode} {view}");
+                }
+
+                var id = JsonDocument.Parse(view).RootElement.GetProperty("id").GetString()!;
+                using var submit = new HttpRequestMessage(HttpMethod.Post, new Uri($"/api/orders/{id}/submit", UriKind.Relative));
+                submit.Headers.TryAddWithoutValidation("If-Match", created.Headers.ETag?.ToString() ?? "*");
+                using var submitted = await host.Client.SendAsync(submit);
+                if ((int)submitted.StatusCode != 202)
+                {
+                    throw new InvalidOperationException($"POST /api/orders/{id}/submit: {(int)submitted.StatusCode} {await submitted.Content.ReadAsStringAsync()}");
+                }
+
+                return "order-" + id;
+            }
+
+            async Task<string[]> StartAsync(int count) => await Task.WhenAll(Enumerable.Range(0, count).Select(_ => StartOneAsync()));
+
+            var r = await KeepInFlightAsync(hub, settings.OnboardingInFlight, settings.HelloSeconds, StartAsync, proxy, started);
+
+            // Validate, CreateCustomer, CreateSubscription (one line), CreateAdminUser, Complete.
+            r.Activities = 5;
+            return r;
+        }
+        finally
+        {
+            foreach (var h in started)
+            {
+                await h.DisposeAsync();
+            }
+        }
+    }
+
+    private static Dictionary<string, object?> OrderBody(string domainPrefix) => new()
+    {
+        ["resellerId"] = null,
+        ["customer"] = new Dictionary<string, object?>
+        {
+            ["companyName"] = "Bench Co " + domainPrefix,
+            ["domainPrefix"] = domainPrefix,
+            ["email"] = "it@customer.example",
+            ["culture"] = "en-US",
+            ["language"] = "en",
+            ["address"] = new Dictionary<string, object?> { ["addressLine1"] = "1 Main St", ["city"] = "Redmond", ["state"] = "WA", ["postalCode"] = "98052", ["country"] = "US" },
+            ["contact"] = new Dictionary<string, object?> { ["firstName"] = "Ada", ["lastName"] = "Lovelace", ["email"] = "ada@customer.example", ["phoneNumber"] = "+1 425 555 0100" },
+        },
+        ["lineItems"] = new[] { new Dictionary<string, object?> { ["offerId"] = "o365-e3", ["quantity"] = 1, ["termDuration"] = "P1M", ["billingCycle"] = "monthly" } },
+    };
+
+    /// <summary>
+    /// Keeps <paramref name="inFlight"/> orchestrations going (a new one as each completes) for a warm-up plus
+    /// <paramref name="seconds"/>; completions and latencies come from the instance table (CreatedTime, and
+    /// LastUpdatedTime of the Completed row), found by a small query every 50 ms (direct to Azurite, not counted).
+    /// </summary>
+    private async Task<RunResult> KeepInFlightAsync(string hub, int inFlight, double seconds, Func<int, Task<string[]>> start, CountingProxy? proxy, HostProcess[] hosts)
+    {
+        var instances = new TableServiceClient(connection).GetTableClient(hub + "Instances");
+        proxy?.Reset();
+        var created = new HashSet<string>(StringComparer.Ordinal);
+        var done = new Dictionary<string, (DateTimeOffset Created, DateTimeOffset Completed)>(StringComparer.Ordinal);
+        var begin = DateTimeOffset.UtcNow;
+        var measureFrom = begin + TimeSpan.FromSeconds(settings.HelloWarmupSeconds);
+        var stopAt = measureFrom + TimeSpan.FromSeconds(seconds);
+        var watcher = new CompletionWatcher(instances, begin - TimeSpan.FromSeconds(5));
+
+        foreach (var id in await start(inFlight))
+        {
+            created.Add(id);
+        }
+
+        var pending = inFlight;
         var progress = Stopwatch.StartNew();
-        while (inFlight > 0)
+        while (pending > 0)
         {
             if (progress.Elapsed > TimeSpan.FromSeconds(90))
             {
-                var stuck = created.Keys.Where(k => !completedAt.ContainsKey(k)).Take(5).ToList();
-                var states = await Task.WhenAll(stuck.Select(k => client.GetInstanceAsync(k, includeHistory: true)));
-                throw new TimeoutException($"No hello orchestration completed for 90 s ({inFlight} in flight): "
-                    + string.Join("; ", states.Select(m => $"{m?.InstanceId} {m?.Status} created {m?.CreatedAt:O} updated {m?.LastUpdatedAt:O} history {m?.History?.Count}")));
+                throw new TimeoutException($"No orchestration of hub {hub} completed for 90 s ({pending} in flight). Host output: {hosts[0].Output[^Math.Min(4000, hosts[0].Output.Length)..]}");
             }
 
             await Task.Delay(settings.PollMilliseconds);
-            var done = await watcher.PollAsync();
-            if (done.Count > 0)
+            var found = (await watcher.PollAsync()).Where(f => created.Contains(f.Id) && !done.ContainsKey(f.Id)).ToList();
+            if (found.Count == 0)
             {
-                progress.Restart();
+                continue;
             }
 
-            done.RemoveAll(d => !created.ContainsKey(d.Id)); // an earlier phase's instance
-            foreach (var (id, c, d) in done)
+            progress.Restart();
+            foreach (var (id, c, d) in found)
             {
-                completedAt[id] = d;
-                lock (created)
+                done[id] = (c, d);
+            }
+
+            pending -= found.Count;
+            if (DateTimeOffset.UtcNow < stopAt)
+            {
+                foreach (var id in await start(found.Count))
                 {
-                    created[id] = c; // the state row's CreatedAt: stamped by the client at schedule time
+                    created.Add(id);
                 }
-            }
 
-            inFlight -= done.Count;
-            if (DateTimeOffset.UtcNow < stopAt && done.Count > 0)
-            {
-                await Task.WhenAll(Enumerable.Range(0, done.Count).Select(_ => StartOneAsync()));
-                inFlight += done.Count;
+                pending += found.Count;
             }
         }
 
-        var counts = Merge(clientCounter.Snapshot(), await Task.WhenAll(workers.Select(w => w.CountsAsync())));
-        var total = created.Count;
-        var perOrch = counts.ToDictionary(c => c.Key, c => c.Value / (double)total, StringComparer.Ordinal);
-
-        // Throughput: completions inside the measuring window; latency: instances scheduled inside it.
-        var windowDone = completedAt.Values.Count(t => t >= measureFrom && t < stopAt);
-        var latencies = completedAt.Where(c => created[c.Key] >= measureFrom && created[c.Key] < stopAt)
-            .Select(c => (c.Value - created[c.Key]).TotalMilliseconds).Order().ToList();
-        return new HelloResult(
-            workers.Count,
-            total,
-            windowDone / (stopAt - measureFrom).TotalSeconds,
-            Percentile(latencies, 0.50),
-            Percentile(latencies, 0.99),
-            latencies.Count,
-            perOrch);
+        var counts = proxy?.Snapshot() ?? [];
+        var perOrch = counts.ToDictionary(c => c.Key, c => c.Value / (double)created.Count, StringComparer.Ordinal);
+        var windowDone = done.Values.Count(t => t.Completed >= measureFrom && t.Completed < stopAt);
+        var latencies = done.Values.Where(t => t.Created >= measureFrom && t.Created < stopAt)
+            .Select(t => (t.Completed - t.Created).TotalMilliseconds).Order().ToList();
+        return new RunResult
+        {
+            Hosts = hosts.Length,
+            Total = created.Count,
+            OrchestrationsPerSec = windowDone / (stopAt - measureFrom).TotalSeconds,
+            P50Ms = Percentile(latencies, 0.50),
+            P99Ms = Percentile(latencies, 0.99),
+            LatencySamples = latencies.Count,
+            PerOrchestration = perOrch,
+        };
     }
 
-    private async Task<(int Activities, double Seconds, double ActivitiesPerSec, double TransactionsPerActivity)> FanOutAsync(DurableClient client, RequestCounter clientCounter, TableClient observer, List<WorkerProcess> workers)
+    private async Task<JsonObject> FanOutAsync(DurableConfig config)
     {
-        foreach (var w in workers)
-        {
-            await w.ResetCountsAsync();
-        }
-
-        clientCounter.Reset();
-        var watcher = new CompletionWatcher(observer, DateTimeOffset.UtcNow - TimeSpan.FromSeconds(1));
-        var ids = await Task.WhenAll(Enumerable.Range(0, settings.FanOuts).Select(_ => client.ScheduleNewAsync(Workloads.FanOut, Workloads.FanOutWidth)));
-        var pending = new HashSet<string>(ids, StringComparer.Ordinal);
+        var hub = "fan" + Guid.NewGuid().ToString("N")[..10];
+        await using var host = await HostProcess.StartAsync(paths.StandaloneDll, paths.BenchApp, BenchAppEnvironment(config, hub, connection));
+        var watcher = new CompletionWatcher(new TableServiceClient(connection).GetTableClient(hub + "Instances"), DateTimeOffset.UtcNow - TimeSpan.FromSeconds(5));
+        using var response = await host.Client.PostAsync(new Uri($"/api/start/FanOutFanIn?count={settings.FanOuts}&input={settings.FanOutWidth}", UriKind.Relative), null);
+        response.EnsureSuccessStatusCode();
+        var pending = new HashSet<string>((await response.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries), StringComparer.Ordinal);
         DateTimeOffset first = DateTimeOffset.MaxValue, last = DateTimeOffset.MinValue;
         var deadline = Stopwatch.StartNew();
         while (pending.Count > 0)
@@ -319,31 +390,63 @@ public sealed class DurableBench(string connection, string hostJson, BenchSettin
             }
         }
 
-        var counts = Merge(clientCounter.Snapshot(), await Task.WhenAll(workers.Select(w => w.CountsAsync())));
-        var activities = settings.FanOuts * Workloads.FanOutWidth;
-        var seconds = (last - first).TotalSeconds;
-        return (activities, seconds, activities / seconds, counts.Values.Sum() / (double)activities);
+        var activities = settings.FanOuts * settings.FanOutWidth;
+        var secondsTaken = (last - first).TotalSeconds;
+        Console.WriteLine($"   {activities / secondsTaken:F0} activities/s ({activities} activities in {secondsTaken:F2} s)");
+        return new JsonObject
+        {
+            ["width"] = settings.FanOutWidth,
+            ["orchestrations"] = settings.FanOuts,
+            ["seconds"] = Round(secondsTaken),
+            ["activitiesPerSec"] = Round(activities / secondsTaken),
+        };
     }
 
-    private static Dictionary<string, long> Merge(IReadOnlyDictionary<string, long> client, IEnumerable<Dictionary<string, long>> workers)
+    private async Task<JsonObject> IdleAsync(DurableConfig config, CountingProxy proxy)
     {
-        var all = new Dictionary<string, long>(client, StringComparer.Ordinal);
-        foreach (var w in workers)
+        var hub = "idle" + Guid.NewGuid().ToString("N")[..10];
+        var env = BenchAppEnvironment(config, hub, proxy.ConnectionString);
+        var hosts = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ => HostProcess.StartAsync(paths.StandaloneDll, paths.BenchApp, env)));
+        try
         {
-            foreach (var (k, v) in w)
+            // One hello sequence first, so the queues have been busy and then back off as after real work.
+            using (var r = await hosts[0].Client.PostAsync(new Uri("/api/start/HelloSequence?count=4", UriKind.Relative), null))
             {
-                all[k] = all.GetValueOrDefault(k) + v;
+                r.EnsureSuccessStatusCode();
+            }
+
+            var settle = TimeSpan.FromSeconds(settings.IdleSettleSeconds);
+            var window = TimeSpan.FromSeconds(settings.IdleSeconds);
+            Console.WriteLine($"\n== idle: 2 host processes of the bench app, {config.Name}, {settle.TotalSeconds:F0} s to back off, then every storage request counted for {window.TotalSeconds:F0} s");
+            await Task.Delay(settle);
+            proxy.Reset();
+            await Task.Delay(window);
+            var counts = proxy.Snapshot();
+            var total = counts.Values.Sum();
+            Console.WriteLine($"   {total} requests in {window.TotalSeconds:F0} s: " + string.Join(", ", counts.OrderByDescending(c => c.Value).Select(c => $"{c.Key} {c.Value}")));
+            return new JsonObject
+            {
+                ["hostProcesses"] = 2,
+                ["settleSeconds"] = settle.TotalSeconds,
+                ["windowSeconds"] = window.TotalSeconds,
+                ["requests"] = total,
+                ["byKind"] = new JsonObject(counts.OrderBy(k => k.Key, StringComparer.Ordinal).Select(k => KeyValuePair.Create(k.Key, (JsonNode?)k.Value))),
+            };
+        }
+        finally
+        {
+            foreach (var h in hosts)
+            {
+                await h.DisposeAsync();
             }
         }
-
-        return all;
     }
 
     private static double Percentile(List<double> sorted, double p) =>
         sorted.Count == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)];
 
-    private static void Print(HelloResult r) =>
-        Console.WriteLine($"   {r.OrchestrationsPerSec:F1} orchestrations/s ({3 * r.OrchestrationsPerSec:F0} activities/s); start-to-completion p50 {r.P50Ms:F0} ms, p99 {r.P99Ms:F0} ms ({r.LatencySamples} samples; {r.Total} orchestrations in all)");
+    private static void Print(RunResult r) =>
+        Console.WriteLine($"   {r.OrchestrationsPerSec:F1} orchestrations/s ({r.Activities * r.OrchestrationsPerSec:F0} activities/s); created-to-completed p50 {r.P50Ms:F0} ms, p99 {r.P99Ms:F0} ms ({r.LatencySamples} samples; {r.Total} orchestrations in all)");
 
     internal static string F(double v) => v.ToString("F0", CultureInfo.InvariantCulture);
 
@@ -361,52 +464,77 @@ public sealed class DurableBench(string connection, string hostJson, BenchSettin
         }
     }
 
-    private sealed record HelloResult(int Workers, int Total, double OrchestrationsPerSec, double P50Ms, double P99Ms, int LatencySamples, Dictionary<string, double> PerOrchestration)
+    private sealed class RunResult
     {
+        public int Hosts { get; init; }
+
+        public int Total { get; init; }
+
+        public double OrchestrationsPerSec { get; init; }
+
+        public double P50Ms { get; init; }
+
+        public double P99Ms { get; init; }
+
+        public int LatencySamples { get; init; }
+
+        public int Activities { get; set; } = 3;
+
+        public double ActivitiesPerOrchestration => Activities;
+
+        public Dictionary<string, double> PerOrchestration { get; init; } = [];
+
         public JsonObject ToJson() => new()
         {
-            ["workerProcesses"] = Workers,
+            ["hostProcesses"] = Hosts,
             ["orchestrations"] = Total,
             ["orchestrationsPerSec"] = Round(OrchestrationsPerSec),
-            ["activitiesPerSec"] = Round(3 * OrchestrationsPerSec),
+            ["activitiesPerSec"] = Round(Activities * OrchestrationsPerSec),
             ["latencyP50Ms"] = Round(P50Ms),
             ["latencyP99Ms"] = Round(P99Ms),
             ["latencySamples"] = LatencySamples,
-            ["transactionsPerOrchestration"] = Round(PerOrchestration.Values.Sum()),
         };
     }
 
     /// <summary>
-    /// Finds completed instances with one small query per poll (not counted: it is the benchmark's, not the runtime's).
-    /// Filters on the server-stamped Timestamp of the write, with a margin, and remembers what it has seen.
+    /// Finds finished instances in DTFx's instance table with one small query per poll (the benchmark's, not counted):
+    /// rows written since the last poll (server Timestamp, with a margin); CreatedTime and, for Completed, LastUpdatedTime.
     /// </summary>
     private sealed class CompletionWatcher(TableClient table, DateTimeOffset since)
     {
-        private static readonly string[] Columns = ["PartitionKey", "CreatedAt", "CompletedAt", "Status", "Timestamp"];
+        private static readonly string[] Columns = ["PartitionKey", "RuntimeStatus", "CreatedTime", "LastUpdatedTime", "Timestamp"];
         private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
         private DateTimeOffset _since = since;
 
         public async Task<List<(string Id, DateTimeOffset Created, DateTimeOffset Completed)>> PollAsync()
         {
             var found = new List<(string, DateTimeOffset, DateTimeOffset)>();
-            var filter = TableClient.CreateQueryFilter($"RowKey eq 'state' and Timestamp ge {_since} and CompletedAt ge {_since - TimeSpan.FromMinutes(10)}");
+            var filter = TableClient.CreateQueryFilter($"Timestamp ge {_since}");
             var newest = _since;
-            await foreach (var row in table.QueryAsync<TableEntity>(filter, select: Columns))
+            try
             {
-                var stamp = row.Timestamp ?? _since;
-                newest = stamp > newest ? stamp : newest;
-                if (row.GetString("Status") != nameof(OrchestrationStatus.Completed))
+                await foreach (var row in table.QueryAsync<TableEntity>(filter, select: Columns))
                 {
-                    throw new InvalidOperationException($"Instance {row.PartitionKey} ended {row.GetString("Status")}.");
-                }
+                    var stamp = row.Timestamp ?? _since;
+                    newest = stamp > newest ? stamp : newest;
+                    var status = row.GetString("RuntimeStatus");
+                    if (status is "Failed" or "Terminated" or "Canceled")
+                    {
+                        throw new InvalidOperationException($"Instance {row.PartitionKey} ended {status}.");
+                    }
 
-                if (_seen.Add(row.PartitionKey))
-                {
-                    found.Add((row.PartitionKey, row.GetDateTimeOffset("CreatedAt")!.Value, row.GetDateTimeOffset("CompletedAt")!.Value));
+                    if (status == "Completed" && _seen.Add(row.PartitionKey))
+                    {
+                        found.Add((row.PartitionKey, row.GetDateTimeOffset("CreatedTime")!.Value, row.GetDateTimeOffset("LastUpdatedTime")!.Value));
+                    }
                 }
             }
+            catch (Azure.RequestFailedException e) when (e.Status == 404)
+            {
+                return found; // the hub's tables are created by the host as it starts
+            }
 
-            _since = newest - TimeSpan.FromSeconds(1);
+            _since = newest - TimeSpan.FromSeconds(2);
             return found;
         }
     }
@@ -418,11 +546,21 @@ public sealed class BenchSettings
 
     public int InFlight { get; init; } = 32;
 
-    public double HelloWarmupSeconds { get; init; } = 2;
+    public int OnboardingInFlight { get; init; } = 32;
+
+    public double HelloWarmupSeconds { get; init; } = 3;
 
     public double HelloSeconds { get; init; } = 12;
 
+    public double SweepSeconds { get; init; } = 8;
+
+    public double CostSeconds { get; init; } = 6;
+
     public int FanOuts { get; init; } = 3;
+
+    public int FanOutWidth { get; init; } = 100;
+
+    public int IdleSettleSeconds { get; init; } = 31;
 
     public int IdleSeconds { get; init; } = 30;
 

@@ -1,14 +1,15 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Tier2.Bench;
 
-// Usage (scripts/bench.sh drives it):
-//   Tier2.Bench durable   --storage <connection string> --host-json <host.json> --out <durable.json> [--quick]
-//   Tier2.Bench coldstart --app <dir> --baseline <dir> --storage <connection string> --out <coldstart.json> [--runs 7]
-//   Tier2.Bench worker    --storage <connection string> --hub <hub> --host-json <host.json>   (started by "durable")
+// Usage (scripts/bench.sh drives it; paths are build outputs):
+//   Tier2.Bench durable   --storage <conn> --standalone <Tier2.Standalone.dll> --bench-app <dir> --tier2-app <dir> --out <durable.json> [--quick] [--tune]
+//   Tier2.Bench http      --storage <conn> --standalone <Tier2.Standalone.dll> --tier2-app <dir> --out <http.json> [--concurrency 32] [--seconds 10]
+//   Tier2.Bench coldstart --app <published app> --host <published Tier2.Standalone> --baseline <dir> --storage <conn> --out <coldstart.json> [--runs 7]
 if (args.Length == 0)
 {
-    Console.Error.WriteLine("usage: Tier2.Bench durable|coldstart|worker [options] (see scripts/bench.sh)");
+    Console.Error.WriteLine("usage: Tier2.Bench durable|http|coldstart [options] (see scripts/bench.sh)");
     return 2;
 }
 
@@ -22,25 +23,31 @@ for (var i = 1; i < args.Length; i++)
 }
 
 string Required(string name) => options.TryGetValue(name, out var v) ? v : throw new ArgumentException($"--{name} is required.");
+int Int(string name, int fallback) => options.TryGetValue(name, out var v) ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
+DurablePaths Paths() => new(Required("standalone"), options.GetValueOrDefault("bench-app") ?? "", Required("tier2-app"));
 
 switch (args[0])
 {
-    case "worker":
-        return await WorkerMode.RunAsync(Required("storage"), Required("hub"), Required("host-json"));
     case "durable":
     {
         var settings = options.ContainsKey("quick")
-            ? new BenchSettings { BaselineSeconds = 1, HelloSeconds = 4, HelloWarmupSeconds = 1, FanOuts = 1, IdleSeconds = 10 }
+            ? new BenchSettings { BaselineSeconds = 1, HelloSeconds = 4, HelloWarmupSeconds = 2, SweepSeconds = 4, CostSeconds = 3, FanOuts = 1, IdleSettleSeconds = 11, IdleSeconds = 10 }
             : new BenchSettings();
-        var result = await new DurableBench(Required("storage"), Required("host-json"), settings).RunAsync();
+        var result = await new DurableBench(Required("storage"), Paths(), settings).RunAsync(options.ContainsKey("tune"));
+        await WriteAsync(Required("out"), result);
+        return 0;
+    }
+
+    case "http":
+    {
+        var result = await new HttpBench(Required("storage"), Paths(), Int("concurrency", 32), Int("seconds", 10)).RunAsync();
         await WriteAsync(Required("out"), result);
         return 0;
     }
 
     case "coldstart":
     {
-        var runs = options.TryGetValue("runs", out var r) ? int.Parse(r, System.Globalization.CultureInfo.InvariantCulture) : 7;
-        var result = await new ColdStartBench(Required("storage"), runs).RunAsync(Required("app"), Required("baseline"), options.GetValueOrDefault("variant"));
+        var result = await new ColdStartBench(Required("storage"), Int("runs", 7)).RunAsync(Required("app"), Required("host"), Required("baseline"), options.GetValueOrDefault("variant"));
         await WriteAsync(Required("out"), result);
         return 0;
     }

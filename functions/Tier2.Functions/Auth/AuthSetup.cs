@@ -16,16 +16,18 @@ public static class AuthSetup
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
             .Configure<IOptions<AuthOptions>>((jwt, auth) => Configure(jwt, auth.Value));
 
+        // The default policy (what a function without [Authorize(Policy = ...)] or [AllowAnonymous] requires; the HTTP
+        // function runner applies it): a provider admin, or a reseller admin that names its reseller. It is not a
+        // fallback policy: that would be middleware's to apply, and no middleware runs around Tier2's functions.
+        var anyAdmin = new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder()
+            .RequireAuthenticatedUser()
+            .RequireAssertion(ctx => ctx.User.IsInRole(Roles.ProviderAdmin)
+                || (ctx.User.IsInRole(Roles.ResellerAdmin) && !string.IsNullOrEmpty(ctx.User.FindFirst(Roles.ResellerIdClaim)?.Value)))
+            .Build();
         services.AddAuthorizationBuilder()
             .AddPolicy(Roles.ProviderAdminPolicy, p => p.RequireAuthenticatedUser().RequireRole(Roles.ProviderAdmin))
-            .AddPolicy(Roles.AnyAdminPolicy, p => p.RequireAuthenticatedUser().RequireAssertion(ctx =>
-                ctx.User.IsInRole(Roles.ProviderAdmin)
-                || (ctx.User.IsInRole(Roles.ResellerAdmin) && !string.IsNullOrEmpty(ctx.User.FindFirst(Roles.ResellerIdClaim)?.Value))))
-            .SetFallbackPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder()
-                .RequireAuthenticatedUser()
-                .RequireAssertion(ctx => ctx.User.IsInRole(Roles.ProviderAdmin)
-                    || (ctx.User.IsInRole(Roles.ResellerAdmin) && !string.IsNullOrEmpty(ctx.User.FindFirst(Roles.ResellerIdClaim)?.Value)))
-                .Build());
+            .AddPolicy(Roles.AnyAdminPolicy, anyAdmin)
+            .SetDefaultPolicy(anyAdmin);
         return services;
     }
 

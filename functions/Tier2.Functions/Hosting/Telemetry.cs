@@ -16,6 +16,22 @@ public static class Telemetry
 
     public static readonly System.Diagnostics.ActivitySource Source = new(SourceName);
 
+    /// <summary>
+    /// Continues the trace <paramref name="correlationId"/> (a W3C trace id carried in an orchestration's input) in
+    /// an activity function, so its log lines and the emails it sends carry the id of the request that started it.
+    /// </summary>
+    public static System.Diagnostics.Activity? ContinueTrace(string name, string? correlationId)
+    {
+        if (correlationId is not { Length: 32 } || !correlationId.All(char.IsAsciiHexDigitLower))
+        {
+            return Source.StartActivity(name);
+        }
+
+        var parent = new System.Diagnostics.ActivityContext(
+            System.Diagnostics.ActivityTraceId.CreateFromString(correlationId), System.Diagnostics.ActivitySpanId.CreateRandom(), System.Diagnostics.ActivityTraceFlags.Recorded);
+        return Source.StartActivity(name, System.Diagnostics.ActivityKind.Internal, parent);
+    }
+
     public static IServiceCollection AddTier2Telemetry(this IServiceCollection services, IConfiguration configuration)
     {
         var appInsights = configuration["APPLICATIONINSIGHTS_CONNECTION_STRING"];

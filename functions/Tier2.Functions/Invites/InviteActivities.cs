@@ -34,6 +34,7 @@ public sealed partial class InviteActivities(
     public async Task<InviteStepResult> SendInviteEmail([ActivityTrigger] InviteEmailRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        using var trace = Telemetry.ContinueTrace(nameof(SendInviteEmail), request.CorrelationId);
         var invite = await invites.GetAsync(request.InviteId, cancellationToken) ?? throw new InvalidOperationException($"Invite {request.InviteId} does not exist.");
 
         // An earlier run of this step sent it (and crashed before it could report): send nothing, finish its bookkeeping.

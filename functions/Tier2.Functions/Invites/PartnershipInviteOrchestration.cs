@@ -40,7 +40,8 @@ public enum InviteEmailKind
 
 /// <param name="InstanceId">The orchestration instance that sends the email.</param>
 /// <param name="Step">The email's step, unique within the instance (<c>invitation-1</c>, <c>reminder-1</c>, <c>welcome</c>...).</param>
-public sealed record InviteEmailRequest(string InviteId, InviteEmailKind Kind, string? SealedToken, string InstanceId, string Step)
+/// <param name="CorrelationId">The trace id of the request that started the invite: the email carries it.</param>
+public sealed record InviteEmailRequest(string InviteId, InviteEmailKind Kind, string? SealedToken, string InstanceId, string Step, string? CorrelationId = null)
 {
     /// <summary>Names this email across re-runs of its activity: the ledger's key and the sender's idempotency key.</summary>
     [JsonIgnore]
@@ -187,7 +188,7 @@ public static partial class PartnershipInviteOrchestration
     }
 
     private static InviteEmailRequest Email(TaskOrchestrationContext context, string inviteId, InviteEmailKind kind, string? sealedToken, string step) =>
-        new(inviteId, kind, sealedToken, context.InstanceId, step);
+        new(inviteId, kind, sealedToken, context.InstanceId, step, context.GetInput<InviteWorkflowInput>()?.CorrelationId);
 
     [LoggerMessage(EventId = 4110, Level = LogLevel.Information, Message = "Invite {InviteId} settled {Status}")]
     private static partial void LogOutcome(ILogger logger, string inviteId, InviteStatus status);

@@ -49,19 +49,22 @@ public sealed class OrchestrationClient(DurableTaskClient client)
         }
     }
 
-    /// <summary>Starts <paramref name="orchestrator"/> as <paramref name="instanceId"/> unless it is running; a finished instance of that id is replaced.</summary>
+    /// <summary>Starts <paramref name="orchestrator"/> as <paramref name="instanceId"/> unless it is pending or running; a finished instance of that id is replaced.</summary>
     public async Task StartUnlessRunningAsync(TaskName orchestrator, string instanceId, object input, CancellationToken cancellationToken)
     {
-        if (await Client.GetInstanceAsync(instanceId, getInputsAndOutputs: false, cancellationToken) is not { IsRunning: true })
+        if (await Client.GetInstanceAsync(instanceId, getInputsAndOutputs: false, cancellationToken) is not { IsCompleted: false })
         {
             await Client.ScheduleNewOrchestrationInstanceAsync(orchestrator, input, new StartOrchestrationOptions(instanceId), cancellationToken);
         }
     }
 
-    /// <summary>Raises <paramref name="eventName"/>; false when no running instance has that id (nothing to tell).</summary>
+    /// <summary>
+    /// Raises <paramref name="eventName"/>; false when no instance of that id exists or it has finished (nothing to
+    /// tell). A Pending instance gets it: the engine keeps an event until the orchestration waits for it.
+    /// </summary>
     public async Task<bool> RaiseEventAsync(string instanceId, string eventName, object payload, CancellationToken cancellationToken)
     {
-        if (await Client.GetInstanceAsync(instanceId, getInputsAndOutputs: false, cancellationToken) is not { IsRunning: true })
+        if (await Client.GetInstanceAsync(instanceId, getInputsAndOutputs: false, cancellationToken) is not { IsCompleted: false })
         {
             return false;
         }

@@ -28,9 +28,11 @@ public sealed class StartupTests
         var settings = TestApp.DefaultSettings(TestApp.NewPrefix());
         settings["AzureWebJobsStorage"] = null;
 
-        var ex = Assert.Throws<InvalidOperationException>(() => TestApp.Build(settings));
+        // The standalone host wraps what the app's registration threw, keeping its message.
+        var ex = Assert.ThrowsAny<Exception>(() => TestApp.Build(settings));
 
         Assert.Contains("'AzureWebJobsStorage'", ex.Message, StringComparison.Ordinal);
+        Assert.True(Tier2.Functions.Hosting.HostingSetup.TryReportConfigurationError(ex.GetBaseException(), TextWriter.Null));
     }
 
     [Fact]

@@ -55,7 +55,7 @@ public sealed class PartnershipInviteOrchestrationTests
         var run = Start(context);
 
         var invitation = Assert.Single(Emails(context));
-        Assert.Equal(new InviteEmailRequest(InviteId, InviteEmailKind.Invitation, "sealed-1", InstanceId, "invitation-1"), invitation);
+        Assert.Equal(new InviteEmailRequest(InviteId, InviteEmailKind.Invitation, "sealed-1", InstanceId, "invitation-1", "corr-1"), invitation);
         Assert.Equal("invite-inv1:invitation-1", invitation.IdempotencyKey);
         Assert.Equal(6, context.Calls[0].Options?.Retry?.Policy?.MaxNumberOfAttempts);
         var reminder = Assert.Single(context.Timers);
@@ -80,7 +80,7 @@ public sealed class PartnershipInviteOrchestrationTests
         context.Timers[0].Fire();
 
         var reminder = Assert.Single(Emails(context), e => e.Kind == InviteEmailKind.Reminder);
-        Assert.Equal(new InviteEmailRequest(InviteId, InviteEmailKind.Reminder, "sealed-1", InstanceId, "reminder-1"), reminder);
+        Assert.Equal(new InviteEmailRequest(InviteId, InviteEmailKind.Reminder, "sealed-1", InstanceId, "reminder-1", "corr-1"), reminder);
         Assert.Equal(2, context.Timers.Count);
         Assert.Equal(ExpiresAt.UtcDateTime, context.Timers[1].FireAt);
         Assert.Contains("reminded", context.Statuses);
@@ -204,10 +204,10 @@ public sealed class PartnershipInviteOrchestrationTests
         var round2 = Context(next);
         var run2 = Start(round2);
 
-        Assert.Equal(new InviteEmailRequest(InviteId, InviteEmailKind.Invitation, "sealed-2", InstanceId, "invitation-2"), Assert.Single(Emails(round2)));
+        Assert.Equal(new InviteEmailRequest(InviteId, InviteEmailKind.Invitation, "sealed-2", InstanceId, "invitation-2", "corr-1"), Assert.Single(Emails(round2)));
         Assert.Equal(remindAgainAt.UtcDateTime, Assert.Single(round2.Timers).FireAt);
         round2.Timers[0].Fire();
-        Assert.Equal(new InviteEmailRequest(InviteId, InviteEmailKind.Reminder, "sealed-2", InstanceId, "reminder-2"), Emails(round2)[1]);
+        Assert.Equal(new InviteEmailRequest(InviteId, InviteEmailKind.Reminder, "sealed-2", InstanceId, "reminder-2", "corr-1"), Emails(round2)[1]);
         Assert.Equal(expiresLaterAt.UtcDateTime, round2.Timers[1].FireAt);
 
         round2.Raise(PartnershipInviteOrchestration.SignalEvent, new InviteSignal(InviteSignalKind.Accepted));

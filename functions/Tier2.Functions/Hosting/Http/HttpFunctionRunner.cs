@@ -265,7 +265,7 @@ public sealed class HttpFunctionRunner(
                 var authorize = function.Metadata.OfType<IAuthorizeData>().ToList();
                 policy = authorize.Count > 0
                     ? AuthorizationPolicy.CombineAsync(policyProvider, authorize).GetAwaiter().GetResult()
-                    : policyProvider.GetFallbackPolicyAsync().GetAwaiter().GetResult();
+                    : policyProvider.GetDefaultPolicyAsync().GetAwaiter().GetResult();
             }
 
             return new CompiledHttpFunction(function, services, handler, endpoint, policy);
