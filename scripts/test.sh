@@ -40,6 +40,9 @@ if [[ -x scripts/bicep.sh ]]; then
   scripts/bicep.sh
 fi
 
+# The deployable zip, which a test reads (every function listed with its bindings, nothing of the custom handler).
+scripts/package.sh
+
 mkdir -p artifacts/test-results
 dotnet build Serverless.sln -c Debug --nologo -v quiet
 dotnet test Serverless.sln -c Debug --no-build --nologo \

@@ -2,8 +2,8 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Logging;
 using Tier2.Standalone.Hosting;
 
-// (a copy of functions/Tier2.Standalone/Program.cs) dotnet Tier2.Bench.Host.dll --app <function app build output> [--urls http://localhost:7071]
-// Start-up problems are one line on stderr and exit code 1; Ctrl-C / SIGTERM stop quietly.
+// functions/Tier2.Standalone/Program.cs, except that the real app (referenced) is passed as AppAssembly (see the csproj).
+// Tier2.Bench.Host --app <function app build output> [--urls http://localhost:7071]
 string? appPath = null;
 for (int i = 0; i < args.Length - 1; i++)
 {
@@ -13,14 +13,16 @@ for (int i = 0; i < args.Length - 1; i++)
     }
 }
 
-appPath ??= args.FirstOrDefault(a => a.StartsWith("--app=", StringComparison.Ordinal))?["--app=".Length..];
 appPath ??= Environment.GetEnvironmentVariable(StandaloneHost.AppEnvironmentVariable);
+bool isTier2 = appPath is not null && File.Exists(Path.Combine(appPath, "Tier2.Functions.dll"));
 
 try
 {
     WebApplication app = StandaloneHost.Build(new StandaloneHostOptions
     {
-        AppPath = appPath,
+        AppPath = isTier2 ? null : appPath,
+        AppAssembly = isTier2 ? typeof(Tier2.Functions.Tier2App).Assembly : null,
+        MetadataFolder = isTier2 ? appPath : null,
         Args = args,
         ConfigureBeforeApp = builder => builder.Logging.AddSimpleConsole(o =>
         {

@@ -58,7 +58,7 @@ public static class Baseline
         double fillSeconds = 0, drainSeconds = 0;
         long sent = 0, pairs = 0;
         var total = Stopwatch.StartNew();
-        for (var round = 0; round == 0 || total.Elapsed < duration * 2; round++)
+        for (var round = 0; round < 2 || total.Elapsed < duration * 2; round++)
         {
             var fill = Stopwatch.StartNew();
             await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>

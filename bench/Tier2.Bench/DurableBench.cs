@@ -39,6 +39,7 @@ public sealed class DurableBench(string connection, DurablePaths paths, BenchSet
         ["maxConcurrentActivityFunctions"] = "32",
         ["extendedSessionsEnabled"] = "true",
         ["extendedSessionIdleTimeoutInSeconds"] = "30",
+        ["storageProvider.useTablePartitionManagement"] = "true",
     });
 
     /// <summary>The candidates of <c>--tune</c> (one host, hello sequence each, on a fresh hub).</summary>
@@ -51,6 +52,7 @@ public sealed class DurableBench(string connection, DurablePaths paths, BenchSet
         new("32/32 + ext. sessions + 1 partition", new() { ["maxConcurrentOrchestratorFunctions"] = "32", ["maxConcurrentActivityFunctions"] = "32", ["extendedSessionsEnabled"] = "true", ["extendedSessionIdleTimeoutInSeconds"] = "30", ["storageProvider.partitionCount"] = "1" }),
         new("32/32 + ext. sessions + batch 64/buffer 128", new() { ["maxConcurrentOrchestratorFunctions"] = "32", ["maxConcurrentActivityFunctions"] = "32", ["extendedSessionsEnabled"] = "true", ["extendedSessionIdleTimeoutInSeconds"] = "30", ["storageProvider.controlQueueBatchSize"] = "64", ["storageProvider.controlQueueBufferThreshold"] = "128" }),
         new("32/32 + ext. sessions + maxQueuePollingInterval 1 s", new() { ["maxConcurrentOrchestratorFunctions"] = "32", ["maxConcurrentActivityFunctions"] = "32", ["extendedSessionsEnabled"] = "true", ["extendedSessionIdleTimeoutInSeconds"] = "30", ["storageProvider.maxQueuePollingInterval"] = "00:00:01" }),
+        new("32/32 + ext. sessions + table partition manager", new() { ["maxConcurrentOrchestratorFunctions"] = "32", ["maxConcurrentActivityFunctions"] = "32", ["extendedSessionsEnabled"] = "true", ["extendedSessionIdleTimeoutInSeconds"] = "30", ["storageProvider.useTablePartitionManagement"] = "true" }),
         new("concurrency 100/100 + ext. sessions", new() { ["maxConcurrentOrchestratorFunctions"] = "100", ["maxConcurrentActivityFunctions"] = "100", ["extendedSessionsEnabled"] = "true", ["extendedSessionIdleTimeoutInSeconds"] = "30" }),
     ];
 
@@ -109,9 +111,18 @@ public sealed class DurableBench(string connection, DurablePaths paths, BenchSet
             foreach (var hosts in new[] { 1, 2 })
             {
                 Console.WriteLine($"\n== hello sequence (3 activities), {config.Name}, {hosts} host process(es), {settings.InFlight} in flight, {settings.HelloWarmupSeconds} s warm-up + {settings.HelloSeconds} s");
-                var r = await HelloRunAsync(config, hosts, settings.HelloSeconds);
-                Print(r);
-                hello[$"{(config == Tuned ? "tuned" : "hostJson")}{hosts}Host{(hosts > 1 ? "s" : "")}"] = r.ToJson();
+                var key = $"{(config == Tuned ? "tuned" : "hostJson")}{hosts}Host{(hosts > 1 ? "s" : "")}";
+                try
+                {
+                    var r = await HelloRunAsync(config, hosts, settings.HelloSeconds);
+                    Print(r);
+                    hello[key] = r.ToJson();
+                }
+                catch (TimeoutException e)
+                {
+                    Console.WriteLine($"   STALLED: {e.Message}");
+                    hello[key] = new JsonObject { ["stalled"] = e.Message[..Math.Min(600, e.Message.Length)] };
+                }
             }
         }
 
@@ -127,9 +138,18 @@ public sealed class DurableBench(string connection, DurablePaths paths, BenchSet
         foreach (var hosts in new[] { 1, 2 })
         {
             Console.WriteLine($"\n== CustomerOnboarding (the real app: POST /api/orders + POST /api/orders/{{id}}/submit), tuned, {hosts} host process(es), {settings.OnboardingInFlight} in flight, {settings.HelloWarmupSeconds} s warm-up + {settings.HelloSeconds} s");
-            var r = await OnboardingRunAsync(Tuned, hosts, null);
-            Print(r);
-            onboarding[$"tuned{hosts}Host{(hosts > 1 ? "s" : "")}"] = r.ToJson();
+            var key = $"tuned{hosts}Host{(hosts > 1 ? "s" : "")}";
+            try
+            {
+                var r = await OnboardingRunAsync(Tuned, hosts, null);
+                Print(r);
+                onboarding[key] = r.ToJson();
+            }
+            catch (TimeoutException e)
+            {
+                Console.WriteLine($"   STALLED: {e.Message}");
+                onboarding[key] = new JsonObject { ["stalled"] = e.Message[..Math.Min(600, e.Message.Length)] };
+            }
         }
 
         result["onboarding"] = onboarding;
@@ -184,6 +204,7 @@ public sealed class DurableBench(string connection, DurablePaths paths, BenchSet
         env["AzureWebJobsStorage"] = storage;
         env[DurableConfig.Prefix + "hubName"] = hub;
         env["Logging__LogLevel__Default"] = "Warning";
+        env["AzureFunctionsJobHost__logging__logLevel__DurableTask.AzureStorage"] = "Warning";
         return env;
     }
 
@@ -315,9 +336,10 @@ public sealed class DurableBench(string connection, DurablePaths paths, BenchSet
         var progress = Stopwatch.StartNew();
         while (pending > 0)
         {
-            if (progress.Elapsed > TimeSpan.FromSeconds(90))
+            if (progress.Elapsed > TimeSpan.FromSeconds(60))
             {
-                throw new TimeoutException($"No orchestration of hub {hub} completed for 90 s ({pending} in flight). Host output: {hosts[0].Output[^Math.Min(4000, hosts[0].Output.Length)..]}");
+                var output = string.Join("\n--\n", hosts.Select(h => h.Output[^Math.Min(3000, h.Output.Length)..]));
+                throw new TimeoutException($"No orchestration of hub {hub} completed for 60 s ({pending} of {created.Count} in flight, {done.Count} done). Host output: {output}");
             }
 
             await Task.Delay(settings.PollMilliseconds);

@@ -122,23 +122,10 @@ public sealed class TestApp : IAsyncDisposable
 
     private static string FindAppFolder()
     {
-        // This test assembly sits in tests/Tier2.Functions.Tests/bin/<Configuration>/<tfm>/: the app's output is the
-        // same configuration and framework under functions/Tier2.Functions.
-        var here = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        var framework = here.Name;
-        var configuration = here.Parent!.Name;
-        for (var dir = here; dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Serverless.sln")))
-            {
-                var folder = Path.Combine(dir.FullName, "functions", "Tier2.Functions", "bin", configuration, framework);
-                return File.Exists(Path.Combine(folder, "functions.metadata"))
-                    ? folder
-                    : throw new InvalidOperationException($"No functions.metadata in {folder}: build functions/Tier2.Functions ({configuration}) first.");
-            }
-        }
-
-        throw new InvalidOperationException("Serverless.sln not found above " + here.FullName);
+        var folder = Repository.Output(Path.Combine("functions", "Tier2.Functions"));
+        return File.Exists(Path.Combine(folder, "functions.metadata"))
+            ? folder
+            : throw new InvalidOperationException($"No functions.metadata in {folder}: build functions/Tier2.Functions ({Repository.Configuration}) first.");
     }
 
     public string Token(string role = Roles.ProviderAdmin, string? resellerId = null) =>
