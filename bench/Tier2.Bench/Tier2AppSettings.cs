@@ -36,6 +36,11 @@ public static class Tier2AppSettings
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Warning",
             ["TIER2_LOCAL_SETTINGS"] = "none",
+            ["Reconciliation:OrchestrationRepairSchedule"] = "0 */5 * * * *",
+            ["Reconciliation:InvitesSchedule"] = "0 7/15 * * * *",
+            ["Reconciliation:OrdersSchedule"] = "0 */10 * * * *",
+            ["Reconciliation:AssociationsSchedule"] = "0 0 6 * * *",
+            ["Reconciliation:RetentionSchedule"] = "0 30 3 * * *",
         };
         return separator == ":" ? settings : settings.ToDictionary(kv => kv.Key.Replace(":", separator, StringComparison.Ordinal), kv => kv.Value, StringComparer.Ordinal);
     }
