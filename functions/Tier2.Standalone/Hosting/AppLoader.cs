@@ -69,6 +69,12 @@ internal static class AppLoader
         {
             types = [.. e.Types.Where(t => t is { IsPublic: true })!];
         }
+        catch (FileLoadException e)
+        {
+            // The host loads one copy of each shared assembly (its own); the app was built against a newer one.
+            throw new StandaloneStartupException(
+                $"{assembly.GetName().Name} needs {e.FileName}, newer than the standalone host's copy: update the host's package version.", e);
+        }
 
         List<MethodInfo> candidates = [.. types
             .Where(t => t is { IsAbstract: true, IsSealed: true })
