@@ -58,9 +58,7 @@ public sealed class SampleFunctions(Greeter greeter, TimerLog timerLog)
         if (await Task.WhenAny(approval, timeout) == approval)
         {
             // Cancel, not CancelAsync: orchestrator code must stay on the orchestration's thread.
-#pragma warning disable CA1849 // Call async methods when in an async method
             timerCts.Cancel();
-#pragma warning restore CA1849
             outcome = approval.Result ? "approved" : "rejected";
         }
         else

@@ -124,6 +124,39 @@ public sealed class DurableFunctionTests : IAsyncLifetime
         Assert.Equal("Hi, su (6): approved", done.ReadOutputAs<string>());
     }
 
+    [Fact]
+    public async Task A_sub_orchestration_gets_its_input_and_knows_its_parent()
+    {
+        string id = await this.Client.ScheduleNewOrchestrationInstanceAsync("ParentOrchestrator", 21);
+
+        OrchestrationMetadata done = await this.Client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, new CancellationTokenSource(Patience).Token);
+
+        Assert.Equal($"{id}:42", done.ReadOutputAs<string>());
+    }
+
+    [Fact]
+    public async Task A_failing_activity_is_retried_by_its_policy()
+    {
+        string id = await this.Client.ScheduleNewOrchestrationInstanceAsync("FlakyOrchestrator", new { Key = Guid.NewGuid().ToString(), Failures = 2 });
+
+        OrchestrationMetadata done = await this.Client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, new CancellationTokenSource(Patience).Token);
+
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, done.RuntimeStatus);
+        Assert.Equal(3, done.ReadOutputAs<int>());
+    }
+
+    [Fact]
+    public async Task An_orchestration_whose_retries_run_out_fails_with_the_activitys_failure_details()
+    {
+        string id = await this.Client.ScheduleNewOrchestrationInstanceAsync("FlakyOrchestrator", new { Key = Guid.NewGuid().ToString(), Failures = 5 });
+
+        OrchestrationMetadata done = await this.Client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, new CancellationTokenSource(Patience).Token);
+
+        Assert.Equal(OrchestrationRuntimeStatus.Failed, done.RuntimeStatus);
+        Assert.True(done.FailureDetails is not null, done.SerializedOutput);
+        Assert.Contains("attempt 3 fails", done.FailureDetails.ToString(), StringComparison.Ordinal);
+    }
+
     // The sample sets its custom status once its activities are done and it waits for the event.
     private async Task WaitUntilWaitingForTheEventAsync(string id)
     {

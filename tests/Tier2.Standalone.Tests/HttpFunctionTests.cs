@@ -60,6 +60,20 @@ public sealed class HttpFunctionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_IActionResult_is_executed_and_a_route_constraint_applies()
+    {
+        using HttpResponseMessage found = await this.host.Http.GetAsync(new Uri("/api/items/5", UriKind.Relative));
+        using HttpResponseMessage missing = await this.host.Http.GetAsync(new Uri("/api/items/0", UriKind.Relative));
+        using HttpResponseMessage notAnInt = await this.host.Http.GetAsync(new Uri("/api/items/abc", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.OK, found.StatusCode);
+        using JsonDocument body = JsonDocument.Parse(await found.Content.ReadAsStringAsync());
+        Assert.Equal(5, body.RootElement.GetProperty("id").GetInt32());
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, notAnInt.StatusCode);
+    }
+
+    [Fact]
     public void The_app_services_are_the_hosts_services()
     {
         object greeter = this.host.AppService("Greeter");
