@@ -60,3 +60,9 @@ catch (OperationCanceledException)
 {
     return 0;
 }
+catch (IOException e)
+{
+    // Kestrel cannot listen (address in use, no permission).
+    await Console.Error.WriteLineAsync($"tier2-standalone: cannot listen: {e.Message}");
+    return 1;
+}

@@ -157,6 +157,17 @@ public sealed class DurableFunctionTests : IAsyncLifetime
         Assert.Contains("attempt 3 fails", done.FailureDetails.ToString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Waiting_for_completion_notices_it_well_within_DTFxs_two_second_poll()
+    {
+        string id = await this.Client.ScheduleNewOrchestrationInstanceAsync("ParentOrchestrator", 1);
+
+        OrchestrationMetadata done = await this.Client.WaitForInstanceCompletionAsync(id, new CancellationTokenSource(Patience).Token);
+        TimeSpan noticedAfter = DateTimeOffset.UtcNow - done.LastUpdatedAt;
+
+        Assert.True(noticedAfter < TimeSpan.FromSeconds(1.5), $"noticed {noticedAfter.TotalMilliseconds:F0} ms after completion");
+    }
+
     // The sample sets its custom status once its activities are done and it waits for the event.
     private async Task WaitUntilWaitingForTheEventAsync(string id)
     {

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Reflection;
 using System.Text.Json.Nodes;
 using Tier2.Standalone.Hosting;
 
@@ -43,6 +42,7 @@ public sealed class StartupErrorTests : IDisposable
     {
         this.WriteMetadata(_ => { });
         StandaloneHostOptions options = this.Options();
+        options.AppPath = null;
         options.AppAssembly = typeof(StartupErrorTests).Assembly;
 
         StandaloneStartupException error = Assert.Throws<StandaloneStartupException>(() => StandaloneHost.CreateBuilder(options));
@@ -93,8 +93,7 @@ public sealed class StartupErrorTests : IDisposable
         Assert.Contains("functions.metadata", lines[0], StringComparison.Ordinal);
     }
 
-    // The sample app's functions.metadata, changed by the test, in a folder of its own; the app assembly
-    // is the sample's (loaded from its build output).
+    // The sample app's functions.metadata, changed by the test, in a folder of its own.
     private void WriteMetadata(Action<JsonArray> change)
     {
         JsonArray functions = JsonNode.Parse(File.ReadAllText(Path.Combine(SampleHost.SampleAppFolder, "functions.metadata")))!.AsArray();
@@ -106,16 +105,7 @@ public sealed class StartupErrorTests : IDisposable
     private StandaloneHostOptions Options()
     {
         StandaloneHostOptions options = SampleHost.Options(SampleHost.Settings(SampleHost.NewHubName()));
-        options.AppPath = null;
-        options.AppAssembly = SampleAssembly();
         options.MetadataFolder = this.folder;
         return options;
-    }
-
-    private static Assembly SampleAssembly()
-    {
-        // Loading through the host once installs the resolver for the sample's dependencies.
-        StandaloneHost.CreateBuilder(SampleHost.Options(SampleHost.Settings(SampleHost.NewHubName())));
-        return AppDomain.CurrentDomain.GetAssemblies().Single(a => a.GetName().Name == "Tier2.Standalone.SampleApp");
     }
 }

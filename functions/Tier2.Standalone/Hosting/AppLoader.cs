@@ -54,7 +54,9 @@ internal static class AppLoader
         Assembly? loaded = AppDomain.CurrentDomain.GetAssemblies()
             .FirstOrDefault(a => AssemblyName.ReferenceMatchesDefinition(a.GetName(), name)
                 && AssemblyLoadContext.GetLoadContext(a) == AssemblyLoadContext.Default);
-        return new LoadedApp(loaded ?? AssemblyLoadContext.Default.LoadFromAssemblyPath(dll), appFolder);
+        return new LoadedApp(
+            loaded ?? AssemblyLoadContext.Default.LoadFromAssemblyPath(dll),
+            Path.GetFullPath(options.MetadataFolder ?? appFolder));
     }
 
     /// <summary>Finds the single <c>ConfigureFunctionApp(IHostApplicationBuilder)</c> on a public static class.</summary>
