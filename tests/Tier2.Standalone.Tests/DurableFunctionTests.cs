@@ -135,6 +135,16 @@ public sealed class DurableFunctionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_instance_started_with_a_version_runs_the_one_function_of_its_name()
+    {
+        string id = await this.Client.ScheduleNewOrchestrationInstanceAsync("ParentOrchestrator", 2, new StartOrchestrationOptions { Version = "2.0" });
+
+        OrchestrationMetadata done = await this.Client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, new CancellationTokenSource(Patience).Token);
+
+        Assert.Equal($"{id}:4", done.ReadOutputAs<string>());
+    }
+
+    [Fact]
     public async Task A_failing_activity_is_retried_by_its_policy()
     {
         string id = await this.Client.ScheduleNewOrchestrationInstanceAsync("FlakyOrchestrator", new { Key = Guid.NewGuid().ToString(), Failures = 2 });

@@ -54,7 +54,7 @@ public sealed class DtfxDurableTaskClient : DurableTaskClient
             Event = new ExecutionStartedEvent(-1, this.Converter.Serialize(input))
             {
                 Name = orchestratorName.Name,
-                Version = options?.Version?.ToString() ?? string.Empty,
+                Version = options?.Version is { } version ? (string)version : string.Empty,
                 OrchestrationInstance = instance,
                 ScheduledStartTime = options?.StartAt?.UtcDateTime,
                 Tags = tags,
