@@ -28,13 +28,26 @@ try
             o.TimestampFormat = "HH:mm:ss ";
         }),
     });
-    using CancellationTokenSource ctrlC = new();
-    Console.CancelKeyPress += (_, e) =>
+    // Ctrl-C while the task hub is being created (storage slow or unreachable) ends the wait; once the
+    // host runs, its own console lifetime handles Ctrl-C and SIGTERM.
+    using (CancellationTokenSource ctrlC = new())
     {
-        e.Cancel = true;
-        ctrlC.Cancel();
-    };
-    await StandaloneHost.PrepareStorageAsync(app, ctrlC.Token);
+        ConsoleCancelEventHandler onCtrlC = (_, e) =>
+        {
+            e.Cancel = true;
+            ctrlC.Cancel();
+        };
+        Console.CancelKeyPress += onCtrlC;
+        try
+        {
+            await StandaloneHost.PrepareStorageAsync(app, ctrlC.Token);
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCtrlC;
+        }
+    }
+
     await app.RunAsync();
     return 0;
 }
@@ -46,4 +59,10 @@ catch (StandaloneStartupException e)
 catch (OperationCanceledException)
 {
     return 0;
+}
+catch (IOException e)
+{
+    // Kestrel cannot listen (address in use, no permission).
+    await Console.Error.WriteLineAsync($"tier2-standalone: cannot listen: {e.Message}");
+    return 1;
 }

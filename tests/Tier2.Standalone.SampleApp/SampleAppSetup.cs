@@ -31,13 +31,13 @@ public sealed class TimerLog
     /// <summary>How many times the sample timer ran in this process.</summary>
     public int Runs => Volatile.Read(ref this.runs);
 
-    /// <summary>The last timer info seen.</summary>
-    public bool LastIsPastDue { get; private set; }
+    /// <summary>Whether the first run in this process was past due.</summary>
+    public bool? FirstIsPastDue { get; private set; }
 
     /// <summary>Records one run.</summary>
     public void Record(bool isPastDue)
     {
-        this.LastIsPastDue = isPastDue;
+        this.FirstIsPastDue ??= isPastDue;
         Interlocked.Increment(ref this.runs);
     }
 }

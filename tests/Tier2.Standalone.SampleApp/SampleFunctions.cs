@@ -50,13 +50,15 @@ public sealed class SampleFunctions(Greeter greeter, TimerLog timerLog)
         string greeting = await context.CallActivityAsync<string>(nameof(Prepare), request.Name, retry);
         int length = await context.CallActivityAsync<int>(nameof(Measure), greeting, retry);
 
+        context.SetCustomStatus("waiting for approval");
         using CancellationTokenSource timerCts = new();
         Task<bool> approval = context.WaitForExternalEvent<bool>("Approved", timerCts.Token);
         Task timeout = context.CreateTimer(context.CurrentUtcDateTime.AddSeconds(request.TimeoutSeconds), timerCts.Token);
         string outcome;
         if (await Task.WhenAny(approval, timeout) == approval)
         {
-            await timerCts.CancelAsync();
+            // Cancel, not CancelAsync: orchestrator code must stay on the orchestration's thread.
+            timerCts.Cancel();
             outcome = approval.Result ? "approved" : "rejected";
         }
         else

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using DurableTask.Core.Exceptions;
 using DurableTask.Core.History;
 using Microsoft.DurableTask;
@@ -53,7 +54,7 @@ public sealed class DtfxDurableTaskClient : DurableTaskClient
             Event = new ExecutionStartedEvent(-1, this.Converter.Serialize(input))
             {
                 Name = orchestratorName.Name,
-                Version = options?.Version?.ToString() ?? string.Empty,
+                Version = options?.Version is { } version ? (string)version : string.Empty,
                 OrchestrationInstance = instance,
                 ScheduledStartTime = options?.StartAt?.UtcDateTime,
                 Tags = tags,
@@ -101,7 +102,11 @@ public sealed class DtfxDurableTaskClient : DurableTaskClient
     {
         ArgumentException.ThrowIfNullOrEmpty(instanceId);
         await this.ReadyAsync(cancellation).ConfigureAwait(false);
-        return this.ToMetadata(await this.StateAsync(instanceId, getInputsAndOutputs).ConfigureAwait(false), getInputsAndOutputs);
+        Core.OrchestrationState? state = await this.StateAsync(instanceId, getInputsAndOutputs).ConfigureAwait(false);
+        TaskFailureDetails? failure = state is { OrchestrationStatus: Core.OrchestrationStatus.Failed, FailureDetails: null }
+            ? await this.FailureFromHistoryAsync(state).ConfigureAwait(false)
+            : null;
+        return this.ToMetadata(state, getInputsAndOutputs, failure);
     }
 
     /// <inheritdoc/>
@@ -202,7 +207,7 @@ public sealed class DtfxDurableTaskClient : DurableTaskClient
         (await this.engine.Service.GetOrchestrationStateAsync(instanceId, allExecutions: false, fetchInput: fetchInput).ConfigureAwait(false))
             ?.FirstOrDefault();
 
-    private OrchestrationMetadata? ToMetadata(Core.OrchestrationState? state, bool withData)
+    private OrchestrationMetadata? ToMetadata(Core.OrchestrationState? state, bool withData, TaskFailureDetails? failure = null)
     {
         if (state is null)
         {
@@ -222,8 +227,37 @@ public sealed class DtfxDurableTaskClient : DurableTaskClient
             SerializedInput = withData ? state.Input : null,
             SerializedOutput = withData ? state.Output : null,
             SerializedCustomStatus = state.Status,
-            FailureDetails = ToFailure(state.FailureDetails),
+            FailureDetails = ToFailure(state.FailureDetails) ?? failure,
         };
+    }
+
+    // The Azure Storage instances table keeps only the failure's message; the history keeps its details.
+    private async Task<TaskFailureDetails?> FailureFromHistoryAsync(Core.OrchestrationState state)
+    {
+        try
+        {
+            string history = await this.engine.Service.GetOrchestrationHistoryAsync(
+                state.OrchestrationInstance.InstanceId, state.OrchestrationInstance.ExecutionId).ConfigureAwait(false);
+            using JsonDocument document = JsonDocument.Parse(history);
+            return document.RootElement.EnumerateArray()
+                .Where(e => e.ValueKind == JsonValueKind.Object && e.TryGetProperty("FailureDetails", out JsonElement f) && f.ValueKind == JsonValueKind.Object)
+                .Select(e => FromJson(e.GetProperty("FailureDetails")))
+                .LastOrDefault();
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or Azure.RequestFailedException)
+        {
+            return null;
+        }
+
+        static TaskFailureDetails FromJson(JsonElement failure) => new(
+            Text(failure, "ErrorType") ?? "(unknown)",
+            Text(failure, "ErrorMessage") ?? "",
+            Text(failure, "StackTrace"),
+            failure.TryGetProperty("InnerFailure", out JsonElement inner) && inner.ValueKind == JsonValueKind.Object ? FromJson(inner) : null,
+            null);
+
+        static string? Text(JsonElement element, string name) =>
+            element.TryGetProperty(name, out JsonElement value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
     }
 
     private static TaskFailureDetails? ToFailure(Core.FailureDetails? failure) =>

@@ -32,7 +32,7 @@ internal sealed partial class DurableWorkerService(
 
         await engine.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         DurableTaskShimFactory shims = new(new DurableTaskWorkerOptions { DataConverter = engine.DataConverter }, loggerFactory);
-        TaskHubWorker hubWorker = new(engine.Service, loggerFactory)
+        TaskHubWorker hubWorker = new(engine.Service, new NameOnlyObjectManager<TaskOrchestration>(), new NameOnlyObjectManager<TaskActivity>(), loggerFactory)
         {
             // The shims turn failures into TaskFailureDetails; DTFx must carry them as such.
             ErrorPropagationMode = ErrorPropagationMode.UseFailureDetails,

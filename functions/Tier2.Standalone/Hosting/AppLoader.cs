@@ -54,7 +54,9 @@ internal static class AppLoader
         Assembly? loaded = AppDomain.CurrentDomain.GetAssemblies()
             .FirstOrDefault(a => AssemblyName.ReferenceMatchesDefinition(a.GetName(), name)
                 && AssemblyLoadContext.GetLoadContext(a) == AssemblyLoadContext.Default);
-        return new LoadedApp(loaded ?? AssemblyLoadContext.Default.LoadFromAssemblyPath(dll), appFolder);
+        return new LoadedApp(
+            loaded ?? AssemblyLoadContext.Default.LoadFromAssemblyPath(dll),
+            Path.GetFullPath(options.MetadataFolder ?? appFolder));
     }
 
     /// <summary>Finds the single <c>ConfigureFunctionApp(IHostApplicationBuilder)</c> on a public static class.</summary>
@@ -68,6 +70,12 @@ internal static class AppLoader
         catch (ReflectionTypeLoadException e)
         {
             types = [.. e.Types.Where(t => t is { IsPublic: true })!];
+        }
+        catch (FileLoadException e)
+        {
+            // The host loads one copy of each shared assembly (its own); the app was built against a newer one.
+            throw new StandaloneStartupException(
+                $"{assembly.GetName().Name} needs {e.FileName}, newer than the standalone host's copy: update the host's package version.", e);
         }
 
         List<MethodInfo> candidates = [.. types

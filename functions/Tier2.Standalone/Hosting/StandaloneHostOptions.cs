@@ -19,8 +19,8 @@ public sealed class StandaloneHostOptions
     public Assembly? AppAssembly { get; set; }
 
     /// <summary>
-    /// The folder holding functions.metadata and host.json when <see cref="AppAssembly"/> is set; defaults
-    /// to the folder the assembly was loaded from.
+    /// The folder holding functions.metadata, host.json and local.settings.json (also the content root);
+    /// defaults to the app's folder (<see cref="AppPath"/>, or where <see cref="AppAssembly"/> was loaded from).
     /// </summary>
     public string? MetadataFolder { get; set; }
 
