@@ -20,8 +20,8 @@ public sealed class OffersOptions
     public string? CatalogPath { get; set; }
 
     public string ResolvedPath() => string.IsNullOrWhiteSpace(CatalogPath)
-        ? Path.Combine(AppContext.BaseDirectory, "Offers", "offers.json")
-        : Path.GetFullPath(CatalogPath, AppContext.BaseDirectory);
+        ? Path.Combine(Hosting.HostJson.AppFolder, "Offers", "offers.json")
+        : Path.GetFullPath(CatalogPath, Hosting.HostJson.AppFolder);
 }
 
 /// <summary>The offers, loaded and validated once at start-up (an invalid catalog stops the app, naming the problem).</summary>

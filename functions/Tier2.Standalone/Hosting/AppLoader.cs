@@ -7,18 +7,18 @@ using Tier2.Standalone.Catalog;
 namespace Tier2.Standalone.Hosting;
 
 /// <summary>
-/// Loads the function app's assembly into the default load context, so the types the host and the app
-/// share (DurableTask abstractions, ASP.NET Core, Microsoft.Extensions) are one copy, and finds the app's
-/// <c>ConfigureFunctionApp(IHostApplicationBuilder)</c> convention method.
+/// Loads the function app's assembly into a load context of its own (<see cref="FunctionAppLoadContext"/>), so
+/// the types the host and the app share (DurableTask, the Functions worker abstractions, ASP.NET Core,
+/// Microsoft.Extensions) are one copy while the app keeps its own newer copies of everything else, and finds the
+/// app's <c>ConfigureFunctionApp(IHostApplicationBuilder)</c> convention method.
 /// </summary>
 internal static class AppLoader
 {
     /// <summary>The convention method's name.</summary>
     public const string ConventionMethodName = "ConfigureFunctionApp";
 
-    // One Resolving handler per app dll: tests start many hosts on the same app in one process.
-    private static readonly ConcurrentDictionary<string, AssemblyDependencyResolver> Resolvers =
-        new(StringComparer.Ordinal);
+    // One load context per app dll: tests start many hosts on the same app in one process.
+    private static readonly ConcurrentDictionary<string, Lazy<Assembly>> Apps = new(StringComparer.Ordinal);
 
     /// <summary>The loaded app: its assembly and the folder holding functions.metadata and host.json.</summary>
     public sealed record LoadedApp(Assembly Assembly, string Folder);
@@ -49,14 +49,8 @@ internal static class AppLoader
             throw new StandaloneStartupException($"Function app assembly not found: {dll}");
         }
 
-        InstallResolver(dll);
-        AssemblyName name = AssemblyName.GetAssemblyName(dll);
-        Assembly? loaded = AppDomain.CurrentDomain.GetAssemblies()
-            .FirstOrDefault(a => AssemblyName.ReferenceMatchesDefinition(a.GetName(), name)
-                && AssemblyLoadContext.GetLoadContext(a) == AssemblyLoadContext.Default);
-        return new LoadedApp(
-            loaded ?? AssemblyLoadContext.Default.LoadFromAssemblyPath(dll),
-            Path.GetFullPath(options.MetadataFolder ?? appFolder));
+        Assembly app = Apps.GetOrAdd(dll, static path => new Lazy<Assembly>(() => new FunctionAppLoadContext(path).LoadFromAssemblyPath(path))).Value;
+        return new LoadedApp(app, Path.GetFullPath(options.MetadataFolder ?? appFolder));
     }
 
     /// <summary>Finds the single <c>ConfigureFunctionApp(IHostApplicationBuilder)</c> on a public static class.</summary>
@@ -112,19 +106,5 @@ internal static class AppLoader
             ? one
             : throw new StandaloneStartupException(
                 $"Cannot tell which dll in {folder} is the function app: no {FunctionCatalogFiles.MetadataFileName} and {apps.Length} candidates.");
-    }
-
-    private static void InstallResolver(string dll)
-    {
-        if (!Resolvers.TryAdd(dll, new AssemblyDependencyResolver(dll)))
-        {
-            return;
-        }
-
-        AssemblyDependencyResolver resolver = Resolvers[dll];
-        AssemblyLoadContext.Default.Resolving += (context, name) =>
-            resolver.ResolveAssemblyToPath(name) is { } path ? context.LoadFromAssemblyPath(path) : null;
-        AssemblyLoadContext.Default.ResolvingUnmanagedDll += (_, name) =>
-            resolver.ResolveUnmanagedDllToPath(name) is { } path ? System.Runtime.InteropServices.NativeLibrary.Load(path) : IntPtr.Zero;
     }
 }
