@@ -49,7 +49,14 @@ internal static class AppLoader
             throw new StandaloneStartupException($"Function app assembly not found: {dll}");
         }
 
-        Assembly app = Apps.GetOrAdd(dll, static path => new Lazy<Assembly>(() => new FunctionAppLoadContext(path).LoadFromAssemblyPath(path))).Value;
+        Assembly app = Apps.GetOrAdd(dll, static path => new Lazy<Assembly>(() =>
+        {
+            var context = new FunctionAppLoadContext(path);
+            // Frameworks find the app by name in the default context (the web host's application name, MVC's
+            // application parts): what the default context cannot find, the app's context answers.
+            AssemblyLoadContext.Default.Resolving += (_, name) => context.TryLoad(name);
+            return context.LoadFromAssemblyPath(path);
+        })).Value;
         return new LoadedApp(app, Path.GetFullPath(options.MetadataFolder ?? appFolder));
     }
 

@@ -27,6 +27,10 @@ internal sealed class FunctionAppLoadContext(string appDll) : AssemblyLoadContex
         return _resolver.ResolveAssemblyToPath(assemblyName) is { } path ? LoadFromAssemblyPath(path) : null;
     }
 
+    /// <summary>The app's copy of <paramref name="assemblyName"/>, or null when the app does not carry it.</summary>
+    public Assembly? TryLoad(AssemblyName assemblyName) =>
+        _resolver.ResolveAssemblyToPath(assemblyName) is not null ? LoadFromAssemblyName(assemblyName) : null;
+
     protected override IntPtr LoadUnmanagedDll(string unmanagedDllName) =>
         _resolver.ResolveUnmanagedDllToPath(unmanagedDllName) is { } path ? NativeLibrary.Load(path) : IntPtr.Zero;
 
