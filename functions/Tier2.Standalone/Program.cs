@@ -56,6 +56,16 @@ catch (StandaloneStartupException e)
     await Console.Error.WriteLineAsync($"tier2-standalone: {e.Message}");
     return 1;
 }
+catch (Microsoft.Extensions.Options.OptionsValidationException e)
+{
+    // The app validates its settings at start-up: one line per failure, each naming its setting.
+    foreach (string failure in e.Failures)
+    {
+        await Console.Error.WriteLineAsync($"tier2-standalone: configuration error: {failure}");
+    }
+
+    return 1;
+}
 catch (OperationCanceledException)
 {
     return 0;

@@ -51,6 +51,8 @@ public static class StandaloneHost
             ApplicationName = app.Assembly.GetName().Name,
         });
         FunctionsConfiguration.Apply(builder.Configuration, app.Folder, options.LoadLocalSettings);
+        // The Functions host names no server in its responses; neither does this one.
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
         if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
         {
             builder.WebHost.UseUrls(DefaultUrl);
