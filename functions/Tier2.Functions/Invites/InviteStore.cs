@@ -207,9 +207,10 @@ public sealed class InviteStore(TableServiceClient tables, StorageNames names, T
     }
 
     /// <summary>Pending invites whose expiry has passed (for reconciliation).</summary>
-    public IAsyncEnumerable<Azure.Page<TableEntity>> PendingPastExpiryAsync(DateTimeOffset now, string? continuation, int pageSize, CancellationToken cancellationToken) =>
+    /// <summary>Every Pending invite, in pages (the invites reconciliation walks them with a checkpoint).</summary>
+    public IAsyncEnumerable<Azure.Page<TableEntity>> PendingAsync(string? continuation, int pageSize, CancellationToken cancellationToken) =>
         Table.QueryAsync<TableEntity>(
-            TableClient.CreateQueryFilter($"PartitionKey eq {Partition} and RowKey ge {InvitePrefix} and RowKey lt {"i}"} and Status eq {nameof(InviteStatus.Pending)} and ExpiresAt lt {now}"),
+            TableClient.CreateQueryFilter($"PartitionKey eq {Partition} and RowKey ge {InvitePrefix} and RowKey lt {"i}"} and Status eq {nameof(InviteStatus.Pending)}"),
             pageSize,
             cancellationToken: cancellationToken).AsPages(continuation, pageSize);
 
@@ -230,6 +231,7 @@ public sealed class InviteStore(TableServiceClient tables, StorageNames names, T
         RespondedAt = e.GetDateTimeOffset("RespondedAt"),
         LastTokenIssuedAt = e.GetDateTimeOffset("LastTokenIssuedAt"),
         ResendCount = e.GetInt32("ResendCount") ?? 0,
+        FailureReason = e.GetString("FailureReason"),
         ResellerId = e.GetString("ResellerId"),
         InstanceId = e.GetString("InstanceId"),
         TokenHash = e.GetString("TokenHash") ?? string.Empty,
@@ -253,6 +255,7 @@ public sealed class InviteStore(TableServiceClient tables, StorageNames names, T
         ["RespondedAt"] = i.RespondedAt,
         ["LastTokenIssuedAt"] = i.LastTokenIssuedAt,
         ["ResendCount"] = i.ResendCount,
+        ["FailureReason"] = i.FailureReason,
         ["ResellerId"] = i.ResellerId,
         ["InstanceId"] = i.InstanceId,
         ["TokenHash"] = i.TokenHash,

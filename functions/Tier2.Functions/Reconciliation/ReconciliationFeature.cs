@@ -20,7 +20,7 @@ public static class ReconciliationFeature
         services.AddSingleton<IValidateOptions<ReconciliationOptions>, ReconciliationOptionsValidator>();
         services.AddSingleton<ReconciliationRunner>();
         services.AddReconciliationJob<OrchestrationRepairJob>(nameof(ReconciliationTimers.ReconcileOrchestrations));
-        services.AddReconciliationJob<InviteExpiryJob>(nameof(ReconciliationTimers.ReconcileInvites));
+        services.AddReconciliationJob<InvitesRepairJob>(nameof(ReconciliationTimers.ReconcileInvites));
         services.AddReconciliationJob<RetentionJob>(nameof(ReconciliationTimers.ReconcileRetention));
         services.AddReconciliationJob<AssociationsJob>(nameof(ReconciliationTimers.ReconcileAssociations));
         services.AddReconciliationJob<Orders.OrdersRepairJob>(nameof(ReconciliationTimers.ReconcileOrders));

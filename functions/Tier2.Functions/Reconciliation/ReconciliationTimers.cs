@@ -18,7 +18,7 @@ public sealed class ReconciliationTimers(ReconciliationRunner runner, IServicePr
 
     [Function(nameof(ReconcileInvites))]
     public Task ReconcileInvites([TimerTrigger("%Reconciliation:InvitesSchedule%")] TimerInfo timer, [DurableClient] DurableTaskClient durable, CancellationToken cancellationToken) =>
-        RunAsync<InviteExpiryJob>(durable, cancellationToken);
+        RunAsync<InvitesRepairJob>(durable, cancellationToken);
 
     [Function(nameof(ReconcileOrders))]
     public Task ReconcileOrders([TimerTrigger("%Reconciliation:OrdersSchedule%")] TimerInfo timer, [DurableClient] DurableTaskClient durable, CancellationToken cancellationToken) =>

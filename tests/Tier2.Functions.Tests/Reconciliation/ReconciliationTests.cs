@@ -146,4 +146,47 @@ public sealed class ReconciliationTests : AppTest
         Assert.Null(await durable.GetInstanceAsync(InviteStore.InstanceIdFor(finishedId), false));
         Assert.NotNull(await durable.GetInstanceAsync(runningInstance, false));
     }
+
+    [Fact]
+    public async Task An_invite_stored_without_its_orchestration_is_started_by_the_invites_job_and_emailed_once()
+    {
+        // The crash window: the invite row committed, the process died before the orchestration was scheduled.
+        var store = App.Services.GetRequiredService<InviteStore>();
+        var tokens = App.Services.GetRequiredService<InviteTokens>();
+        var now = DateTimeOffset.UtcNow;
+        var id = InviteStore.NewId(now);
+        var token = InviteTokens.NewToken();
+        var email = $"orphan-{Guid.NewGuid():N}@fabrikam.example";
+        var created = await store.CreateAsync(
+            new Invite
+            {
+                Id = id,
+                Email = email,
+                Delivery = InviteDelivery.Email,
+                Status = InviteStatus.Pending,
+                CreatedAt = now.AddMinutes(-5),
+                CreatedBy = "test",
+                ExpiresAt = now.AddDays(14),
+                RemindAt = now.AddDays(7),
+                LastTokenIssuedAt = now,
+                ResellerId = Guid.NewGuid().ToString("N"),
+                InstanceId = InviteStore.InstanceIdFor(id),
+                SealedToken = tokens.Seal(token, now.AddDays(14)),
+            },
+            InviteTokens.Hash(token),
+            idempotencyKey: null,
+            requestHash: null,
+            CancellationToken.None);
+        Assert.NotNull(created);
+
+        var run = await RunJobAsync("ReconcileInvites");
+        var again = await RunJobAsync("ReconcileInvites");
+
+        Assert.Contains(run.GetProperty("details").EnumerateArray(), d => d.GetString()!.Contains($"invite {id}", StringComparison.Ordinal) && d.GetString()!.Contains("started", StringComparison.Ordinal));
+        Assert.DoesNotContain(again.GetProperty("details").EnumerateArray(), d => d.GetString()!.Contains($"invite {id}", StringComparison.Ordinal));
+        var message = await Maildev.WaitForMessageAsync(email);
+        Assert.Contains(token, message.GetProperty("text").GetString(), StringComparison.Ordinal);
+        await Eventually.UntilAsync(() => Provider.GetFromJsonAsync<JsonElement>(new Uri($"/api/resellers/invites/{id}", UriKind.Relative)), i => i.GetProperty("sentAt").ValueKind == JsonValueKind.String);
+        Assert.Single(await Maildev.MessagesToAsync(email));
+    }
 }
