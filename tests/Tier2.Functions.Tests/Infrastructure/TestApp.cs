@@ -69,6 +69,10 @@ public sealed class TestApp : IAsyncDisposable
         ["Email:SmtpSecurity"] = "None",
         ["Logging:LogLevel:Default"] = "Warning",
         ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Warning",
+        // Keys stay unwrapped locally and in tests (in Azure a Key Vault key wraps them): not worth a warning per test.
+        ["Logging:LogLevel:Microsoft.AspNetCore.DataProtection"] = "Error",
+        // Abandoned work items and lease changes are the engine's business; a test that fails on purpose is not news.
+        ["Logging:LogLevel:DurableTask"] = "Error",
         ["Reconciliation:OrchestrationRepairSchedule"] = "0 */5 * * * *",
         ["Reconciliation:InvitesSchedule"] = "0 7/15 * * * *",
         ["Reconciliation:OrdersSchedule"] = "0 */10 * * * *",
