@@ -29,7 +29,10 @@ public sealed class OrderStore(TableServiceClient tables, StorageNames names, Ti
 
     public TableClient Table => tables.GetTableClient(names.Table(TableName));
 
-    public static string NewId() => Guid.NewGuid().ToString("N");
+    /// <summary>An order id that sorts newest first in the orders partition (the orders list pages in that order): inverted creation ticks, then randomness.</summary>
+    public static string NewId() =>
+        (DateTimeOffset.MaxValue.UtcTicks - DateTimeOffset.UtcNow.UtcTicks).ToString("x15", System.Globalization.CultureInfo.InvariantCulture)
+        + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8));
 
     public static string InstanceIdFor(string orderId) => "order-" + orderId;
 
@@ -55,6 +58,14 @@ public sealed class OrderStore(TableServiceClient tables, StorageNames names, Ti
     public async Task<string?> FindOrderIdByKeyAsync(string kind, string scope, string key, CancellationToken cancellationToken) =>
         (await Table.GetOrNullAsync<TableEntity>(Partition, kind + KeyHash(scope, key), cancellationToken))?.GetString("OrderId");
 
+    /// <summary>The order an idempotency key of <paramref name="scope"/> was used for, with the hash of the request that used it (null for rows written before hashes were kept).</summary>
+    public async Task<(string OrderId, string? RequestHash)?> FindKeyAsync(string kind, string scope, string key, CancellationToken cancellationToken) =>
+        await Table.GetOrNullAsync<TableEntity>(Partition, kind + KeyHash(scope, key), cancellationToken) is { } row ? (row.GetString("OrderId"), row.GetString("RequestHash")) : null;
+
+    /// <summary>The SHA-256 of a request body, to tell a repeat from another request under the same idempotency key.</summary>
+    public static string RequestHash(OrderRequest request) =>
+        Convert.ToHexStringLower(SHA256.HashData(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(request, OrdersJsonContext.Default.OrderRequest)));
+
     public static TableTransactionAction ClaimDomain(string domainPrefix, string orderId) =>
         new(TableTransactionActionType.Add, new TableEntity(Partition, DomainPrefix + domainPrefix) { ["OrderId"] = orderId });
 
@@ -64,11 +75,11 @@ public sealed class OrderStore(TableServiceClient tables, StorageNames names, Ti
     public static TableTransactionAction ReleaseDomain(string domainPrefix, ETag etag) =>
         new(TableTransactionActionType.Delete, new TableEntity(Partition, DomainPrefix + domainPrefix), etag);
 
-    public static TableTransactionAction KeyRow(string kind, string scope, string key, string orderId) =>
-        new(TableTransactionActionType.Add, new TableEntity(Partition, kind + KeyHash(scope, key)) { ["OrderId"] = orderId });
+    public static TableTransactionAction KeyRow(string kind, string scope, string key, string orderId, string? requestHash = null) =>
+        new(TableTransactionActionType.Add, new TableEntity(Partition, kind + KeyHash(scope, key)) { ["OrderId"] = orderId, ["RequestHash"] = requestHash });
 
     /// <summary>Writes a new draft with its audit row (and idempotency row). Null when the idempotency key was used meanwhile.</summary>
-    public async Task<Order?> CreateAsync(Order order, string keyScope, string? idempotencyKey, CancellationToken cancellationToken)
+    public async Task<Order?> CreateAsync(Order order, string keyScope, string? idempotencyKey, CancellationToken cancellationToken, string? requestHash = null)
     {
         var actions = new List<TableTransactionAction>
         {
@@ -77,7 +88,7 @@ public sealed class OrderStore(TableServiceClient tables, StorageNames names, Ti
         };
         if (idempotencyKey is not null)
         {
-            actions.Add(KeyRow(CreateKeyPrefix, keyScope, idempotencyKey, order.Id));
+            actions.Add(KeyRow(CreateKeyPrefix, keyScope, idempotencyKey, order.Id, requestHash));
         }
 
         try

@@ -12,6 +12,7 @@ public static class OrdersFeature
         services.AddSingleton<OnboardingActivities>();
         services.AddStorageResource(StorageResourceKind.Table, OrderStore.TableName);
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Add(OrdersJsonContext.Default));
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Add(OrderListJsonContext.Default));
         return services;
     }
 }

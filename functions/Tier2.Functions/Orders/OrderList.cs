@@ -1,0 +1,121 @@
+using System.Security.Claims;
+using System.Text.Json.Serialization;
+using Azure.Data.Tables;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Azure.Functions.Worker;
+using Tier2.Functions.Auth;
+using Tier2.Functions.Hosting;
+using Tier2.Functions.Hosting.Http;
+using Tier2.Functions.Orchestrations;
+using Tier2.Functions.Storage;
+
+namespace Tier2.Functions.Orders;
+
+/// <summary>One line of the orders list: enough to pick an order; <c>GET /api/orders/{id}</c> has the rest.</summary>
+public sealed record OrderSummary(
+    string Id,
+    OrderStatus Status,
+    string? ResellerId,
+    string? CompanyName,
+    string? DomainPrefix,
+    string? CustomerId,
+    string? FailureReason,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? SubmittedAt,
+    DateTimeOffset? CompletedAt,
+    string? StatusLocation)
+{
+    public static OrderSummary From(Order o) => new(
+        o.Id, o.Status, o.ResellerId, o.Customer.CompanyName, o.DomainPrefix, o.CustomerId, o.FailureReason, o.CreatedAt, o.SubmittedAt, o.CompletedAt,
+        o.InstanceId is null ? null : OrchestrationEndpoints.StatusLocation(o.InstanceId));
+}
+
+[JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web, UseStringEnumConverter = true)]
+[JsonSerializable(typeof(Page<OrderSummary>))]
+internal sealed partial class OrderListJsonContext : JsonSerializerContext;
+
+/// <summary><c>GET /api/orders</c>: the orders a portal placed, newest first, filtered by reseller, status and creation time.</summary>
+public static class OrderList
+{
+    [Function(nameof(ListOrders))]
+    [HttpHandler(nameof(ListAsync))]
+    [Tags("Orders")]
+    [EndpointSummary("Orders, newest first, filtered by reseller, status and creation time; a reseller admin sees its own")]
+    public static IResult ListOrders([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "orders")] HttpRequest request) =>
+        HttpFunctions.Run(request);
+
+    private static async Task<Results<Ok<Page<OrderSummary>>, ValidationProblem, ProblemHttpResult>> ListAsync(
+        string? resellerId, string? status, DateTimeOffset? createdFrom, DateTimeOffset? createdTo, string? continuationToken, int? pageSize,
+        OrderStore store, ClaimsPrincipal user, CancellationToken cancellationToken)
+    {
+        OrderStatus? wanted = null;
+        if (!string.IsNullOrEmpty(status))
+        {
+            if (!Enum.TryParse<OrderStatus>(status, ignoreCase: true, out var parsed) || !Enum.IsDefined(parsed) || int.TryParse(status, out _))
+            {
+                return Problem.Field("status", $"Unknown status '{status}'; use one of {string.Join(", ", Enum.GetNames<OrderStatus>())}.");
+            }
+
+            wanted = parsed;
+        }
+
+        if (createdFrom is { } from && createdTo is { } to && from > to)
+        {
+            return Problem.Field("createdFrom", "createdFrom is after createdTo.");
+        }
+
+        if (Paging.CheckPageSize(pageSize) is { } badPageSize)
+        {
+            return badPageSize;
+        }
+
+        resellerId = string.IsNullOrEmpty(resellerId) ? null : resellerId;
+        if (!user.IsProviderAdmin())
+        {
+            // A reseller admin lists its own reseller's orders; another reseller's list does not exist for it.
+            var own = user.ResellerId();
+            if (resellerId is not null && !string.Equals(resellerId, own, StringComparison.Ordinal))
+            {
+                return Problem.NotFound($"Reseller '{resellerId}'");
+            }
+
+            resellerId = own;
+        }
+
+        var scope = $"orders|{resellerId}|{wanted}|{createdFrom:O}|{createdTo:O}";
+        if (Paging.Decode(scope, continuationToken, out var inner) is { } badToken)
+        {
+            return badToken;
+        }
+
+        // Order ids sort newest first within the one orders partition; the filters are columns of the order row.
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {OrderStore.Partition} and RowKey ge {"o|"} and RowKey lt {"o}"}");
+        if (resellerId is not null)
+        {
+            filter += " and " + TableClient.CreateQueryFilter($"ResellerId eq {resellerId}");
+        }
+
+        if (wanted is { } s)
+        {
+            filter += " and " + TableClient.CreateQueryFilter($"Status eq {s.ToString()}");
+        }
+
+        if (createdFrom is { } f)
+        {
+            filter += " and " + TableClient.CreateQueryFilter($"CreatedAt ge {f}");
+        }
+
+        if (createdTo is { } t)
+        {
+            filter += " and " + TableClient.CreateQueryFilter($"CreatedAt lt {t}");
+        }
+
+        var size = Paging.Size(pageSize);
+        await foreach (var page in store.Table.QueryAsync<TableEntity>(filter, size, cancellationToken: cancellationToken).AsPages(inner, size))
+        {
+            return TypedResults.Ok(new Page<OrderSummary>(page.Values.Select(e => OrderSummary.From(OrderStore.FromEntity(e))).ToList(), ContinuationToken.Encode(scope, page.ContinuationToken)));
+        }
+
+        return TypedResults.Ok(new Page<OrderSummary>([], null));
+    }
+}
