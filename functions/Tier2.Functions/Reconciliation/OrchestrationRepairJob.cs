@@ -14,6 +14,8 @@ namespace Tier2.Functions.Reconciliation;
 /// </summary>
 public sealed class OrchestrationRepairJob(IOptions<ReconciliationOptions> options) : IReconciliationJob
 {
+    // A list query carries the failure message only in the output on the Azure Storage provider; GetInstanceAsync reads the details.
+
     /// <summary>Custom statuses of instances that are waiting on purpose (timers days away, a reseller's answer).</summary>
     private static readonly HashSet<string> Waiting = new(StringComparer.Ordinal) { "\"waiting\"", "\"reminded\"" };
 
@@ -60,7 +62,7 @@ public sealed class OrchestrationRepairJob(IOptions<ReconciliationOptions> optio
         OrchestrationRuntimeStatus.Running when instance.LastUpdatedAt < threshold && !Waiting.Contains(instance.SerializedCustomStatus ?? string.Empty) =>
             $"Running with no progress since {instance.LastUpdatedAt:O} (status {instance.SerializedCustomStatus ?? "none"})",
         OrchestrationRuntimeStatus.Failed when instance.LastUpdatedAt >= threshold - TimeSpan.FromDays(1) =>
-            $"Failed at {instance.LastUpdatedAt:O}: {instance.FailureDetails?.ErrorMessage ?? "no details"}",
+            $"Failed at {instance.LastUpdatedAt:O}: {instance.FailureDetails?.ErrorMessage ?? instance.SerializedOutput ?? "no details"}",
         _ => null,
     };
 }

@@ -1,0 +1,210 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Options;
+using Tier2.Functions.Auth;
+using Tier2.Functions.Invites;
+using Tier2.Functions.Tests.Infrastructure;
+using Xunit.Abstractions;
+using static Tier2.Functions.Tests.Engine.EngineFlows;
+
+namespace Tier2.Functions.Tests.Engine;
+
+/// <summary>
+/// kill -9 of the standalone host (a child process) in the middle of Tier2's work, then a restart on the same storage
+/// and task hub: every instance finishes, nothing is created or emailed twice. The in-flight messages of the killed
+/// process wait out the queues' visibility timeout (30 s here, host.json's 5 minutes in production) and its
+/// partition leases expire (DTFx's 30 s) before the new process picks the work up.
+/// </summary>
+[Collection(EngineCollections.Crashes)]
+public sealed class CrashTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan AfterRestart = TimeSpan.FromMinutes(2);
+
+    [Fact]
+    public async Task Orders_killed_mid_provisioning_all_complete_after_a_restart_with_one_customer_each_and_one_subscription_per_line()
+    {
+        var prefix = EngineBuild.NewPrefix();
+        await using var host = await HostProcess.StartAsync(EngineBuild.ForKills(EngineBuild.Settings(prefix)));
+        var resellerId = await EngineBuild.CreateResellerAsync(prefix, "Crash Resale");
+
+        var orders = await Task.WhenAll(Enumerable.Range(1, 4).Select(i => CreateAndSubmitOrderAsync(host.Provider, resellerId, $"Crash Co {i}", FourLines)));
+
+        // Kill while at least one order is being provisioned (its customer or subscriptions half made).
+        var seen = new Dictionary<string, string>();
+        var watch = Stopwatch.StartNew();
+        while (true)
+        {
+            foreach (var id in orders)
+            {
+                seen[id] = (await GetOrderAsync(host.Provider, id)).GetProperty("status").GetString()!;
+            }
+
+            if (seen.Values.Any(s => s == "Provisioning") || watch.Elapsed > TimeSpan.FromSeconds(60))
+            {
+                break;
+            }
+
+            await Task.Delay(25);
+        }
+
+        host.KillHard();
+        var atKill = string.Join(", ", seen.Select(s => $"{s.Key}={s.Value}"));
+        output.WriteLine($"killed after {watch.Elapsed.TotalSeconds:F1}s with orders {atKill}");
+        Assert.True(seen.Values.Any(s => s == "Provisioning"), $"No order was Provisioning when the host was killed: {atKill}");
+
+        var restarted = Stopwatch.StartNew();
+        await host.StartAgainAsync();
+        var done = new List<JsonElement>();
+        foreach (var id in orders)
+        {
+            done.Add(await WaitForOrderSettledAsync(host.Provider, id, AfterRestart, () => host.Tail()));
+        }
+
+        output.WriteLine($"all orders settled {restarted.Elapsed.TotalSeconds:F1}s after the restart");
+        Assert.True(done.All(o => o.GetProperty("status").GetString() == "Completed"), "Not every order completed: " + string.Join("\n", done) + "\n" + host.Tail());
+
+        // One customer per order, and one subscription per line, counted through the API.
+        var customers = await ListAllAsync(host.Provider, $"/api/customers?resellerId={resellerId}");
+        var customerIds = customers.Select(c => c.GetProperty("id").GetString()!).ToList();
+        var expected = done.Select(o => o.GetProperty("customerId").GetString()!).OrderBy(x => x, StringComparer.Ordinal).ToList();
+        Assert.True(expected.SequenceEqual(customerIds.OrderBy(x => x, StringComparer.Ordinal)),
+            $"Customers of the reseller: {string.Join(", ", customerIds)}; the orders' customers: {string.Join(", ", expected)} (orders at kill: {atKill})");
+        var problems = new List<string>();
+        foreach (var customerId in customerIds)
+        {
+            var subscriptions = await ListAllAsync(host.Provider, $"/api/customers/{customerId}/subscriptions");
+            var offers = subscriptions.Select(s => s.GetProperty("offerId").GetString()).OrderBy(x => x, StringComparer.Ordinal).ToList();
+            if (!offers.SequenceEqual(FourLines.Select(l => l.OfferId).OrderBy(x => x, StringComparer.Ordinal)))
+            {
+                problems.Add($"customer {customerId}: {string.Join(", ", offers)}");
+            }
+        }
+
+        Assert.True(problems.Count == 0, $"Subscriptions other than one per line (orders at kill: {atKill}): {string.Join("; ", problems)}");
+    }
+
+    [Fact]
+    public async Task Invites_killed_while_their_emails_go_out_each_send_one_invitation_after_a_restart_and_a_retry_with_the_same_key()
+    {
+        var prefix = EngineBuild.NewPrefix();
+        await using var host = await HostProcess.StartAsync(EngineBuild.ForKills(EngineBuild.Settings(prefix)));
+        var emails = Enumerable.Range(1, 12).Select(i => NewEmail($"crash{i}")).ToList();
+        var keys = emails.ToDictionary(e => e, _ => Guid.NewGuid().ToString("N"));
+
+        // Fire the creates a little apart; kill as soon as the first invitation email is out (some sent, some being
+        // sent, some only scheduled, and, when the creates are slow, some still in flight).
+        var answered = 0;
+        async Task<(HttpStatusCode Status, string? Id, string Body)> Create(string email, int i)
+        {
+            await Task.Delay(i * 150);
+            try
+            {
+                var result = await CreateInviteAsync(host.Provider, email, idempotencyKey: keys[email]);
+                Interlocked.Increment(ref answered);
+                return result;
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException)
+            {
+                return (HttpStatusCode.ServiceUnavailable, null, e.Message);
+            }
+        }
+
+        var creates = emails.Select(Create).ToList();
+        var watch = Stopwatch.StartNew();
+        while (watch.Elapsed < TimeSpan.FromSeconds(30) && (await EmailCountsAsync(emails)).Values.Sum() == 0)
+        {
+            await Task.Delay(50);
+        }
+
+        host.KillHard();
+        var first = await Task.WhenAll(creates);
+        var sentBeforeKill = (await EmailCountsAsync(emails)).Values.Sum();
+        output.WriteLine($"killed after {watch.Elapsed.TotalSeconds:F1}s: {first.Count(r => r.Status == HttpStatusCode.Accepted)} creates answered 202, {sentBeforeKill} emails out");
+
+        // The client retries what did not answer 202, with the same key, as a client should.
+        await host.StartAgainAsync();
+        var ids = new Dictionary<string, string>();
+        for (var i = 0; i < emails.Count; i++)
+        {
+            var (status, id, body) = first[i].Status == HttpStatusCode.Accepted ? first[i] : await CreateInviteAsync(host.Provider, emails[i], idempotencyKey: keys[emails[i]]);
+            Assert.True(status == HttpStatusCode.Accepted, $"Create of {emails[i]} answered {(int)status}: {body}");
+            ids[emails[i]] = id!;
+        }
+
+        var counts = await WaitForEmailsAsync(emails, AfterRestart, quiet: TimeSpan.FromSeconds(5), context: () => host.Tail());
+        var invites = new List<JsonElement>();
+        foreach (var email in emails)
+        {
+            invites.Add(await GetInviteAsync(host.Provider, ids[email]));
+        }
+
+        // A re-run sends nothing the ledger recorded. The one window left is inside the send itself (the SMTP server
+        // took the message, the kill came before the ledger row): a copy sent again there is the SAME message (same
+        // Message-Id, derived from the instance and step), which mail clients show once. Anything else is a bug.
+        var duplicated = counts.Where(c => c.Value > 1).Select(c => c.Key).ToList();
+        output.WriteLine($"duplicates inside the send window: {Duplicates(counts)}");
+        foreach (var email in duplicated)
+        {
+            var messageIds = (await Maildev.MessagesToAsync(email)).Select(m => m.GetProperty("messageId").GetString()).Distinct().ToList();
+            Assert.True(messageIds.Count == 1, $"{email} got {counts[email]} invitations with different Message-Ids ({string.Join(", ", messageIds)}): a re-run sent a new email; invite-{ids[email]}");
+        }
+
+        Assert.True(duplicated.Count <= 2, $"{duplicated.Count} addresses got a second copy after one kill (at most the sends in flight at the kill may): {Duplicates(counts)}");
+        Assert.All(invites, i =>
+        {
+            Assert.Equal("Pending", i.GetProperty("status").GetString());
+            Assert.NotEqual(JsonValueKind.Null, i.GetProperty("sentAt").ValueKind);
+            Assert.Equal("Running", i.GetProperty("orchestrationStatus").GetString());
+        });
+    }
+
+    /// <summary>
+    /// The crash window between "store the invite" and "schedule its orchestration", without a crash: the row is
+    /// written exactly as the API writes it and nothing is scheduled; the client's retry with the same key starts it.
+    /// (Orders: Orders/StuckOrderTests.A_repeat_submit_of_a_submitted_order_whose_orchestration_is_missing_schedules_it.)
+    /// </summary>
+    [Fact]
+    public async Task An_invite_stored_without_its_orchestration_is_started_by_the_retry_with_the_same_idempotency_key_and_emailed_once()
+    {
+        await using var app = await EngineBuild.StartInProcessAsync(EngineBuild.Settings(EngineBuild.NewPrefix()));
+        using var provider = EngineBuild.Client(app.Address);
+        var store = app.Services.GetRequiredService<InviteStore>();
+        var options = app.Services.GetRequiredService<IOptions<InviteOptions>>().Value;
+        var email = NewEmail("window");
+        var key = "retry-" + Guid.NewGuid().ToString("N");
+
+        // What CreateInvite commits before it schedules (InviteEndpoints.CreateAsync), for the same request.
+        var now = DateTimeOffset.UtcNow;
+        var id = InviteStore.NewId(now);
+        var token = InviteTokens.NewToken();
+        var invite = new Invite
+        {
+            Id = id,
+            Email = email,
+            CompanyName = "Engine Co",
+            Message = null,
+            Delivery = InviteDelivery.Email,
+            Status = InviteStatus.Pending,
+            CreatedAt = now,
+            CreatedBy = $"{Roles.ProviderAdmin}:developer",
+            ExpiresAt = now + options.Expiry,
+            RemindAt = now + options.ReminderAfter,
+            LastTokenIssuedAt = now,
+            ResellerId = Guid.NewGuid().ToString("N"),
+            InstanceId = InviteStore.InstanceIdFor(id),
+            SealedToken = app.Services.GetRequiredService<InviteTokens>().Seal(token, now + options.Expiry),
+        };
+        var requestHash = InviteStore.RequestHash(email.ToLowerInvariant(), "Engine Co", null, nameof(InviteDelivery.Email));
+        Assert.NotNull(await store.CreateAsync(invite, InviteTokens.Hash(token), key, requestHash, CancellationToken.None));
+        Assert.Equal("NotFound", (await GetInviteAsync(provider, id)).GetProperty("orchestrationStatus").GetString());
+
+        var retried = await CreateInviteAsync(provider, email, idempotencyKey: key);
+        var again = await CreateInviteAsync(provider, email, idempotencyKey: key);
+
+        Assert.Equal((HttpStatusCode.Accepted, id), (retried.Status, retried.Id));
+        Assert.Equal((HttpStatusCode.Accepted, id), (again.Status, again.Id));
+        var counts = await WaitForEmailsAsync([email], TimeSpan.FromSeconds(60), quiet: TimeSpan.FromSeconds(3));
+        Assert.Equal(1, counts[email]);
+        var view = await Infrastructure.Eventually.UntilAsync(() => GetInviteAsync(provider, id), v => v.GetProperty("sentAt").ValueKind != JsonValueKind.Null);
+        Assert.Equal("Running", view.GetProperty("orchestrationStatus").GetString());
+    }
+}
