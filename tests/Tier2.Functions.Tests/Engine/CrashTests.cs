@@ -131,10 +131,11 @@ public sealed class CrashTests(ITestOutputHelper output)
         }
 
         var counts = await WaitForEmailsAsync(emails, AfterRestart, quiet: TimeSpan.FromSeconds(5), context: () => host.Tail());
+        // The instance's status row lags its history after a kill (the history commits first): wait for it to catch up.
         var invites = new List<JsonElement>();
         foreach (var email in emails)
         {
-            invites.Add(await GetInviteAsync(host.Provider, ids[email]));
+            invites.Add(await Eventually.UntilAsync(() => GetInviteAsync(host.Provider, ids[email]), i => i.GetProperty("orchestrationStatus").GetString() == "Running", TimeSpan.FromSeconds(90)));
         }
 
         // A re-run sends nothing the ledger recorded. The one window left is inside the send itself (the SMTP server
