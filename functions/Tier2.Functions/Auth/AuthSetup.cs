@@ -23,7 +23,9 @@ public static class AuthSetup
             .RequireAuthenticatedUser()
             .RequireAssertion(ctx => ctx.User.IsInRole(Roles.ProviderAdmin)
                 || (ctx.User.IsInRole(Roles.ResellerAdmin) && !string.IsNullOrEmpty(ctx.User.FindFirst(Roles.ResellerIdClaim)?.Value)))
+            .AddRequirements(new ActiveResellerRequirement())
             .Build();
+        services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationHandler, ActiveResellerHandler>();
         services.AddAuthorizationBuilder()
             .AddPolicy(Roles.ProviderAdminPolicy, p => p.RequireAuthenticatedUser().RequireRole(Roles.ProviderAdmin))
             .AddPolicy(Roles.AnyAdminPolicy, anyAdmin)

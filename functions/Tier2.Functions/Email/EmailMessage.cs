@@ -15,6 +15,12 @@ public interface IEmailSender
 /// <summary>One message to one recipient. Build <see cref="PlainText"/> and <see cref="Html"/> with <see cref="EmailContentBuilder"/>.</summary>
 public sealed record EmailMessage(string To, string? ToName, string Subject, string PlainText, string Html)
 {
+    /// <summary>The subject on one line (whitespace and control characters collapse to one space): a header never carries a line break.</summary>
+    public string Subject { get; init; } = Hosting.TextInput.OneLine(Subject);
+
+    /// <summary>The recipient's display name on one line, or null when nothing is left of it.</summary>
+    public string? ToName { get; init; } = ToName is null ? null : Hosting.TextInput.OneLine(ToName) is { Length: > 0 } name ? name : null;
+
     /// <summary>Where replies go (an email address), when not to the sender.</summary>
     public string? ReplyTo { get; init; }
 

@@ -28,6 +28,7 @@ public static class HealthEndpoints
     [HttpHandler(nameof(CheckAsync))]
     [AllowAnonymous]
     [AnswersBeforeStorageIsReady]
+    [Tags("Health")]
     [EndpointSummary("Storage reachability")]
     [ProducesResponseType<HealthReport>(200)]
     [ProducesResponseType<HealthReport>(503)]

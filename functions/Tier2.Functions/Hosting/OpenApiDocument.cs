@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.Azure.Functions.Worker;
 using Tier2.Functions.Hosting.Http;
+using Tier2.Functions.Hosting.OpenApi;
 
 namespace Tier2.Functions.Hosting;
 
@@ -20,12 +21,8 @@ public static class OpenApiDocument
         // The API explorer reads endpoints from the DI EndpointDataSource: make it the app's HTTP functions, whichever
         // host runs them (the Functions host's worker maps no endpoints of its own).
         services.AddSingleton<EndpointDataSource>(sp => new DefaultEndpointDataSource(sp.GetRequiredService<HttpFunctionRunner>().Endpoints(HostJson.RoutePrefix)));
-        services.AddOpenApi(DocumentName, options => options.AddDocumentTransformer((document, _, _) =>
-        {
-            document.Info.Title = "Tier2 API";
-            document.Info.Description = "Indirect provider backend: reseller partnerships, customers, orders and subscriptions.";
-            return Task.CompletedTask;
-        }));
+        // Security, roles, problem responses and descriptions from each function's metadata: OpenApi/OpenApiContract.cs.
+        services.AddOpenApi(DocumentName, options => options.AddTier2Contract());
         return services;
     }
 

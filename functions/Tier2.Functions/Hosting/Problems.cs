@@ -56,6 +56,18 @@ public static class Problem
     public static ValidationProblem Field(string field, string message) =>
         Validation(new Dictionary<string, string[]> { [field] = [message] });
 
+    /// <summary>
+    /// The one answer to an <c>Idempotency-Key</c> reused for a different request (another body, or another resource):
+    /// 422 naming the key, as the IETF Idempotency-Key draft describes.
+    /// </summary>
+    public static ProblemHttpResult IdempotencyKeyReused(string detail = "This Idempotency-Key was used with a different request; send the same request to repeat it, or use a new Idempotency-Key.") =>
+        TypedResults.Problem(
+            detail,
+            statusCode: StatusCodes.Status422UnprocessableEntity,
+            title: "Idempotency-Key reused.",
+            type: ProblemTypes.Validation,
+            extensions: new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { ["Idempotency-Key"] = [detail] } });
+
     public static ProblemHttpResult NotFound(string what) =>
         TypedResults.Problem($"{what} was not found.", statusCode: 404, title: "Not found.", type: ProblemTypes.NotFound);
 

@@ -55,6 +55,9 @@ public sealed record Invite
 
     public int ResendCount { get; init; }
 
+    /// <summary>Why the invite's orchestration failed for good (an email that could not be sent), until a resend starts over.</summary>
+    public string? FailureReason { get; init; }
+
     /// <summary>The reseller id an acceptance creates (reserved up front so a double submit creates one reseller).</summary>
     public required string ResellerId { get; init; }
 
@@ -105,7 +108,8 @@ public sealed record InviteView(
     string? ResellerId,
     string OrchestrationId,
     string? OrchestrationStatus,
-    InviteDraft? Draft)
+    InviteDraft? Draft,
+    string? FailureReason = null)
 {
     public static InviteView From(Invite invite, string? orchestrationStatus = null, InviteDraft? draft = null) => new(
         invite.Id,
@@ -124,7 +128,8 @@ public sealed record InviteView(
         invite.Status == InviteStatus.Accepted ? invite.ResellerId : null,
         invite.InstanceId,
         orchestrationStatus,
-        draft);
+        draft,
+        invite.FailureReason);
 }
 
 /// <summary>What the reseller typed on the invite page.</summary>

@@ -28,6 +28,7 @@ public sealed partial class InviteActivities(
     public static readonly Activity<InviteEmailRequest, InviteStepResult> SendEmail = new(nameof(SendInviteEmail));
     public static readonly Activity<string, InviteStepResult> Expire = new(nameof(ExpireInvite));
     public static readonly Activity<string, InviteOutcome> ActivateReseller = new(nameof(ActivatePartnerReseller));
+    public static readonly Activity<InviteFailure, bool> RecordFailure = new(nameof(RecordInviteFailure));
     private const string Actor = "orchestration:" + PartnershipInviteOrchestration.Name;
 
     [Function(nameof(SendInviteEmail))]
@@ -121,6 +122,15 @@ public sealed partial class InviteActivities(
         }
 
         return new InviteOutcome(inviteId, InviteStatus.Accepted, invite.ResellerId);
+    }
+
+    /// <summary>Writes why a step of the invite failed for good on the invite (the provider sees it; a resend clears it).</summary>
+    [Function(nameof(RecordInviteFailure))]
+    public async Task<bool> RecordInviteFailure([ActivityTrigger] InviteFailure failure, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(failure);
+        var result = await invites.UpdateAsync(failure.InviteId, Actor, "failed", current => current.FailureReason == failure.Reason ? null : current with { FailureReason = failure.Reason }, newTokenHash: null, cancellationToken);
+        return result.Outcome == ChangeOutcome.Changed;
     }
 
     /// <summary>Stamps the invite sent or reminded at <paramref name="sentAt"/> (the ledger's time, so a re-run writes the same), while it is Pending.</summary>

@@ -26,6 +26,7 @@ public static class InviteEndpoints
     [RateLimited(CreateRateLimitPolicy)]
     [Tags("Invites")]
     [EndpointSummary("Request a partnership: email the reseller a personalized link, or get the draft to send yourself")]
+    [ProducesProblem(StatusCodes.Status409Conflict)]
     public static IResult CreateInvite([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "resellers/invites")] HttpRequest request, [DurableClient] DurableTaskClient durable) =>
         HttpFunctions.Run(request, durable);
 
@@ -33,6 +34,7 @@ public static class InviteEndpoints
     [HttpHandler(nameof(ListAsync))]
     [Authorize(Policy = Roles.ProviderAdminPolicy)]
     [Tags("Invites")]
+    [EndpointSummary("Partnership invites, filtered by status, newest first")]
     public static IResult ListInvites([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "resellers/invites")] HttpRequest request) =>
         HttpFunctions.Run(request);
 
@@ -40,6 +42,7 @@ public static class InviteEndpoints
     [HttpHandler(nameof(GetAsync))]
     [Authorize(Policy = Roles.ProviderAdminPolicy)]
     [Tags("Invites")]
+    [EndpointSummary("An invite with its delivery and the status of its orchestration")]
     public static IResult GetInvite([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "resellers/invites/{id}")] HttpRequest request, [DurableClient] DurableTaskClient durable) =>
         HttpFunctions.Run(request, durable);
 
@@ -48,6 +51,9 @@ public static class InviteEndpoints
     [Authorize(Policy = Roles.ProviderAdminPolicy)]
     [Tags("Invites")]
     [EndpointSummary("Send the invite again with a new link (the old link stops working)")]
+    [ProducesProblem(StatusCodes.Status409Conflict)]
+    [ProducesProblem(StatusCodes.Status412PreconditionFailed)]
+    [ProducesProblem(StatusCodes.Status429TooManyRequests)]
     public static IResult ResendInvite([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "resellers/invites/{id}/resend")] HttpRequest request, [DurableClient] DurableTaskClient durable) =>
         HttpFunctions.Run(request, durable);
 
@@ -55,6 +61,8 @@ public static class InviteEndpoints
     [HttpHandler(nameof(RevokeAsync))]
     [Authorize(Policy = Roles.ProviderAdminPolicy)]
     [Tags("Invites")]
+    [EndpointSummary("Revoke a pending invite: its link stops working")]
+    [ProducesProblem(StatusCodes.Status409Conflict)]
     public static IResult RevokeInvite([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "resellers/invites/{id}/revoke")] HttpRequest request, [DurableClient] DurableTaskClient durable) =>
         HttpFunctions.Run(request, durable);
 
@@ -86,10 +94,18 @@ public static class InviteEndpoints
         {
             errors["companyName"] = ["At most 200 characters."];
         }
+        else if (!TextInput.IsSingleLine(request?.CompanyName))
+        {
+            errors["companyName"] = [TextInput.SingleLineError];
+        }
 
         if (request?.Message is { Length: > 2000 })
         {
             errors["message"] = ["At most 2000 characters."];
+        }
+        else if (!TextInput.IsMultiLine(request?.Message))
+        {
+            errors["message"] = [TextInput.MultiLineError];
         }
 
         InviteDelivery delivery = default;
@@ -117,7 +133,7 @@ public static class InviteEndpoints
         {
             if (replayed.RequestHash is { } earlier && earlier != requestHash)
             {
-                return Problem.Field("Idempotency-Key", "This key was used for a different invite request; use a new key for a new request.");
+                return Problem.IdempotencyKeyReused();
             }
 
             // The first attempt may have died between storing the invite and starting its orchestration.
@@ -143,7 +159,7 @@ public static class InviteEndpoints
             Id = id,
             Email = email!,
             CompanyName = string.IsNullOrWhiteSpace(request!.CompanyName) ? null : request.CompanyName.Trim(),
-            Message = string.IsNullOrWhiteSpace(request.Message) ? null : request.Message.Trim(),
+            Message = string.IsNullOrWhiteSpace(request.Message) ? null : TextInput.NormalizeLineBreaks(request.Message.Trim()),
             Delivery = delivery,
             Status = InviteStatus.Pending,
             CreatedAt = now,
@@ -162,6 +178,12 @@ public static class InviteEndpoints
             // Lost a race: another create for this address (or with this idempotency key) committed first.
             if (idempotencyKey is not null && await store.FindByIdempotencyKeyAsync(user.Actor(), idempotencyKey, cancellationToken) is { } winner)
             {
+                if (winner.RequestHash is { } first && first != requestHash)
+                {
+                    // A concurrent request with this key and another body won: this one created nothing.
+                    return Problem.IdempotencyKeyReused();
+                }
+
                 await StartWorkflowAsync(winner.Invite, durable, cancellationToken);
                 return TypedResults.Accepted(Location(winner.Invite.Id), InviteView.From(winner.Invite));
             }
@@ -255,6 +277,7 @@ public static class InviteEndpoints
                 RemindedAt = null,
                 LastTokenIssuedAt = now,
                 ResendCount = current.ResendCount + 1,
+                FailureReason = null,
                 SealedToken = current.Delivery == InviteDelivery.Email ? tokens.Seal(token, now + options.Value.Expiry) : null,
             };
         }, InviteTokens.Hash(token), cancellationToken);
@@ -333,5 +356,5 @@ public static class InviteEndpoints
 public static class InviteValidation
 {
     public static bool IsEmail(string value) =>
-        value.Length <= 254 && System.Net.Mail.MailAddress.TryCreate(value, out var parsed) && string.Equals(parsed.Address, value, StringComparison.OrdinalIgnoreCase) && value.Contains('.', StringComparison.Ordinal);
+        value.Length <= 254 && TextInput.IsSingleLine(value) && System.Net.Mail.MailAddress.TryCreate(value, out var parsed) && string.Equals(parsed.Address, value, StringComparison.OrdinalIgnoreCase) && value.Contains('.', StringComparison.Ordinal);
 }

@@ -74,6 +74,17 @@ public static partial class InvitePage
             return NoLongerValid(http);
         }
 
+        IFormCollection fields;
+        try
+        {
+            // Read once, here: a form the reader refuses is the page's answer, not a 500 nor an "expired" form.
+            fields = await http.Request.ReadFormAsync(cancellationToken);
+        }
+        catch (InvalidDataException)
+        {
+            return Html(http, StatusCodes.Status400BadRequest, nonce => MessagePage(nonce, app.Value, "This form could not be read", "Please open the link from your email again and resubmit.", null));
+        }
+
         try
         {
             await antiforgery.ValidateRequestAsync(http);
@@ -90,7 +101,6 @@ public static partial class InvitePage
             return NoLongerValid(http);
         }
 
-        var fields = await http.Request.ReadFormAsync(cancellationToken);
         var action = fields["action"].ToString();
         if (action == "decline")
         {
@@ -147,6 +157,13 @@ public static partial class InvitePage
             return Html(http, StatusCodes.Status422UnprocessableEntity, nonce => FormPage(nonce, app.Value, invite, form, errors, antiforgery.GetAndStoreTokens(http)));
         }
 
+        if (!created.Created && !SameAcceptance(created.Reseller, form))
+        {
+            // Another submit of this link was first with other details: this one saved nothing, so it must not
+            // confirm anything (a repeat of the very same details may still be told it went through).
+            return NoLongerValid(http);
+        }
+
         var accepted = await store.UpdateAsync(invite.Id, $"reseller:{invite.Email}", "accepted",
             current => current.Status == InviteStatus.Pending && current.TokenHash == invite.TokenHash ? current with { Status = InviteStatus.Accepted, RespondedAt = now } : null,
             newTokenHash: null, cancellationToken);
@@ -178,6 +195,14 @@ public static partial class InvitePage
     private static string MpnTaken(string mpnId, AppOptions app) =>
         $"PartnerID {mpnId} is already partnered with {app.ProviderName}. If this is your company, contact {app.ProviderEmail}.";
 
+    private static bool SameAcceptance(Reseller? stored, AcceptForm form) =>
+        stored is not null
+        && string.Equals(stored.CompanyName, form.CompanyName, StringComparison.Ordinal)
+        && string.Equals(stored.MpnId, form.MpnId, StringComparison.Ordinal)
+        && Guid.TryParse(form.TenantId, out var tenant) && stored.TenantId == tenant
+        && string.Equals(stored.ContactName, form.ContactName, StringComparison.Ordinal)
+        && string.Equals(stored.ContactEmail, form.ContactEmail, StringComparison.Ordinal);
+
     private sealed record AcceptForm(string CompanyName, string MpnId, string TenantId, string ContactName, string ContactEmail);
 
     private static Dictionary<string, string> Validate(AcceptForm form, AppOptions app)
@@ -186,6 +211,10 @@ public static partial class InvitePage
         if (form.CompanyName.Length is 0 or > 200)
         {
             errors["companyName"] = "Enter your company name (at most 200 characters).";
+        }
+        else if (!TextInput.IsSingleLine(form.CompanyName))
+        {
+            errors["companyName"] = "Enter your company name on one line, without line breaks or control characters.";
         }
 
         if (form.MpnId.Length is 0 or > 10 || !form.MpnId.All(char.IsAsciiDigit))
@@ -205,6 +234,10 @@ public static partial class InvitePage
         if (form.ContactName.Length is 0 or > 200)
         {
             errors["contactName"] = "Enter a contact name (at most 200 characters).";
+        }
+        else if (!TextInput.IsSingleLine(form.ContactName))
+        {
+            errors["contactName"] = "Enter a contact name on one line, without line breaks or control characters.";
         }
 
         if (!InviteValidation.IsEmail(form.ContactEmail))

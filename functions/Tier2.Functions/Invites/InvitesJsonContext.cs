@@ -13,4 +13,5 @@ namespace Tier2.Functions.Invites;
 [JsonSerializable(typeof(InviteOutcome))]
 [JsonSerializable(typeof(InviteEmailRequest))]
 [JsonSerializable(typeof(InviteStepResult))]
+[JsonSerializable(typeof(InviteFailure))]
 internal sealed partial class InvitesJsonContext : JsonSerializerContext;

@@ -104,7 +104,7 @@ public static partial class PartnershipInviteOrchestration
         if (sendEmails)
         {
             context.SetCustomStatus("sending");
-            await context.CallAsync(InviteActivities.SendEmail, Email(context, input.InviteId, InviteEmailKind.Invitation, sealedToken, $"invitation-{round}"), EmailRetry);
+            await SendAsync(context, Email(context, input.InviteId, InviteEmailKind.Invitation, sealedToken, $"invitation-{round}"));
         }
 
         // One wait for the reseller's signal lives across timer rounds: a new wait each round would leave the
@@ -124,7 +124,7 @@ public static partial class PartnershipInviteOrchestration
                 if (remind)
                 {
                     reminded = true;
-                    await context.CallAsync(InviteActivities.SendEmail, Email(context, input.InviteId, InviteEmailKind.Reminder, sealedToken, $"reminder-{round}"), EmailRetry);
+                    await SendAsync(context, Email(context, input.InviteId, InviteEmailKind.Reminder, sealedToken, $"reminder-{round}"));
                     continue;
                 }
 
@@ -182,9 +182,28 @@ public static partial class PartnershipInviteOrchestration
         context.SetCustomStatus("activating");
         var activated = await context.CallAsync(InviteActivities.ActivateReseller, inviteId, StoreRetry);
         await Task.WhenAll(
-            context.CallAsync(InviteActivities.SendEmail, Email(context, inviteId, InviteEmailKind.Welcome, null, "welcome"), EmailRetry),
-            context.CallAsync(InviteActivities.SendEmail, Email(context, inviteId, InviteEmailKind.ProviderNotice, null, "provider-notice"), EmailRetry));
+            SendAsync(context, Email(context, inviteId, InviteEmailKind.Welcome, null, "welcome")),
+            SendAsync(context, Email(context, inviteId, InviteEmailKind.ProviderNotice, null, "provider-notice")));
         return activated;
+    }
+
+    /// <summary>
+    /// Sends one email (with its retries). An email that still fails is written on the invite (its
+    /// <see cref="Invite.FailureReason"/>, for the provider to see) and the orchestration ends Failed with the same
+    /// reason: it never waits on, nor retries for ever, a step that cannot succeed. A resend starts over.
+    /// </summary>
+    private static async Task SendAsync(TaskOrchestrationContext context, InviteEmailRequest request)
+    {
+        try
+        {
+            await context.CallAsync(InviteActivities.SendEmail, request, EmailRetry);
+        }
+        catch (TaskFailedException failed)
+        {
+            var reason = $"The {request.Kind} email ({request.Step}) could not be sent: {failed.FailureDetails.ErrorMessage}";
+            await context.CallAsync(InviteActivities.RecordFailure, new InviteFailure(request.InviteId, reason), StoreRetry);
+            throw new InviteEmailFailedException(reason, failed);
+        }
     }
 
     private static InviteEmailRequest Email(TaskOrchestrationContext context, string inviteId, InviteEmailKind kind, string? sealedToken, string step) =>
@@ -192,4 +211,25 @@ public static partial class PartnershipInviteOrchestration
 
     [LoggerMessage(EventId = 4110, Level = LogLevel.Information, Message = "Invite {InviteId} settled {Status}")]
     private static partial void LogOutcome(ILogger logger, string inviteId, InviteStatus status);
+}
+
+/// <summary>What went wrong with an invite's step, for <see cref="Invite.FailureReason"/>.</summary>
+public sealed record InviteFailure(string InviteId, string Reason);
+
+/// <summary>An invite's email could not be sent after its retries: the orchestration ends Failed with this reason.</summary>
+public sealed class InviteEmailFailedException : Exception
+{
+    public InviteEmailFailedException()
+    {
+    }
+
+    public InviteEmailFailedException(string message)
+        : base(message)
+    {
+    }
+
+    public InviteEmailFailedException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
 }

@@ -97,6 +97,7 @@ public static class OrchestrationEndpoints
     [Authorize(Policy = Roles.ProviderAdminPolicy)]
     [Tags(Tag)]
     [EndpointSummary("Terminate a running orchestration (it does not compensate)")]
+    [ProducesProblem(StatusCodes.Status409Conflict)]
     public static IResult TerminateOrchestration([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "orchestrations/{id}/terminate")] HttpRequest request, [DurableClient] DurableTaskClient durable) =>
         HttpFunctions.Run(request, durable);
 
@@ -105,6 +106,7 @@ public static class OrchestrationEndpoints
     [Authorize(Policy = Roles.ProviderAdminPolicy)]
     [Tags(Tag)]
     [EndpointSummary("Suspend a running orchestration (events wait until it resumes)")]
+    [ProducesProblem(StatusCodes.Status409Conflict)]
     public static IResult SuspendOrchestration([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "orchestrations/{id}/suspend")] HttpRequest request, [DurableClient] DurableTaskClient durable) =>
         HttpFunctions.Run(request, durable);
 
@@ -113,6 +115,7 @@ public static class OrchestrationEndpoints
     [Authorize(Policy = Roles.ProviderAdminPolicy)]
     [Tags(Tag)]
     [EndpointSummary("Resume a suspended orchestration")]
+    [ProducesProblem(StatusCodes.Status409Conflict)]
     public static IResult ResumeOrchestration([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "orchestrations/{id}/resume")] HttpRequest request, [DurableClient] DurableTaskClient durable) =>
         HttpFunctions.Run(request, durable);
 
@@ -121,6 +124,7 @@ public static class OrchestrationEndpoints
     [Authorize(Policy = Roles.ProviderAdminPolicy)]
     [Tags(Tag)]
     [EndpointSummary("Delete a finished orchestration's history")]
+    [ProducesProblem(StatusCodes.Status409Conflict)]
     public static IResult PurgeOrchestration([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "orchestrations/{id}")] HttpRequest request, [DurableClient] DurableTaskClient durable) =>
         HttpFunctions.Run(request, durable);
 

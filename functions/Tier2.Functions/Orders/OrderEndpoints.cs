@@ -26,6 +26,7 @@ public static class OrderEndpoints
     [Authorize(Policy = Roles.ProviderAdminPolicy)]
     [Tags("Orders")]
     [EndpointSummary("A draft order for a new customer (with a reseller, or direct); answers the review with every problem")]
+    [ProducesProblem(StatusCodes.Status409Conflict)]
     public static IResult CreateOrder([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "orders")] HttpRequest request) =>
         HttpFunctions.Run(request);
 
@@ -40,6 +41,8 @@ public static class OrderEndpoints
     [HttpHandler(nameof(UpdateAsync))]
     [Tags("Orders")]
     [EndpointSummary("Change a draft (If-Match required)")]
+    [ProducesProblem(StatusCodes.Status409Conflict)]
+    [ProducesProblem(StatusCodes.Status428PreconditionRequired)]
     public static IResult UpdateOrder([HttpTrigger(AuthorizationLevel.Anonymous, "patch", Route = "orders/{id}")] HttpRequest request) =>
         HttpFunctions.Run(request);
 
@@ -47,6 +50,8 @@ public static class OrderEndpoints
     [HttpHandler(nameof(SubmitAsync))]
     [Tags("Orders")]
     [EndpointSummary("Submit a draft without problems (If-Match required, Idempotency-Key accepted): 202 to the onboarding's status")]
+    [ProducesProblem(StatusCodes.Status409Conflict)]
+    [ProducesProblem(StatusCodes.Status428PreconditionRequired)]
     public static IResult SubmitOrder([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "orders/{id}/submit")] HttpRequest request, [DurableClient] DurableTaskClient durable) =>
         HttpFunctions.Run(request, durable);
 
@@ -54,6 +59,7 @@ public static class OrderEndpoints
     [HttpHandler(nameof(CancelAsync))]
     [Tags("Orders")]
     [EndpointSummary("Cancel a draft, or a submitted order (what was created is undone)")]
+    [ProducesProblem(StatusCodes.Status409Conflict)]
     public static IResult CancelOrder([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "orders/{id}/cancel")] HttpRequest request, [DurableClient] DurableTaskClient durable) =>
         HttpFunctions.Run(request, durable);
 
@@ -61,6 +67,8 @@ public static class OrderEndpoints
     [HttpHandler(nameof(SetupInfoAsync))]
     [Tags("Orders")]
     [EndpointSummary("The admin user name and temporary password, exactly once; afterwards 410")]
+    [ProducesProblem(StatusCodes.Status409Conflict)]
+    [ProducesProblem(StatusCodes.Status410Gone)]
     public static IResult GetOrderSetupInfo([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "orders/{id}/setup-info")] HttpRequest request) =>
         HttpFunctions.Run(request);
 
@@ -91,11 +99,19 @@ public static class OrderEndpoints
         }
 
         var keyScope = user.IdempotencyScope();
-        if (idempotencyKey is not null && await store.FindOrderIdByKeyAsync(OrderStore.CreateKeyPrefix, keyScope, idempotencyKey, cancellationToken) is { } earlier
-            && await store.GetAsync(earlier, cancellationToken) is { } replayed)
+        var requestHash = OrderStore.RequestHash(request);
+        if (idempotencyKey is not null && await store.FindKeyAsync(OrderStore.CreateKeyPrefix, keyScope, idempotencyKey, cancellationToken) is { } earlier)
         {
-            http.Response.Headers.ETag = replayed.ETag;
-            return TypedResults.Ok(await ViewAsync(replayed, review, cancellationToken));
+            if (earlier.RequestHash is { } hash && hash != requestHash)
+            {
+                return Problem.IdempotencyKeyReused("This Idempotency-Key was used to create an order with a different body; send the same body to repeat that request, or use a new Idempotency-Key.");
+            }
+
+            if (await store.GetAsync(earlier.OrderId, cancellationToken) is { } replayed)
+            {
+                http.Response.Headers.ETag = replayed.ETag;
+                return TypedResults.Ok(await ViewAsync(replayed, review, cancellationToken));
+            }
         }
 
         var order = new Order
@@ -108,11 +124,16 @@ public static class OrderEndpoints
             CreatedAt = time.GetUtcNow(),
             CreatedBy = user.Actor(),
         };
-        var created = await store.CreateAsync(order, keyScope, idempotencyKey, cancellationToken);
+        var created = await store.CreateAsync(order, keyScope, idempotencyKey, cancellationToken, requestHash);
         if (created is null)
         {
-            var winner = idempotencyKey is null ? null : await store.FindOrderIdByKeyAsync(OrderStore.CreateKeyPrefix, keyScope, idempotencyKey, cancellationToken);
-            var existing = winner is null ? null : await store.GetAsync(winner, cancellationToken);
+            var winner = idempotencyKey is null ? null : await store.FindKeyAsync(OrderStore.CreateKeyPrefix, keyScope, idempotencyKey, cancellationToken);
+            if (winner?.RequestHash is { } hash && hash != requestHash)
+            {
+                return Problem.IdempotencyKeyReused("This Idempotency-Key was used to create an order with a different body; send the same body to repeat that request, or use a new Idempotency-Key.");
+            }
+
+            var existing = winner is null ? null : await store.GetAsync(winner.Value.OrderId, cancellationToken);
             if (existing is null)
             {
                 return Problem.Conflict("The order could not be created; retry.");
@@ -311,7 +332,7 @@ public static class OrderEndpoints
     }
 
     private static ProblemHttpResult KeyUsedForAnotherOrder() =>
-        Problem.Conflict("This Idempotency-Key was used to submit another order; use a new Idempotency-Key.", new Dictionary<string, object?> { ["field"] = "Idempotency-Key" });
+        Problem.IdempotencyKeyReused("This Idempotency-Key was used to submit another order; use a new Idempotency-Key.");
 
     private static async Task<Results<Accepted<OrderView>, ValidationProblem, ProblemHttpResult>> AcceptedAsync(Order order, OrderReview review, OrchestrationClient durable, CancellationToken cancellationToken)
     {

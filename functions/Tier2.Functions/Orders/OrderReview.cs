@@ -51,6 +51,10 @@ public sealed partial class OrderReview(OfferCatalog offers, ResellerStore resel
             {
                 errors[field] = [$"At most {max} characters."];
             }
+            else if (!TextInput.IsSingleLine(value))
+            {
+                errors[field] = [TextInput.SingleLineError];
+            }
         }
 
         var c = request.Customer;

@@ -29,6 +29,7 @@ public static class ResellerEndpoints
     [HttpHandler(nameof(GetAsync))]
     [Authorize(Policy = Roles.ProviderAdminPolicy)]
     [Tags("Resellers")]
+    [EndpointSummary("An indirect reseller (ETag for If-Match)")]
     public static IResult GetReseller([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "resellers/{id}")] HttpRequest request) =>
         HttpFunctions.Run(request);
 
@@ -36,6 +37,8 @@ public static class ResellerEndpoints
     [HttpHandler(nameof(SuspendAsync))]
     [Authorize(Policy = Roles.ProviderAdminPolicy)]
     [Tags("Resellers")]
+    [EndpointSummary("Suspend an Active reseller: its admins keep reading but change nothing (If-Match accepted)")]
+    [ProducesProblem(StatusCodes.Status409Conflict)]
     public static IResult SuspendReseller([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "resellers/{id}/suspend")] HttpRequest request) =>
         HttpFunctions.Run(request);
 
@@ -43,6 +46,8 @@ public static class ResellerEndpoints
     [HttpHandler(nameof(ReactivateAsync))]
     [Authorize(Policy = Roles.ProviderAdminPolicy)]
     [Tags("Resellers")]
+    [EndpointSummary("Reactivate a Suspended reseller (If-Match accepted)")]
+    [ProducesProblem(StatusCodes.Status409Conflict)]
     public static IResult ReactivateReseller([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "resellers/{id}/reactivate")] HttpRequest request) =>
         HttpFunctions.Run(request);
 

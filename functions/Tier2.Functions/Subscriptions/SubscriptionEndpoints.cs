@@ -24,12 +24,14 @@ public static class SubscriptionEndpoints
     [Function(nameof(ListSubscriptions))]
     [HttpHandler(nameof(ListAsync))]
     [Tags("Subscriptions")]
+    [EndpointSummary("The subscriptions of a customer; a reseller admin sees those where its reseller is partner of record or support contact")]
     public static IResult ListSubscriptions([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "customers/{id}/subscriptions")] HttpRequest request) =>
         HttpFunctions.Run(request);
 
     [Function(nameof(GetSubscription))]
     [HttpHandler(nameof(GetAsync))]
     [Tags("Subscriptions")]
+    [EndpointSummary("A subscription with its partner of record and support contact (ETag for If-Match)")]
     public static IResult GetSubscription([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "customers/{id}/subscriptions/{subscriptionId}")] HttpRequest request) =>
         HttpFunctions.Run(request);
 
@@ -44,6 +46,7 @@ public static class SubscriptionEndpoints
     [HttpHandler(nameof(UpdateAsync))]
     [Tags("Subscriptions")]
     [EndpointSummary("Change licenses, partner of record, designated support contact, or suspend/reactivate (If-Match required)")]
+    [ProducesProblem(StatusCodes.Status428PreconditionRequired)]
     public static IResult UpdateSubscription([HttpTrigger(AuthorizationLevel.Anonymous, "patch", Route = "customers/{id}/subscriptions/{subscriptionId}")] HttpRequest request) =>
         HttpFunctions.Run(request);
 
@@ -192,12 +195,7 @@ public static class SubscriptionEndpoints
     {
         if (!string.Equals(requestHash, key.RequestHash, StringComparison.Ordinal))
         {
-            return TypedResults.Problem(
-                "This Idempotency-Key was used with a different request body; send the same body to repeat that request, or use a new Idempotency-Key.",
-                statusCode: StatusCodes.Status422UnprocessableEntity,
-                title: "Idempotency-Key reused.",
-                type: ProblemTypes.Validation,
-                extensions: new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { ["Idempotency-Key"] = ["This key was used with a different request body."] } });
+            return Problem.IdempotencyKeyReused("This Idempotency-Key was used with a different request body; send the same body to repeat that request, or use a new Idempotency-Key.");
         }
 
         if (user.ResellerId() is { } own && !earlier.IsVisibleTo(own))
@@ -231,6 +229,12 @@ public static class SubscriptionEndpoints
         if (string.IsNullOrEmpty(ifMatch))
         {
             return Problem.PreconditionRequired();
+        }
+
+        // The precondition before anything is checked against the stored state: a stale ETag is 412 whatever it asks.
+        if (ifMatch != "*" && !string.Equals(ifMatch, current.ETag, StringComparison.Ordinal))
+        {
+            return Problem.PreconditionFailed();
         }
 
         if (request is null || (request.Quantity is null && request.PartnerOfRecordResellerId is null && request.SupportContactResellerId is null && request.Status is null))

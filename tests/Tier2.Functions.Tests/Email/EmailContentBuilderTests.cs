@@ -107,4 +107,14 @@ public sealed class EmailContentBuilderTests
         Assert.Contains("Hi", message.Html, StringComparison.Ordinal);
         Assert.Equal("Hi\n", message.PlainText);
     }
+
+    [Fact]
+    public void A_subject_or_display_name_with_line_breaks_is_sent_on_one_line()
+    {
+        var message = new EmailMessage("owner@fabrikam.example", "Fabrikam\r\n Resellers\0", "Welcome,\r\nFabrikam\tResellers", "text", "<p>html</p>");
+
+        Assert.Equal("Welcome, Fabrikam Resellers", message.Subject);
+        Assert.Equal("Fabrikam Resellers", message.ToName);
+        message.Validate();
+    }
 }

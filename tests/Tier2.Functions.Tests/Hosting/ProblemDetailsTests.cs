@@ -69,4 +69,47 @@ public sealed class ProblemDetailsTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
     }
+
+    [Theory]
+    [InlineData("/api/orders", "nonsense")]
+    [InlineData("/api/orders", "utf-7")]
+    [InlineData("/api/orders", "utf-16")]
+    [InlineData("/api/resellers/invites", "nonsense")]
+    [InlineData("/api/resellers/invites", "utf-7")]
+    public async Task An_unknown_request_charset_answers_415_problem_details(string path, string charset)
+    {
+        using var content = new ByteArrayContent("""{"email":"a@b.example","delivery":"draft"}"""u8.ToArray());
+        content.Headers.TryAddWithoutValidation("Content-Type", $"application/json; charset={charset}");
+
+        using var response = await _client.PostAsync(new Uri(path, UriKind.Relative), content);
+
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal("urn:tier2:problem:unsupported-media-type", problem.GetProperty("type").GetString());
+    }
+
+    [Fact]
+    public async Task A_utf8_charset_is_read_as_json()
+    {
+        using var content = new StringContent("""{"resellerId": "x", "lineItems": }""", Encoding.UTF8);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json") { CharSet = "UTF-8" };
+
+        using var response = await _client.PostAsync(new Uri("/api/orders", UriKind.Relative), content);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("/api/orders/abc%0d%0a")]
+    [InlineData("/api/orders/abc%01")]
+    [InlineData("/api/orders/%C3%28")]
+    [InlineData("/api/customers/%7F")]
+    public async Task Control_characters_in_the_path_answer_problem_details(string path)
+    {
+        using var response = await _client.GetAsync(new Uri(path, UriKind.Relative));
+
+        Assert.True(response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.BadRequest, response.StatusCode.ToString());
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
 }

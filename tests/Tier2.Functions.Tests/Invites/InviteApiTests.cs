@@ -112,7 +112,7 @@ public sealed class InviteApiTests : AppTest
         var (second, problem) = await CreateAsync(new { email = NewEmail(), delivery = "draft" }, key);
 
         Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
-        Assert.Equal(HttpStatusCode.BadRequest, second.StatusCode);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, second.StatusCode);
         Assert.True(problem.GetProperty("errors").TryGetProperty("Idempotency-Key", out _));
     }
 
@@ -487,5 +487,104 @@ public sealed class InviteApiTests : AppTest
         Assert.Equal(HttpStatusCode.OK, suspend.StatusCode);
         Assert.Single(suspended.GetProperty("items").EnumerateArray());
         Assert.Equal("Active", (await reactivate.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString());
+    }
+
+    [Theory]
+    [InlineData("""{"email":"a@b.example","companyName":"Fabrikam\r\nBcc: x@evil.example","delivery":"draft"}""", "companyName")]
+    [InlineData("""{"email":"a@b.example","companyName":"Fab\nrikam","delivery":"email"}""", "companyName")]
+    [InlineData("""{"email":"a@b.example","companyName":"Fab\u0000rikam","delivery":"draft"}""", "companyName")]
+    [InlineData("""{"email":"a@b.example","companyName":"Fab\u2028rikam","delivery":"draft"}""", "companyName")]
+    [InlineData("""{"email":"a@b.example","message":"Hello\u0007","delivery":"draft"}""", "message")]
+    [InlineData("""{"email":"a@b.example\u0000","delivery":"draft"}""", "email")]
+    public async Task Control_characters_in_an_invites_text_answer_400_naming_the_field(string json, string field)
+    {
+        using var response = await Provider.PostAsync(new Uri("/api/resellers/invites", UriKind.Relative), new StringContent(json, System.Text.Encoding.UTF8, "application/json"));
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("urn:tier2:problem:validation", problem.GetProperty("type").GetString());
+        Assert.Equal([field], problem.GetProperty("errors").EnumerateObject().Select(p => p.Name).ToArray());
+    }
+
+    [Fact]
+    public async Task A_multi_line_message_keeps_its_line_breaks()
+    {
+        var (response, invite) = await CreateAsync(new { email = NewEmail(), message = "Hello,\r\nlet us work together.\n\nAnn", delivery = "draft" });
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.Equal("Hello,\nlet us work together.\n\nAnn", invite.GetProperty("message").GetString());
+    }
+
+    [Fact]
+    public async Task A_line_break_in_the_company_or_contact_name_is_refused_on_the_page_and_nothing_is_saved()
+    {
+        var (_, invite) = await CreateAsync(new { email = NewEmail(), delivery = "draft" });
+        var link = invite.GetProperty("draft").GetProperty("link").GetString()!;
+        var mpn = NewMpn();
+        using var page = new InvitePageClient(App.Address);
+
+        foreach (var (field, value) in new[] { ("companyName", "Fabrikam\r\nResellers"), ("contactName", "Ann\nContact"), ("contactName", "Ann\u0007"), ("companyName", "Fab\u2028rikam") })
+        {
+            var fields = InvitePageClient.ValidAcceptance(mpn);
+            fields[field] = value;
+            var (response, html) = await page.SubmitAsync(link, "accept", fields);
+            Assert.True(response.StatusCode == HttpStatusCode.UnprocessableEntity, $"{field}={value}: {(int)response.StatusCode} {html}");
+            Assert.Contains($"<a href=\"#{field}\">", html, StringComparison.Ordinal);
+        }
+
+        // A NUL is refused by ASP.NET Core's form reader itself: the page says the form could not be read.
+        var withNul = InvitePageClient.ValidAcceptance(mpn);
+        withNul["contactName"] = "Ann\0";
+        var (nulResponse, nulHtml) = await page.SubmitAsync(link, "accept", withNul);
+        Assert.Equal(HttpStatusCode.BadRequest, nulResponse.StatusCode);
+        Assert.Contains("This form could not be read", nulHtml, StringComparison.Ordinal);
+
+        var resellers = await Provider.GetFromJsonAsync<JsonElement>(new Uri($"/api/resellers?search={mpn}", UriKind.Relative));
+        Assert.Empty(resellers.GetProperty("items").EnumerateArray());
+        Assert.Equal("Pending", (await GetInviteAsync(invite.GetProperty("id").GetString()!)).GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task Losers_of_ten_concurrent_accepts_get_the_no_longer_valid_page_never_a_confirmation()
+    {
+        var (_, invite) = await CreateAsync(new { email = NewEmail(), delivery = "draft" });
+        var link = invite.GetProperty("draft").GetProperty("link").GetString()!;
+        using var page = new InvitePageClient(App.Address);
+        var (_, form) = await page.OpenAsync(link);
+        var af = System.Text.RegularExpressions.Regex.Match(form, "name=\"__af\" value=\"([^\"]+)\"").Groups[1].Value;
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 10).Select(i =>
+        {
+            var fields = InvitePageClient.ValidAcceptance(NewMpn());
+            fields["companyName"] = $"Racer {i} Ltd";
+            return page.SubmitAsync(link, "accept", fields, af);
+        }));
+
+        var winner = Assert.Single(results, r => r.Response.StatusCode == HttpStatusCode.OK);
+        Assert.All(results.Where(r => r != winner), r =>
+        {
+            Assert.Equal(HttpStatusCode.Gone, r.Response.StatusCode);
+            Assert.Contains("This invitation is no longer valid", r.Html, StringComparison.Ordinal);
+            Assert.DoesNotContain("Thank you", r.Html, StringComparison.Ordinal);
+        });
+        var stored = await GetInviteAsync(invite.GetProperty("id").GetString()!);
+        var reseller = await Provider.GetFromJsonAsync<JsonElement>(new Uri($"/api/resellers/{stored.GetProperty("resellerId").GetString()}", UriKind.Relative));
+        Assert.Contains($"Thank you. {reseller.GetProperty("companyName").GetString()} is now", winner.Html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_invite_link_with_control_characters_appended_gets_the_no_longer_valid_page()
+    {
+        var (_, invite) = await CreateAsync(new { email = NewEmail(), delivery = "draft" });
+        var link = invite.GetProperty("draft").GetProperty("link").GetString()!;
+        using var page = new InvitePageClient(App.Address);
+
+        // %00 never reaches the app: the server (Kestrel, under either host) refuses a path with NUL (README, "What the host answers").
+        foreach (var suffix in new[] { "%0d%0a", "%01", "%20", "%7F", "%E2%80%A8", "%C3%28" })
+        {
+            var (response, html) = await page.OpenAsync(link + suffix);
+            Assert.Equal(HttpStatusCode.Gone, response.StatusCode);
+            Assert.Contains("This invitation is no longer valid", html, StringComparison.Ordinal);
+        }
     }
 }

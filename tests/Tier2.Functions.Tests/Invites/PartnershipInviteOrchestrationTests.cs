@@ -272,4 +272,40 @@ public sealed class PartnershipInviteOrchestrationTests
         Assert.Empty(round2.Calls);
         Assert.Equal(ExpiresAt.AddDays(1).UtcDateTime, Assert.Single(round2.Timers).FireAt);
     }
+
+    [Fact]
+    public async Task An_invitation_that_cannot_be_sent_is_written_on_the_invite_and_the_orchestration_ends_failed()
+    {
+        var context = Context(Input())
+            .WithResultType<bool>()
+            .OnActivity(InviteActivities.SendEmail.Name, _ => throw FakeOrchestrationContext.Failure<ArgumentException>(InviteActivities.SendEmail.Name, "The recipient is not a valid email address."))
+            .OnActivity("RecordInviteFailure", _ => true);
+
+        var failed = await Assert.ThrowsAnyAsync<Exception>(() => Start(context));
+
+        var record = Assert.Single(context.Calls, c => c.Name == "RecordInviteFailure");
+        Assert.Contains(InviteId, record.Input!.ToString(), StringComparison.Ordinal);
+        Assert.Contains("The recipient is not a valid email address.", record.Input!.ToString(), StringComparison.Ordinal);
+        Assert.Contains("could not be sent", failed.Message, StringComparison.Ordinal);
+        Assert.Empty(context.Timers);
+    }
+
+    [Fact]
+    public async Task A_welcome_that_cannot_be_sent_is_written_on_the_accepted_invite_and_the_orchestration_ends_failed()
+    {
+        var context = Context(Input()).WithResultType<bool>().OnActivity("RecordInviteFailure", _ => true);
+        var run = Start(context);
+        context.OnActivity(InviteActivities.SendEmail.Name, request => ((InviteEmailRequest)request!).Kind == InviteEmailKind.Welcome
+            ? throw FakeOrchestrationContext.Failure<InvalidOperationException>(InviteActivities.SendEmail.Name, "Mailbox unavailable.")
+            : new InviteStepResult(true, null));
+
+        context.Raise(PartnershipInviteOrchestration.SignalEvent, new InviteSignal(InviteSignalKind.Accepted));
+
+        Assert.True(run.IsFaulted);
+        var record = Assert.Single(context.Calls, c => c.Name == "RecordInviteFailure");
+        Assert.Contains("Welcome", record.Input!.ToString(), StringComparison.Ordinal);
+        Assert.Contains("Mailbox unavailable.", record.Input!.ToString(), StringComparison.Ordinal);
+        Assert.Single(context.Calls, c => c.Name == InviteActivities.ActivateReseller.Name);
+        await Task.CompletedTask;
+    }
 }

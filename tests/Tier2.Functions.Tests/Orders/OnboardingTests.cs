@@ -140,4 +140,20 @@ public sealed class OnboardingTests
         using var customer = await provider.GetAsync($"/api/customers/{done.GetProperty("customerId").GetString()}");
         Assert.Single((await ExpectAsync(customer, HttpStatusCode.OK)).GetProperty("subscriptions").EnumerateArray());
     }
+
+
+    [Fact]
+    public async Task An_idempotency_key_used_to_submit_another_order_answers_422_naming_the_header()
+    {
+        await using var kit = await StartAsync();
+        using var provider = kit.Provider();
+        var (first, firstETag, _) = await CreateDraftAsync(provider, OrderBody(null, NewDomainPrefix(), "First Co", ("o365-e3", 2, "P1M", "monthly")));
+        var (second, secondETag, _) = await CreateDraftAsync(provider, OrderBody(null, NewDomainPrefix(), "Second Co", ("o365-e3", 2, "P1M", "monthly")));
+        await SubmitAndWaitAsync(provider, first, firstETag, idempotencyKey: "submit-shared");
+
+        using var reused = await SendAsync(provider, HttpMethod.Post, $"/api/orders/{second}/submit", ifMatch: secondETag, idempotencyKey: "submit-shared");
+
+        var problem = await ExpectAsync(reused, HttpStatusCode.UnprocessableEntity);
+        Assert.True(problem.GetProperty("errors").TryGetProperty("Idempotency-Key", out _));
+    }
 }

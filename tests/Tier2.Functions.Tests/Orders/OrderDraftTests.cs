@@ -164,4 +164,62 @@ public sealed class OrderDraftTests : IAsyncLifetime
         Assert.Equal("required", problems["customer.contact.lastName"]);
         Assert.False(problems.ContainsKey("customer.contact"));
     }
+
+    [Fact]
+    public async Task An_idempotency_key_reused_with_a_different_body_answers_422_naming_the_header()
+    {
+        using var provider = _kit.Provider();
+        var prefix = NewDomainPrefix();
+        using var first = await SendAsync(provider, HttpMethod.Post, "/api/orders", OrderBody(null, prefix, "Key Co", ("o365-e3", 1, "P1M", "monthly")), idempotencyKey: "draft-2");
+        var created = await ExpectAsync(first, HttpStatusCode.Created);
+
+        using var second = await SendAsync(provider, HttpMethod.Post, "/api/orders", OrderBody(null, prefix, "Other Co", ("o365-e3", 7, "P1M", "monthly")), idempotencyKey: "draft-2");
+        var problem = await ExpectAsync(second, HttpStatusCode.UnprocessableEntity);
+        Assert.Equal("urn:tier2:problem:validation", problem.GetProperty("type").GetString());
+        Assert.True(problem.GetProperty("errors").TryGetProperty("Idempotency-Key", out _));
+
+        using var read = await provider.GetAsync($"/api/orders/{created.GetProperty("id").GetString()}");
+        Assert.Equal("Key Co", (await ExpectAsync(read, HttpStatusCode.OK)).GetProperty("customer").GetProperty("companyName").GetString());
+    }
+
+    [Theory]
+    [InlineData("companyName", "Tailspin\r\nBcc: x@evil.example")]
+    [InlineData("companyName", "Tail\0spin")]
+    [InlineData("city", "Red\nmond")]
+    [InlineData("firstName", "Ada\u0085")]
+    public async Task Control_characters_in_the_customers_details_answer_400_naming_the_field(string field, string value)
+    {
+        using var provider = _kit.Provider();
+        var body = OrderBody(null, NewDomainPrefix(), "Clean Co", ("o365-e3", 1, "P1M", "monthly"));
+        var json = System.Text.Json.Nodes.JsonNode.Parse(JsonSerializer.Serialize(body))!;
+        var (target, path) = field switch
+        {
+            "city" => (json["customer"]!["address"]!, "customer.address.city"),
+            "firstName" => (json["customer"]!["contact"]!, "customer.contact.firstName"),
+            _ => (json["customer"]!, "customer." + field),
+        };
+        target[field] = value;
+
+        using var response = await provider.PostAsync("/api/orders", new StringContent(json.ToJsonString(), System.Text.Encoding.UTF8, "application/json"));
+
+        var problem = await ExpectAsync(response, HttpStatusCode.BadRequest);
+        Assert.Equal([path], problem.GetProperty("errors").EnumerateObject().Select(p => p.Name).ToArray());
+    }
+
+    [Fact]
+    public async Task A_stale_if_match_gets_412_even_when_the_order_can_no_longer_change()
+    {
+        using var provider = _kit.Provider();
+        var (id, staleETag, _) = await CreateDraftAsync(provider, OrderBody(null, NewDomainPrefix(), "Stale Co", ("o365-e3", 1, "P1M", "monthly")));
+        using var cancel = await SendAsync(provider, HttpMethod.Post, $"/api/orders/{id}/cancel", ifMatch: staleETag);
+        await ExpectAsync(cancel, HttpStatusCode.OK);
+
+        // Against the stored state (Cancelled) these are 409; the client's ETag is older, so they are 412 first.
+        using var patch = await SendAsync(provider, HttpMethod.Patch, $"/api/orders/{id}", new { resellerId = "" }, ifMatch: staleETag);
+        await ExpectAsync(patch, HttpStatusCode.PreconditionFailed);
+        using var submit = await SendAsync(provider, HttpMethod.Post, $"/api/orders/{id}/submit", ifMatch: staleETag);
+        await ExpectAsync(submit, HttpStatusCode.PreconditionFailed);
+        using var cancelAgain = await SendAsync(provider, HttpMethod.Post, $"/api/orders/{id}/cancel", ifMatch: staleETag);
+        await ExpectAsync(cancelAgain, HttpStatusCode.PreconditionFailed);
+    }
 }

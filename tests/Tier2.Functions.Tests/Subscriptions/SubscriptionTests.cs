@@ -202,4 +202,54 @@ public sealed class SubscriptionTests : IAsyncLifetime
         using var repeat = await SendAsync(resellerA, HttpMethod.Post, url, body, idempotencyKey: "shared-key");
         Assert.Equal(mine, (await ExpectAsync(repeat, HttpStatusCode.OK)).GetProperty("id").GetString());
     }
+
+    [Fact]
+    public async Task A_stale_if_match_gets_412_even_when_the_change_is_invalid_against_the_stored_state()
+    {
+        using var provider = _kit.Provider();
+        var (id, staleETag) = await BuyAsync(provider, new { offerId = "o365-e3", quantity = 3, termDuration = "P1M", billingCycle = "monthly" });
+        await PatchAsync(provider, id, staleETag, new { status = "Suspended" }, HttpStatusCode.OK);
+
+        // Against the stored state (now suspended) a license change is invalid; but the client read an older version.
+        var problem = await PatchAsync(provider, id, staleETag, new { quantity = 4 }, HttpStatusCode.PreconditionFailed);
+        Assert.Equal("urn:tier2:problem:precondition-failed", problem.GetProperty("type").GetString());
+
+        // Twenty parallel changes from the same stale read: every one is 412, none 400.
+        var results = await Task.WhenAll(Enumerable.Range(0, 20).Select(async i =>
+        {
+            using var response = await SendAsync(provider, HttpMethod.Patch, $"/api/customers/{_customerId}/subscriptions/{id}", i % 2 == 0 ? new { quantity = 5 + i } : new { status = "Active" }, ifMatch: staleETag);
+            return response.StatusCode;
+        }));
+        Assert.All(results, s => Assert.Equal(HttpStatusCode.PreconditionFailed, s));
+    }
+
+    [Fact]
+    public async Task A_suspended_resellers_admin_reads_but_every_change_answers_403_naming_why()
+    {
+        using var provider = _kit.Provider();
+        var (id, etag) = await BuyAsync(provider, new { offerId = "o365-e3", quantity = 3, termDuration = "P1M", billingCycle = "monthly", partnerOfRecordResellerId = _a.Id });
+        using var readReseller = await provider.GetAsync($"/api/resellers/{_a.Id}");
+        await ExpectAsync(readReseller, HttpStatusCode.OK);
+        using var suspend = await SendAsync(provider, HttpMethod.Post, $"/api/resellers/{_a.Id}/suspend", ifMatch: ETagOf(readReseller));
+        await ExpectAsync(suspend, HttpStatusCode.OK);
+
+        using var reseller = _kit.Reseller(_a.Id);
+        using var customers = await reseller.GetAsync($"/api/customers?resellerId={_a.Id}");
+        await ExpectAsync(customers, HttpStatusCode.OK);
+        using var list = await reseller.GetAsync($"/api/customers/{_customerId}/subscriptions");
+        Assert.Contains((await ExpectAsync(list, HttpStatusCode.OK)).GetProperty("items").EnumerateArray(), s => s.GetProperty("id").GetString() == id);
+
+        foreach (var body in new object[] { new { quantity = 4 }, new { status = "Suspended" } })
+        {
+            using var change = await SendAsync(reseller, HttpMethod.Patch, $"/api/customers/{_customerId}/subscriptions/{id}", body, ifMatch: etag);
+            var problem = await ExpectAsync(change, HttpStatusCode.Forbidden);
+            Assert.Equal("urn:tier2:problem:forbidden", problem.GetProperty("type").GetString());
+            Assert.Contains("Suspended", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        }
+
+        using var buy = await reseller.PostAsJsonAsync($"/api/customers/{_customerId}/subscriptions", new { offerId = "o365-e3", quantity = 1, termDuration = "P1M", billingCycle = "monthly" });
+        Assert.Contains("Suspended", (await ExpectAsync(buy, HttpStatusCode.Forbidden)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        using var read = await provider.GetAsync($"/api/customers/{_customerId}/subscriptions/{id}");
+        Assert.Equal(3, (await ExpectAsync(read, HttpStatusCode.OK)).GetProperty("quantity").GetInt32());
+    }
 }

@@ -81,7 +81,7 @@ public sealed class HttpFunctionRunner(
                 return;
             }
 
-            if (!LimitBody(context) || !MatchRoute(context, function) || !await AuthorizeAsync(context, compiled.Policy) || !await AdmitAsync(context, function))
+            if (!LimitBody(context) || !await CheckCharsetAsync(context) || !MatchRoute(context, function) || !await AuthorizeAsync(context, compiled.Policy) || !await AdmitAsync(context, function))
             {
                 return;
             }
@@ -146,6 +146,41 @@ public sealed class HttpFunctionRunner(
         return true;
     }
 
+    /// <summary>
+    /// A body in a character set the app cannot read is 415 for every function, before a handler binds it: JSON is
+    /// UTF-8 (RFC 8259); another body's charset must be one .NET knows, and never UTF-7.
+    /// </summary>
+    private async Task<bool> CheckCharsetAsync(HttpContext context)
+    {
+        var contentType = context.Request.ContentType;
+        if (string.IsNullOrEmpty(contentType) || context.Features.Get<IHttpRequestBodyDetectionFeature>() is { CanHaveBody: false } || !Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(contentType, out var mediaType) || mediaType.Charset.Length == 0)
+        {
+            return true;
+        }
+
+        var charset = mediaType.Charset.Value!.Trim('"');
+        var json = mediaType.SubTypeWithoutSuffix.Equals("json", StringComparison.OrdinalIgnoreCase) || mediaType.Suffix.Equals("json", StringComparison.OrdinalIgnoreCase);
+        bool known;
+        try
+        {
+            var encoding = System.Text.Encoding.GetEncoding(charset);
+            known = json ? encoding.CodePage == System.Text.Encoding.UTF8.CodePage : encoding.CodePage != 65000;
+        }
+        catch (Exception ex) when (ex is ArgumentException or NotSupportedException)
+        {
+            known = false;
+        }
+
+        if (known)
+        {
+            return true;
+        }
+
+        await WriteProblemAsync(context, StatusCodes.Status415UnsupportedMediaType, "Unsupported charset.",
+            json ? "Send JSON as UTF-8 (charset=utf-8, or no charset)." : "The request's charset is not supported; send UTF-8.");
+        return false;
+    }
+
     private static bool MatchRoute(HttpContext context, HttpFunction function)
     {
         // Under the Functions host the worker gets no route values; under the standalone host they carry its prefix.
@@ -191,7 +226,8 @@ public sealed class HttpFunctionRunner(
         else
         {
             await context.ForbidAsync();
-            await WriteProblemAsync(context, StatusCodes.Status403Forbidden, "Forbidden.", "Your role may not do this.");
+            var reason = result.AuthorizationFailure?.FailureReasons.Select(r => r.Message).FirstOrDefault(m => !string.IsNullOrEmpty(m));
+            await WriteProblemAsync(context, StatusCodes.Status403Forbidden, "Forbidden.", reason ?? "Your role may not do this.");
         }
 
         return false;
