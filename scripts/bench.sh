@@ -62,10 +62,10 @@ fi
 log "building the benchmark, the standalone host, the real app and the bench app (Release, into $build)"
 dotnet build bench/Tier2.Bench "${isolated[@]}" >/dev/null
 dotnet build bench/Tier2.Bench.App "${isolated[@]}" >/dev/null
-dotnet build bench/Tier2.Bench.Host "${isolated[@]}" >/dev/null
+dotnet build functions/Tier2.Standalone "${isolated[@]}" >/dev/null
 bench="$build/bin/Tier2.Bench/release/Tier2.Bench"
-# The standalone host's own entry point, with the app's Worker.Core version (bench/Tier2.Bench.Host/*.csproj says why).
-standalone="$build/bin/Tier2.Bench.Host/release/Tier2.Bench.Host.dll"
+# The standalone host exactly as scripts/run.sh starts it: it loads each app with the app's own dependencies.
+standalone="$build/bin/Tier2.Standalone/release/Tier2.Standalone.dll"
 tier2_app="$build/bin/Tier2.Functions/release"
 bench_app="$build/bin/Tier2.Bench.App/release"
 
@@ -75,18 +75,19 @@ while [[ "$table" == "$blob" || "$table" == "$queue" ]]; do table=$(free_port); 
 log "starting Azurite (fresh data) on ports $blob/$queue/$table"
 start_azurite "$work/azurite" "$blob" "$queue" "$table"
 conn="$(azurite_connection_string "$blob" "$queue" "$table")"
+failed=0
 
 if [[ "$what" == durable || "$what" == all ]]; then
   flags=()
   [[ "${BENCH_QUICK:-}" == 1 ]] && flags+=(--quick)
   [[ "${BENCH_TUNE:-}" == 1 ]] && flags+=(--tune)
   "$bench" durable --storage "$conn" --standalone "$standalone" --bench-app "$bench_app" --tier2-app "$tier2_app" \
-    --out "$out/durable.json" "${flags[@]}"
+    --out "$out/durable.json" "${flags[@]}" || { log "durable: FAILED (see above)"; failed=1; }
 fi
 
 if [[ "$what" == http || "$what" == all ]]; then
   "$bench" http --storage "$conn" --standalone "$standalone" --tier2-app "$tier2_app" --concurrency 32 \
-    --seconds "${BENCH_HTTP_SECONDS:-10}" --out "$out/http.json"
+    --seconds "${BENCH_HTTP_SECONDS:-5}" --rounds 3 --out "$out/http.json" || { log "http: FAILED (see above)"; failed=1; }
 fi
 
 if [[ "$what" == coldstart || "$what" == all ]]; then
@@ -97,10 +98,11 @@ if [[ "$what" == coldstart || "$what" == all ]]; then
   dotnet publish functions/Tier2.Functions "${isolated[@]}" -r linux-x64 --self-contained false \
     -p:PublishReadyToRun=true -o "$out/app" >/dev/null
   rm -f "$out/app/local.settings.json"
-  dotnet publish bench/Tier2.Bench.Host "${isolated[@]}" -r linux-x64 --self-contained true \
+  dotnet publish functions/Tier2.Standalone "${isolated[@]}" -r linux-x64 --self-contained true \
     -p:PublishReadyToRun=true -p:TieredPGO=true -o "$out/host" >/dev/null
   dotnet publish bench/ColdStartBaseline "${isolated[@]}" -r linux-x64 --self-contained true \
     -p:PublishReadyToRun=true -p:TieredPGO=true -o "$out/baseline-app" >/dev/null
   "$bench" coldstart --app "$out/app" --host "$out/host" --baseline "$out/baseline-app" \
     --storage "$conn" --runs "${BENCH_RUNS:-7}" --out "$out/coldstart.json"
 fi
+exit "$failed"

@@ -23,7 +23,7 @@ public sealed class ColdStartBench(string connection, int runs)
 
     public async Task<JsonObject> RunAsync(string appDir, string hostDir, string baselineDir, string? variantFilter)
     {
-        var app = Path.Combine(hostDir, "Tier2.Bench.Host");
+        var app = Path.Combine(hostDir, "Tier2.Standalone");
         string[] appArgs = ["--app", Path.GetFullPath(appDir)];
         var baseline = Path.Combine(baselineDir, "ColdStartBaseline");
         var appEnv = AppEnvironment();
@@ -83,26 +83,9 @@ public sealed class ColdStartBench(string connection, int runs)
         return result;
     }
 
-    private Dictionary<string, string> AppEnvironment() => new()
-    {
-        ["AzureWebJobsStorage"] = connection,
-        ["Tier2__PublicBaseUrl"] = "http://127.0.0.1/api",
-        ["Tier2__ProviderName"] = "Bench Provider",
-        ["Tier2__ProviderEmail"] = "partners@bench.example",
-        ["Auth__SigningKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
-        ["Auth__Audience"] = "api://tier2-bench",
-        ["Auth__Mode"] = "Development",
-        ["Auth__Issuer"] = "tier2-bench",
-        ["Email__Provider"] = "Smtp",
-        ["Email__SenderAddress"] = "DoNotReply@bench.example",
-        ["Email__SmtpHost"] = "127.0.0.1",
-        ["Email__SmtpSecurity"] = "None",
-        ["TIER2_LOCAL_SETTINGS"] = "none",
-
-        // No exporter, as in a deployment whose telemetry goes to App Insights in the background: printing every
-        // span to stdout would measure the console, not the handler.
-        ["Telemetry__Console"] = "false",
-    };
+    // The app's settings as the other modes use them (Tier2AppSettings), on a task hub and storage prefix of its own.
+    private Dictionary<string, string> AppEnvironment() =>
+        Tier2AppSettings.Create(connection, "cs" + Guid.NewGuid().ToString("N")[..10], "coldstart" + Guid.NewGuid().ToString("N")[..8], "__");
 
     private sealed record Sample(double FirstOkMs, double ListeningMs);
 

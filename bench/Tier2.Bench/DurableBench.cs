@@ -39,21 +39,38 @@ public sealed class DurableBench(string connection, DurablePaths paths, BenchSet
         ["maxConcurrentActivityFunctions"] = "32",
         ["extendedSessionsEnabled"] = "true",
         ["extendedSessionIdleTimeoutInSeconds"] = "30",
+        ["storageProvider.partitionCount"] = "2",
         ["storageProvider.useTablePartitionManagement"] = "true",
     });
 
-    /// <summary>The candidates of <c>--tune</c> (one host, hello sequence each, on a fresh hub).</summary>
+    private static Dictionary<string, string> With(params (string Key, string Value)[] extra)
+    {
+        var settings = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["maxConcurrentOrchestratorFunctions"] = "32",
+            ["maxConcurrentActivityFunctions"] = "32",
+            ["extendedSessionsEnabled"] = "true",
+            ["extendedSessionIdleTimeoutInSeconds"] = "30",
+        };
+        foreach (var (k, v) in extra)
+        {
+            settings[k] = v;
+        }
+
+        return settings;
+    }
+
+    /// <summary>The candidates of <c>--tune</c> (one host, hello sequence each, on a fresh hub; controlQueueBatchSize is already DTFx's maximum, 32).</summary>
     public static readonly DurableConfig[] Sweep =
     [
         AsHostJson,
         new("concurrency 32/32", new() { ["maxConcurrentOrchestratorFunctions"] = "32", ["maxConcurrentActivityFunctions"] = "32" }),
-        new("concurrency 32/32 + extended sessions", new() { ["maxConcurrentOrchestratorFunctions"] = "32", ["maxConcurrentActivityFunctions"] = "32", ["extendedSessionsEnabled"] = "true", ["extendedSessionIdleTimeoutInSeconds"] = "30" }),
-        new("32/32 + ext. sessions + 2 partitions", new() { ["maxConcurrentOrchestratorFunctions"] = "32", ["maxConcurrentActivityFunctions"] = "32", ["extendedSessionsEnabled"] = "true", ["extendedSessionIdleTimeoutInSeconds"] = "30", ["storageProvider.partitionCount"] = "2" }),
-        new("32/32 + ext. sessions + 1 partition", new() { ["maxConcurrentOrchestratorFunctions"] = "32", ["maxConcurrentActivityFunctions"] = "32", ["extendedSessionsEnabled"] = "true", ["extendedSessionIdleTimeoutInSeconds"] = "30", ["storageProvider.partitionCount"] = "1" }),
-        new("32/32 + ext. sessions + batch 64/buffer 128", new() { ["maxConcurrentOrchestratorFunctions"] = "32", ["maxConcurrentActivityFunctions"] = "32", ["extendedSessionsEnabled"] = "true", ["extendedSessionIdleTimeoutInSeconds"] = "30", ["storageProvider.controlQueueBatchSize"] = "64", ["storageProvider.controlQueueBufferThreshold"] = "128" }),
-        new("32/32 + ext. sessions + maxQueuePollingInterval 1 s", new() { ["maxConcurrentOrchestratorFunctions"] = "32", ["maxConcurrentActivityFunctions"] = "32", ["extendedSessionsEnabled"] = "true", ["extendedSessionIdleTimeoutInSeconds"] = "30", ["storageProvider.maxQueuePollingInterval"] = "00:00:01" }),
-        new("32/32 + ext. sessions + table partition manager", new() { ["maxConcurrentOrchestratorFunctions"] = "32", ["maxConcurrentActivityFunctions"] = "32", ["extendedSessionsEnabled"] = "true", ["extendedSessionIdleTimeoutInSeconds"] = "30", ["storageProvider.useTablePartitionManagement"] = "true" }),
-        new("concurrency 100/100 + ext. sessions", new() { ["maxConcurrentOrchestratorFunctions"] = "100", ["maxConcurrentActivityFunctions"] = "100", ["extendedSessionsEnabled"] = "true", ["extendedSessionIdleTimeoutInSeconds"] = "30" }),
+        new("32/32 + extended sessions", With()),
+        new("32/32 + ext. sessions + 2 partitions", With(("storageProvider.partitionCount", "2"))),
+        new("32/32 + ext. sessions + 1 partition", With(("storageProvider.partitionCount", "1"))),
+        new("32/32 + ext. sessions + 2 partitions + table partition manager", With(("storageProvider.partitionCount", "2"), ("storageProvider.useTablePartitionManagement", "true"))),
+        new("... + maxQueuePollingInterval 1 s", With(("storageProvider.partitionCount", "2"), ("storageProvider.useTablePartitionManagement", "true"), ("storageProvider.maxQueuePollingInterval", "00:00:01"))),
+        new("... + controlQueueBufferThreshold 256", With(("storageProvider.partitionCount", "2"), ("storageProvider.useTablePartitionManagement", "true"), ("storageProvider.controlQueueBufferThreshold", "256"))),
     ];
 
     private readonly string _token = Tier2AppSettings.ProviderAdminToken();
@@ -91,7 +108,18 @@ public sealed class DurableBench(string connection, DurablePaths paths, BenchSet
             var rows = new List<string[]>();
             foreach (var config in Sweep)
             {
-                var r = await HelloRunAsync(config, hosts: 1, seconds: settings.SweepSeconds);
+                RunResult r;
+                try
+                {
+                    r = await HelloRunAsync(config, hosts: 1, seconds: settings.SweepSeconds);
+                }
+                catch (Exception e) when (e is TimeoutException or InvalidOperationException)
+                {
+                    Console.WriteLine($"   {config.Name}: FAILED {e.Message[..Math.Min(300, e.Message.Length)]}");
+                    sweep.Add(new JsonObject { ["config"] = config.Name, ["settings"] = config.ToJson(), ["failed"] = e.Message[..Math.Min(600, e.Message.Length)] });
+                    continue;
+                }
+
                 rows.Add([config.Name, r.OrchestrationsPerSec.ToString("F1", CultureInfo.InvariantCulture), F(r.P50Ms), F(r.P99Ms)]);
                 Console.WriteLine($"   {config.Name}: {r.OrchestrationsPerSec:F1}/s, p50 {r.P50Ms:F0} ms, p99 {r.P99Ms:F0} ms");
                 var json = r.ToJson();
@@ -215,6 +243,7 @@ public sealed class DurableBench(string connection, DurablePaths paths, BenchSet
         var started = await Task.WhenAll(Enumerable.Range(0, hosts).Select(_ => HostProcess.StartAsync(paths.StandaloneDll, paths.BenchApp, env)));
         try
         {
+            await SettleAsync(hosts);
             var next = 0;
             async Task<string[]> StartAsync(int count)
             {
@@ -254,6 +283,7 @@ public sealed class DurableBench(string connection, DurablePaths paths, BenchSet
 
         try
         {
+            await SettleAsync(hosts);
             var next = 0;
             async Task<string> StartOneAsync()
             {
@@ -292,6 +322,20 @@ public sealed class DurableBench(string connection, DurablePaths paths, BenchSet
             {
                 await h.DisposeAsync();
             }
+        }
+    }
+
+    /// <summary>
+    /// With several hosts, waits before any work until DTFx has spread the partitions (control queues) over them:
+    /// a partition that changes owner while it holds messages stalls them for up to the lease time (the first runs,
+    /// which scheduled at once, measured the rebalancing: p50 28 s, or one instance stuck for over 60 s).
+    /// </summary>
+    private async Task SettleAsync(int hosts)
+    {
+        if (hosts > 1)
+        {
+            Console.WriteLine($"   (waiting {settings.MultiHostSettleSeconds} s for the partitions to balance over {hosts} hosts)");
+            await Task.Delay(TimeSpan.FromSeconds(settings.MultiHostSettleSeconds));
         }
     }
 
@@ -587,4 +631,6 @@ public sealed class BenchSettings
     public int IdleSeconds { get; init; } = 30;
 
     public int PollMilliseconds { get; init; } = 50;
+
+    public int MultiHostSettleSeconds { get; init; } = 45;
 }

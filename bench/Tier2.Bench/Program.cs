@@ -5,7 +5,7 @@ using Tier2.Bench;
 
 // Usage (scripts/bench.sh drives it; paths are build outputs):
 //   Tier2.Bench durable   --storage <conn> --standalone <Tier2.Standalone.dll> --bench-app <dir> --tier2-app <dir> --out <durable.json> [--quick] [--tune]
-//   Tier2.Bench http      --storage <conn> --standalone <Tier2.Standalone.dll> --tier2-app <dir> --out <http.json> [--concurrency 32] [--seconds 10]
+//   Tier2.Bench http      --storage <conn> --standalone <Tier2.Standalone.dll> --tier2-app <dir> --out <http.json> [--concurrency 32] [--seconds 5] [--rounds 3]
 //   Tier2.Bench coldstart --app <published app> --host <published Tier2.Standalone> --baseline <dir> --storage <conn> --out <coldstart.json> [--runs 7]
 if (args.Length == 0)
 {
@@ -40,7 +40,7 @@ switch (args[0])
 
     case "http":
     {
-        var result = await new HttpBench(Required("storage"), Paths(), Int("concurrency", 32), Int("seconds", 10)).RunAsync();
+        var result = await new HttpBench(Required("storage"), Paths(), Int("concurrency", 32), Int("seconds", 5), Int("rounds", 3)).RunAsync();
         await WriteAsync(Required("out"), result);
         return 0;
     }

@@ -18,8 +18,8 @@ require() {
 }
 
 ensure_node_tools() {
-  require node "install Node.js 20 or newer"
-  require npm "install Node.js 20 or newer"
+  require node "install Node.js 20.19 or newer"
+  require npm "install Node.js 20.19 or newer"
   local stamp="$ROOT/node_modules/.tier2-installed"
   if [[ ! -f "$stamp" || "$ROOT/package-lock.json" -nt "$stamp" ]]; then
     log "installing Azurite and maildev (npm ci)"

@@ -128,12 +128,12 @@ public sealed class PackageTests
         return reader.ReadToEnd();
     }
 
-    /// <summary>The zip scripts/package.sh made (scripts/test.sh makes it first); made here when it is missing.</summary>
+    /// <summary>The zip scripts/package.sh made (scripts/test.sh makes it first); made again here when it is missing or older than the app's build.</summary>
     private static string BuildPackage()
     {
         var root = Repository.Root;
         var zip = Path.Combine(root, "artifacts", "package", "tier2-functions.zip");
-        if (File.Exists(zip))
+        if (File.Exists(zip) && File.GetLastWriteTimeUtc(zip) >= File.GetLastWriteTimeUtc(Path.Combine(TestApp.AppFolder, "functions.metadata")))
         {
             return zip;
         }
