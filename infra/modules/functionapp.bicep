@@ -215,6 +215,13 @@ resource settings 'Microsoft.Web/sites/config@2025-03-01' = {
     DataProtection__KeyVaultKeyId: dataProtectionKeyUri
     DataProtection__credential: 'managedidentity'
     DataProtection__clientId: identityClientId
+    // The reconciliation timers read their schedules as %Reconciliation:...Schedule% references: the Functions host
+    // resolves them from app settings when it indexes the functions, so each must be set (six-field cron, UTC).
+    Reconciliation__OrchestrationRepairSchedule: '0 */5 * * * *'
+    Reconciliation__InvitesSchedule: '0 7/15 * * * *'
+    Reconciliation__OrdersSchedule: '0 */10 * * * *'
+    Reconciliation__AssociationsSchedule: '0 0 6 * * *'
+    Reconciliation__RetentionSchedule: '0 30 3 * * *'
   }
 }
 
