@@ -35,8 +35,8 @@ public static class InviteEndpoints
     [Authorize(Policy = Roles.ProviderAdminPolicy)]
     [Tags("Invites")]
     [EndpointSummary("Partnership invites, filtered by status, newest first")]
-    public static IResult ListInvites([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "resellers/invites")] HttpRequest request) =>
-        HttpFunctions.Run(request);
+    public static IResult ListInvites([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "resellers/invites")] HttpRequest request, [DurableClient] DurableTaskClient durable) =>
+        HttpFunctions.Run(request, durable);
 
     [Function(nameof(GetInvite))]
     [HttpHandler(nameof(GetAsync))]
@@ -207,7 +207,7 @@ public static class InviteEndpoints
     }
 
     private static async Task<Results<Ok<Page<InviteView>>, ValidationProblem>> ListAsync(
-        InviteStore store, string? status, string? continuationToken, int? pageSize, CancellationToken cancellationToken)
+        InviteStore store, OrchestrationClient durable, string? status, string? continuationToken, int? pageSize, CancellationToken cancellationToken)
     {
         InviteStatus? parsed = null;
         if (!string.IsNullOrEmpty(status))
@@ -232,7 +232,10 @@ public static class InviteEndpoints
         }
 
         var page = await store.ListAsync(parsed, Paging.Size(pageSize), tableToken, cancellationToken);
-        return TypedResults.Ok(new Page<InviteView>(page.Items.Select(i => InviteView.From(i)).ToList(), ContinuationToken.Encode(scope, page.ContinuationToken)));
+        // Each item says what its orchestration is doing, as the invite's own page does (point reads, in parallel).
+        var statuses = await Task.WhenAll(page.Items.Select(i => durable.GetAsync(i.InstanceId, cancellationToken)));
+        var views = page.Items.Select((invite, n) => InviteView.From(invite, statuses[n]?.RuntimeStatus.ToString() ?? "NotFound")).ToList();
+        return TypedResults.Ok(new Page<InviteView>(views, ContinuationToken.Encode(scope, page.ContinuationToken)));
     }
 
     private static async Task<Results<Ok<InviteView>, ProblemHttpResult>> GetAsync(string id, InviteStore store, OrchestrationClient durable, CancellationToken cancellationToken)

@@ -587,4 +587,17 @@ public sealed class InviteApiTests : AppTest
             Assert.Contains("This invitation is no longer valid", html, StringComparison.Ordinal);
         }
     }
+
+    [Fact]
+    public async Task The_invites_list_shows_each_orchestrations_status_as_the_invite_does()
+    {
+        var (_, created) = await CreateAsync(new { email = $"listed-{Guid.NewGuid():N}@fabrikam.example", delivery = "draft" });
+        var id = created.GetProperty("id").GetString()!;
+        var detail = await Eventually.UntilAsync(() => GetInviteAsync(id), i => i.GetProperty("orchestrationStatus").GetString() == "Running");
+
+        var list = await Provider.GetFromJsonAsync<JsonElement>(new Uri("/api/resellers/invites?status=Pending", UriKind.Relative));
+
+        var listed = list.GetProperty("items").EnumerateArray().Single(i => i.GetProperty("id").GetString() == id);
+        Assert.Equal(detail.GetProperty("orchestrationStatus").GetString(), listed.GetProperty("orchestrationStatus").GetString());
+    }
 }
