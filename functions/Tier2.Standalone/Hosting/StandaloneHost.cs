@@ -51,7 +51,10 @@ public static class StandaloneHost
             ApplicationName = app.Assembly.GetName().Name,
         });
         FunctionsConfiguration.Apply(builder.Configuration, app.Folder, options.LoadLocalSettings);
-        if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
+        // --urls, ASPNETCORE_URLS and ASPNETCORE_HTTP(S)_PORTS (set by the .NET container images) win.
+        if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey])
+            && string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.HttpPortsKey])
+            && string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.HttpsPortsKey]))
         {
             builder.WebHost.UseUrls(DefaultUrl);
         }
