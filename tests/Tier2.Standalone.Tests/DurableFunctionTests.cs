@@ -96,6 +96,14 @@ public sealed class DurableFunctionTests : IAsyncLifetime
         Assert.True(pages.Count >= 3, $"expected pages of at most 2, got {pages.Count} pages");
         Assert.All(pages, p => Assert.True(p.Values.Count <= 2));
 
+        int withoutTimeRange = 0;
+        await foreach (OrchestrationMetadata _ in this.Client.GetAllInstancesAsync(new OrchestrationQuery { InstanceIdPrefix = prefix }))
+        {
+            withoutTimeRange++;
+        }
+
+        Assert.Equal(5, withoutTimeRange);
+
         PurgeResult one = await this.Client.PurgeInstanceAsync(ids[0]);
         Assert.Equal(1, one.PurgedInstanceCount);
         Assert.Null(await this.Client.GetInstanceAsync(ids[0]));

@@ -55,6 +55,15 @@ public sealed class TimerFunctionTests
         Assert.Equal(true, log.GetType().GetProperty("FirstIsPastDue")!.GetValue(log));
     }
 
+    [Fact]
+    public async Task A_TimeSpan_schedule_runs_the_timer_repeatedly()
+    {
+        await using SampleHost host = await SampleHost.StartAsync(SampleHost.NewHubName(), new Dictionary<string, string?> { ["SampleSchedule"] = "00:00:01" });
+
+        // The start-up run and at least two scheduled ones.
+        await Eventually(() => host.TimerRuns >= 3);
+    }
+
     private static async Task Eventually(Func<bool> condition)
     {
         DateTime deadline = DateTime.UtcNow + Patience;

@@ -53,7 +53,10 @@ public static class StandaloneHost
         FunctionsConfiguration.Apply(builder.Configuration, app.Folder, options.LoadLocalSettings);
         // The Functions host names no server in its responses; neither does this one.
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
-        if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
+        // --urls, ASPNETCORE_URLS and ASPNETCORE_HTTP(S)_PORTS (set by the .NET container images) win.
+        if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey])
+            && string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.HttpPortsKey])
+            && string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.HttpsPortsKey]))
         {
             builder.WebHost.UseUrls(DefaultUrl);
         }
