@@ -19,77 +19,53 @@ public sealed class OrdersRepairJob(OrderStore orders, OnboardingActivities acti
 
     public async Task<JobOutcome> RunAsync(JobContext context, CancellationToken cancellationToken)
     {
-        int examined = 0, changed = 0, reported = 0;
+        int changed = 0, reported = 0;
         var details = new List<string>();
-        var continuation = context.Checkpoint;
         var filter = TableClient.CreateQueryFilter(
             $"PartitionKey eq {OrderStore.Partition} and RowKey ge {"o|"} and RowKey lt {"o}"} and (Status eq {nameof(OrderStatus.Submitted)} or Status eq {nameof(OrderStatus.Provisioning)})");
-        while (examined < context.Budget)
+        var scan = new JobScan(context);
+        await foreach (var entity in scan.RowsAsync((continuation, pageSize) => orders.Table.QueryAsync<TableEntity>(filter, pageSize, cancellationToken: cancellationToken).AsPages(continuation, pageSize), cancellationToken))
         {
-            var pageSize = Math.Min(100, context.Budget - examined);
-            Azure.Page<TableEntity>? page = null;
-            await foreach (var p in orders.Table.QueryAsync<TableEntity>(filter, pageSize, cancellationToken: cancellationToken).AsPages(continuation, pageSize))
+            var order = OrderStore.FromEntity(entity);
+            if (context.Now - (order.UpdatedAt ?? order.SubmittedAt ?? order.CreatedAt) < options.Value.StuckThreshold)
             {
-                page = p;
-                break;
+                continue;
             }
 
-            if (page is null)
+            var instanceId = order.InstanceId ?? OrderStore.InstanceIdFor(order.Id);
+            var instance = await context.Orchestrations.GetAsync(instanceId, cancellationToken);
+            switch (instance?.RuntimeStatus)
             {
-                continuation = null;
-                break;
-            }
+                case null:
+                    // Scheduled meanwhile by a repeated submit: nothing to do.
+                    if (!await context.Orchestrations.StartIfMissingAsync(CustomerOnboardingOrchestration.Name, instanceId, order.Id, cancellationToken))
+                    {
+                        break;
+                    }
 
-            foreach (var entity in page.Values)
-            {
-                examined++;
-                var order = OrderStore.FromEntity(entity);
-                if (context.Now - (order.UpdatedAt ?? order.SubmittedAt ?? order.CreatedAt) < options.Value.StuckThreshold)
-                {
-                    continue;
-                }
-
-                var instanceId = order.InstanceId ?? OrderStore.InstanceIdFor(order.Id);
-                var instance = await context.Orchestrations.GetAsync(instanceId, cancellationToken);
-                switch (instance?.RuntimeStatus)
-                {
-                    case null:
-                        // Scheduled meanwhile by a repeated submit: nothing to do.
-                        if (!await context.Orchestrations.StartIfMissingAsync(CustomerOnboardingOrchestration.Name, instanceId, order.Id, cancellationToken))
-                        {
-                            break;
-                        }
-
+                    changed++;
+                    details.Add($"order {order.Id} ({order.Status}): orchestration {instanceId} missing, scheduled");
+                    break;
+                case OrchestrationRuntimeStatus.Failed or OrchestrationRuntimeStatus.Terminated:
+                    var reason = $"Onboarding stopped ({instance.RuntimeStatus}) before it finished; what the order had created was undone. See orchestration {instanceId}.";
+                    if (await activities.UndoAndFailAsync(order, reason, cancellationToken))
+                    {
                         changed++;
-                        details.Add($"order {order.Id} ({order.Status}): orchestration {instanceId} missing, scheduled");
-                        break;
-                    case OrchestrationRuntimeStatus.Failed or OrchestrationRuntimeStatus.Terminated:
-                        var reason = $"Onboarding stopped ({instance.RuntimeStatus}) before it finished; what the order had created was undone. See orchestration {instanceId}.";
-                        if (await activities.UndoAndFailAsync(order, reason, cancellationToken))
-                        {
-                            changed++;
-                            var current = await orders.GetAsync(order.Id, cancellationToken);
-                            details.Add($"order {order.Id} ({order.Status}): orchestration {instanceId} {instance.RuntimeStatus}, ended Failed: {current?.FailureReason}");
-                        }
+                        var current = await orders.GetAsync(order.Id, cancellationToken);
+                        details.Add($"order {order.Id} ({order.Status}): orchestration {instanceId} {instance.RuntimeStatus}, ended Failed: {current?.FailureReason}");
+                    }
 
-                        break;
-                    case OrchestrationRuntimeStatus.Completed:
-                        reported++;
-                        details.Add($"order {order.Id} is {order.Status} but orchestration {instanceId} completed; an operator must look at it");
-                        break;
-                    default:
-                        // Pending, running or suspended: ReconcileOrchestrations repairs an instance that stalls.
-                        break;
-                }
-            }
-
-            continuation = page.ContinuationToken;
-            if (continuation is null)
-            {
-                break;
+                    break;
+                case OrchestrationRuntimeStatus.Completed:
+                    reported++;
+                    details.Add($"order {order.Id} is {order.Status} but orchestration {instanceId} completed; an operator must look at it");
+                    break;
+                default:
+                    // Pending, running or suspended: ReconcileOrchestrations repairs an instance that stalls.
+                    break;
             }
         }
 
-        return new JobOutcome(examined, changed, reported, continuation, details);
+        return new JobOutcome(scan.Examined, changed, reported, scan.Continuation, details);
     }
 }

@@ -46,54 +46,30 @@ public sealed class AssociationsJob(
             };
         }
 
-        int examined = 0;
         var findings = new List<string>();
-        var continuation = context.Checkpoint;
-        while (examined < context.Budget)
+        var scan = new JobScan(context);
+        await foreach (var row in scan.RowsAsync((continuation, pageSize) => customers.Table.QueryAsync<TableEntity>(filter, pageSize, cancellationToken: cancellationToken).AsPages(continuation, pageSize), cancellationToken))
         {
-            Azure.Page<TableEntity>? page = null;
-            await foreach (var p in customers.Table.QueryAsync<TableEntity>(filter, Math.Min(100, context.Budget - examined), cancellationToken: cancellationToken).AsPages(continuation, Math.Min(100, context.Budget - examined)))
+            var customerId = row.PartitionKey;
+            if (row.RowKey.StartsWith(CustomerStore.ResellerPrefix, StringComparison.Ordinal))
             {
-                page = p;
-                break;
-            }
-
-            if (page is null)
-            {
-                continuation = null;
-                break;
-            }
-
-            foreach (var row in page.Values)
-            {
-                examined++;
-                var customerId = row.PartitionKey;
-                if (row.RowKey.StartsWith(CustomerStore.ResellerPrefix, StringComparison.Ordinal))
+                if (await ProblemWithAsync(row.RowKey[CustomerStore.ResellerPrefix.Length..]) is { } problem)
                 {
-                    if (await ProblemWithAsync(row.RowKey[CustomerStore.ResellerPrefix.Length..]) is { } problem)
-                    {
-                        findings.Add($"customer {customerId} is delegated to a {problem}");
-                    }
-
-                    continue;
+                    findings.Add($"customer {customerId} is delegated to a {problem}");
                 }
 
-                var subscription = $"subscription {customerId}/{row.RowKey[CustomerStore.SubscriptionPrefix.Length..]} ({row.GetString("OfferName")})";
-                if (await ProblemWithAsync(row.GetString("PartnerOfRecordResellerId")) is { } partner)
-                {
-                    findings.Add($"{subscription}: partner of record {partner}");
-                }
-
-                if (await ProblemWithAsync(row.GetString("SupportContactResellerId")) is { } support)
-                {
-                    findings.Add($"{subscription}: designated support contact {support}");
-                }
+                continue;
             }
 
-            continuation = page.ContinuationToken;
-            if (continuation is null)
+            var subscription = $"subscription {customerId}/{row.RowKey[CustomerStore.SubscriptionPrefix.Length..]} ({row.GetString("OfferName")})";
+            if (await ProblemWithAsync(row.GetString("PartnerOfRecordResellerId")) is { } partner)
             {
-                break;
+                findings.Add($"{subscription}: partner of record {partner}");
+            }
+
+            if (await ProblemWithAsync(row.GetString("SupportContactResellerId")) is { } support)
+            {
+                findings.Add($"{subscription}: designated support contact {support}");
             }
         }
 
@@ -102,7 +78,7 @@ public sealed class AssociationsJob(
             await email.SendAsync(Summary(findings).ToMessage(app.Value.ProviderEmail, app.Value.ProviderName, $"Tier2: {findings.Count} associations with suspended or removed resellers"), $"reconciliation:{Name}:{context.RunId}", cancellationToken);
         }
 
-        return new JobOutcome(examined, 0, findings.Count, continuation, findings);
+        return new JobOutcome(scan.Examined, 0, findings.Count, scan.Continuation, findings);
     }
 
     private static EmailContent Summary(List<string> findings)

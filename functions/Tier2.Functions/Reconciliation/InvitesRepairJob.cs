@@ -20,66 +20,42 @@ public sealed class InvitesRepairJob(InviteStore invites) : IReconciliationJob
 
     public async Task<JobOutcome> RunAsync(JobContext context, CancellationToken cancellationToken)
     {
-        int examined = 0, changed = 0, reported = 0;
+        int changed = 0, reported = 0;
         var details = new List<string>();
-        var continuation = context.Checkpoint;
-        while (examined < context.Budget)
+        var scan = new JobScan(context);
+        await foreach (var entity in scan.RowsAsync((continuation, pageSize) => invites.PendingAsync(continuation, pageSize, cancellationToken), cancellationToken))
         {
-            var pageSize = Math.Min(100, context.Budget - examined);
-            Azure.Page<Azure.Data.Tables.TableEntity>? page = null;
-            await foreach (var p in invites.PendingAsync(continuation, pageSize, cancellationToken))
+            var invite = InviteStore.FromEntity(entity);
+            var instance = await context.Orchestrations.GetAsync(invite.InstanceId, cancellationToken);
+            if (instance is { IsCompleted: false })
             {
-                page = p;
-                break;
+                continue; // Running: its timers settle it; ReconcileOrchestrations watches instances that stall.
             }
 
-            if (page is null)
+            if (invite.ExpiresAt <= context.Now)
             {
-                continuation = null;
-                break;
-            }
-
-            foreach (var entity in page.Values)
-            {
-                examined++;
-                var invite = InviteStore.FromEntity(entity);
-                var instance = await context.Orchestrations.GetAsync(invite.InstanceId, cancellationToken);
-                if (instance is { IsCompleted: false })
+                if (await ExpireAsync(invite, context, cancellationToken))
                 {
-                    continue; // Running: its timers settle it; ReconcileOrchestrations watches instances that stall.
-                }
-
-                if (invite.ExpiresAt <= context.Now)
-                {
-                    if (await ExpireAsync(invite, context, cancellationToken))
-                    {
-                        changed++;
-                        details.Add($"invite {invite.Id} ({invite.Email}): orchestration {(instance is null ? "missing" : instance.RuntimeStatus.ToString())}, marked Expired");
-                    }
-                }
-                else if (instance is null && context.Now - invite.CreatedAt >= StartGrace)
-                {
-                    if (await context.Orchestrations.StartIfMissingAsync(PartnershipInviteOrchestration.Name, invite.InstanceId, invite.WorkflowInput(correlationId: null), cancellationToken))
-                    {
-                        changed++;
-                        details.Add($"invite {invite.Id} ({invite.Email}): orchestration missing, started");
-                    }
-                }
-                else if (instance is not null)
-                {
-                    reported++;
-                    details.Add($"invite {invite.Id} ({invite.Email}) is Pending but its orchestration ended {instance.RuntimeStatus}: resend or revoke it");
+                    changed++;
+                    details.Add($"invite {invite.Id} ({invite.Email}): orchestration {(instance is null ? "missing" : instance.RuntimeStatus.ToString())}, marked Expired");
                 }
             }
-
-            continuation = page.ContinuationToken;
-            if (continuation is null)
+            else if (instance is null && context.Now - invite.CreatedAt >= StartGrace)
             {
-                break;
+                if (await context.Orchestrations.StartIfMissingAsync(PartnershipInviteOrchestration.Name, invite.InstanceId, invite.WorkflowInput(correlationId: null), cancellationToken))
+                {
+                    changed++;
+                    details.Add($"invite {invite.Id} ({invite.Email}): orchestration missing, started");
+                }
+            }
+            else if (instance is not null)
+            {
+                reported++;
+                details.Add($"invite {invite.Id} ({invite.Email}) is Pending but its orchestration ended {instance.RuntimeStatus}: resend or revoke it");
             }
         }
 
-        return new JobOutcome(examined, changed, reported, continuation, details);
+        return new JobOutcome(scan.Examined, changed, reported, scan.Continuation, details);
     }
 
     private async Task<bool> ExpireAsync(Invite invite, JobContext context, CancellationToken cancellationToken)
