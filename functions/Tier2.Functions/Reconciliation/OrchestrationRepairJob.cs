@@ -14,8 +14,6 @@ namespace Tier2.Functions.Reconciliation;
 /// </summary>
 public sealed class OrchestrationRepairJob(IOptions<ReconciliationOptions> options) : IReconciliationJob
 {
-    // A list query carries the failure message only in the output on the Azure Storage provider; GetInstanceAsync reads the details.
-
     /// <summary>Custom statuses of instances that are waiting on purpose (timers days away, a reseller's answer).</summary>
     private static readonly HashSet<string> Waiting = new(StringComparer.Ordinal) { "\"waiting\"", "\"reminded\"" };
 
@@ -61,6 +59,7 @@ public sealed class OrchestrationRepairJob(IOptions<ReconciliationOptions> optio
         OrchestrationRuntimeStatus.Pending => $"Pending since {instance.CreatedAt:O}: never started",
         OrchestrationRuntimeStatus.Running when instance.LastUpdatedAt < threshold && !Waiting.Contains(instance.SerializedCustomStatus ?? string.Empty) =>
             $"Running with no progress since {instance.LastUpdatedAt:O} (status {instance.SerializedCustomStatus ?? "none"})",
+        // A list query on the Azure Storage provider carries a failure's message in the output, not in the failure details.
         OrchestrationRuntimeStatus.Failed when instance.LastUpdatedAt >= threshold - TimeSpan.FromDays(1) =>
             $"Failed at {instance.LastUpdatedAt:O}: {instance.FailureDetails?.ErrorMessage ?? instance.SerializedOutput ?? "no details"}",
         _ => null,

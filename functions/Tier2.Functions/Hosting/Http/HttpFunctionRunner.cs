@@ -81,7 +81,8 @@ public sealed class HttpFunctionRunner(
                 return;
             }
 
-            if (!LimitBody(context) || !await CheckCharsetAsync(context) || !MatchRoute(context, function) || !await AuthorizeAsync(context, compiled.Policy) || !await AdmitAsync(context, function))
+            LimitBody(context);
+            if (!await CheckCharsetAsync(context) || !MatchRoute(context, function) || !await AuthorizeAsync(context, compiled.Policy) || !await AdmitAsync(context, function))
             {
                 return;
             }
@@ -129,7 +130,7 @@ public sealed class HttpFunctionRunner(
         }
     }
 
-    private bool LimitBody(HttpContext context)
+    private void LimitBody(HttpContext context)
     {
         var limit = app.Value.MaxRequestBodyBytes;
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
@@ -142,8 +143,6 @@ public sealed class HttpFunctionRunner(
             // Refused before a byte is read; a body without a length is cut off by the server at the same limit.
             throw new BadHttpRequestException($"The request body is larger than {limit} bytes.", StatusCodes.Status413PayloadTooLarge);
         }
-
-        return true;
     }
 
     /// <summary>
