@@ -5,7 +5,8 @@ namespace Tier2.Functions.Reconciliation;
 
 /// <summary>
 /// What Durable Functions cannot tell anyone by itself: instances Pending for longer than
-/// <c>Reconciliation__StuckThreshold</c> (created, never started: their start message was lost or is poisoned),
+/// <c>Reconciliation__StuckThreshold</c> (created, never started: their start message was lost or is poisoned; or
+/// started, with a status row that missed it),
 /// Running instances with no progress for that long that are not waiting on a timer or a person (their custom status
 /// says what they wait for), and Failed instances (a step that kept failing, an exception in the orchestrator). It
 /// reports them with their status and reason; the row-owning jobs (<c>ReconcileOrders</c>, <c>ReconcileInvites</c>)
@@ -56,6 +57,12 @@ public sealed class OrchestrationRepairJob(IOptions<ReconciliationOptions> optio
 
     private static string? Describe(OrchestrationMetadata instance, DateTimeOffset threshold) => instance.RuntimeStatus switch
     {
+        // The engine writes a custom status (the JSON "null" when there is none) at every checkpoint and never at
+        // creation, so a Pending row with one belongs to an instance that ran: its host stopped between the history
+        // write and the status-row write of the first episode, and the row says Pending until the next lifecycle
+        // event (Azure/durabletask#1252). It is alive; an operator reading the status alone would think otherwise.
+        OrchestrationRuntimeStatus.Pending when instance.SerializedCustomStatus is not null =>
+            $"Pending in the engine's status row, yet it ran (custom status {instance.SerializedCustomStatus}, last checkpoint {instance.LastUpdatedAt:O}): the row missed its start when a host stopped, and corrects at its next lifecycle event",
         OrchestrationRuntimeStatus.Pending => $"Pending since {instance.CreatedAt:O}: never started",
         OrchestrationRuntimeStatus.Running when instance.LastUpdatedAt < threshold && !Waiting.Contains(instance.SerializedCustomStatus ?? string.Empty) =>
             $"Running with no progress since {instance.LastUpdatedAt:O} (status {instance.SerializedCustomStatus ?? "none"})",

@@ -117,8 +117,10 @@ public sealed class CrashTests(ITestOutputHelper output)
 
         host.KillHard();
         var first = await Task.WhenAll(creates);
-        var sentBeforeKill = (await EmailCountsAsync(emails)).Values.Sum();
-        output.WriteLine($"killed after {watch.Elapsed.TotalSeconds:F1}s: {first.Count(r => r.Status == HttpStatusCode.Accepted)} creates answered 202, {sentBeforeKill} emails out");
+        // What maildev holds now was taken before the kill (the host is gone); a moment lets it finish storing the last.
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        var outAtKill = (await EmailCountsAsync(emails)).Where(c => c.Value > 0).Select(c => c.Key).ToHashSet();
+        output.WriteLine($"killed after {watch.Elapsed.TotalSeconds:F1}s: {first.Count(r => r.Status == HttpStatusCode.Accepted)} creates answered 202, {outAtKill.Count} emails out");
 
         // The client retries what did not answer 202, with the same key, as a client should.
         await host.StartAgainAsync();
@@ -131,31 +133,50 @@ public sealed class CrashTests(ITestOutputHelper output)
         }
 
         var counts = await WaitForEmailsAsync(emails, AfterRestart, quiet: TimeSpan.FromSeconds(5), context: () => host.Tail());
-        // The instance's status row lags its history after a kill (the history commits first): wait for it to catch up.
-        var invites = new List<JsonElement>();
-        foreach (var email in emails)
-        {
-            invites.Add(await Eventually.UntilAsync(() => GetInviteAsync(host.Provider, ids[email]), i => i.GetProperty("orchestrationStatus").GetString() == "Running", TimeSpan.FromSeconds(90)));
-        }
 
         // A re-run sends nothing the ledger recorded. The one window left is inside the send itself (the SMTP server
         // took the message, the kill came before the ledger row): a copy sent again there is the SAME message (same
-        // Message-Id, derived from the instance and step), which mail clients show once. Anything else is a bug.
+        // Message-Id, derived from the instance and step), which mail clients show once, and only an email that was
+        // out before the kill can have one. Anything else is a bug.
         var duplicated = counts.Where(c => c.Value > 1).Select(c => c.Key).ToList();
         output.WriteLine($"duplicates inside the send window: {Duplicates(counts)}");
         foreach (var email in duplicated)
         {
+            Assert.True(outAtKill.Contains(email), $"{email} got {counts[email]} invitations though none was out at the kill: a re-run sent twice; invite-{ids[email]}");
             var messageIds = (await Maildev.MessagesToAsync(email)).Select(m => m.GetProperty("messageId").GetString()).Distinct().ToList();
             Assert.True(messageIds.Count == 1, $"{email} got {counts[email]} invitations with different Message-Ids ({string.Join(", ", messageIds)}): a re-run sent a new email; invite-{ids[email]}");
         }
 
-        Assert.True(duplicated.Count <= 2, $"{duplicated.Count} addresses got a second copy after one kill (at most the sends in flight at the kill may): {Duplicates(counts)}");
-        Assert.All(invites, i =>
+        Assert.All(counts, c => Assert.True(c.Value <= 2, $"{c.Key} got {c.Value} invitations after one kill"));
+
+        // Every invite was sent and waits for its reseller. The engine's status row may still say Pending: a kill
+        // between the history write and the status-row write of an instance's first episode leaves the row Pending
+        // until the instance's next lifecycle event (Azure/durabletask#1252, the same on Azure). So the proof that
+        // every orchestration is alive is behaviour, not that row: each one answers a revoke and completes.
+        var lagging = new List<string>();
+        foreach (var email in emails)
         {
-            Assert.Equal("Pending", i.GetProperty("status").GetString());
-            Assert.NotEqual(JsonValueKind.Null, i.GetProperty("sentAt").ValueKind);
-            Assert.Equal("Running", i.GetProperty("orchestrationStatus").GetString());
-        });
+            var invite = await Eventually.UntilAsync(() => GetInviteAsync(host.Provider, ids[email]), i => i.GetProperty("sentAt").ValueKind != JsonValueKind.Null, TimeSpan.FromSeconds(30));
+            Assert.Equal("Pending", invite.GetProperty("status").GetString());
+            var orchestration = invite.GetProperty("orchestrationStatus").GetString();
+            Assert.True(orchestration is "Running" or "Pending", $"invite-{ids[email]} has orchestration {orchestration}: {invite}");
+            if (orchestration == "Pending")
+            {
+                lagging.Add("invite-" + ids[email]);
+            }
+        }
+
+        output.WriteLine($"status rows still Pending after the restart: {(lagging.Count == 0 ? "none" : string.Join(", ", lagging))}");
+        foreach (var email in emails)
+        {
+            using var revoke = await host.Provider.PostAsync(new Uri($"/api/resellers/invites/{ids[email]}/revoke", UriKind.Relative), null);
+            Assert.True(revoke.IsSuccessStatusCode, $"revoke of {ids[email]}: {(int)revoke.StatusCode} {await revoke.Content.ReadAsStringAsync()}");
+        }
+
+        foreach (var email in emails)
+        {
+            await Eventually.UntilAsync(() => GetInviteAsync(host.Provider, ids[email]), i => i.GetProperty("orchestrationStatus").GetString() == "Completed", TimeSpan.FromSeconds(60), $"invite-{ids[email]} to complete after its revoke");
+        }
     }
 
     /// <summary>

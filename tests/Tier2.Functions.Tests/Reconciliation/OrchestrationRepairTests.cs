@@ -1,3 +1,5 @@
+using Azure;
+using Azure.Data.Tables;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Options;
@@ -14,7 +16,7 @@ namespace Tier2.Functions.Tests.Reconciliation;
 public sealed class OrchestrationRepairTests
 {
     [Fact]
-    public async Task Instances_that_never_started_or_stopped_progressing_are_reported_and_waiting_ones_are_not()
+    public async Task Instances_that_never_started_stopped_progressing_or_ran_under_a_stale_pending_status_are_reported_and_waiting_ones_are_not()
     {
         var pause = new PauseAfterCustomer();
         await using var kit = await CustomerTestKit.StartAsync(pause);
@@ -36,6 +38,14 @@ public sealed class OrchestrationRepairTests
         var inviteInstance = (await invite.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("orchestrationId").GetString()!;
         await Eventually.UntilAsync(() => durable.GetInstanceAsync(inviteInstance, false), i => i?.SerializedCustomStatus == "\"waiting\"");
 
+        // Started, but its status row says Pending: what a host killed between the history write and the status-row
+        // write of the first episode leaves (Azure/durabletask#1252), made here by writing that row as the engine had.
+        using var lagging = await provider.PostAsJsonAsync(new Uri("/api/resellers/invites", UriKind.Relative), new { email = $"lagging-{Guid.NewGuid():N}@fabrikam.example", delivery = "draft" });
+        var laggingInstance = (await lagging.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("orchestrationId").GetString()!;
+        await Eventually.UntilAsync(() => durable.GetInstanceAsync(laggingInstance, false), i => i?.SerializedCustomStatus == "\"waiting\"");
+        var instances = new TableClient(TestApp.StorageConnectionString, durable.Name + "Instances");
+        await instances.UpdateEntityAsync(new TableEntity(laggingInstance, string.Empty) { ["RuntimeStatus"] = "Pending" }, ETag.All, TableUpdateMode.Merge);
+
         // Never started: scheduled for later, so it stays Pending.
         var pendingId = "pending-" + Guid.NewGuid().ToString("N");
         await durable.ScheduleNewOrchestrationInstanceAsync(CustomerOnboardingOrchestration.Name, "no-such-order", new StartOrchestrationOptions(pendingId, DateTimeOffset.UtcNow.AddDays(1)));
@@ -46,6 +56,8 @@ public sealed class OrchestrationRepairTests
 
         Assert.Contains(outcome.Details, d => d.Contains(OrderStore.InstanceIdFor(orderId), StringComparison.Ordinal) && d.Contains("no progress", StringComparison.Ordinal));
         Assert.Contains(outcome.Details, d => d.Contains(pendingId, StringComparison.Ordinal) && d.Contains("never started", StringComparison.Ordinal));
+        Assert.Contains(outcome.Details, d => d.Contains(laggingInstance, StringComparison.Ordinal) && d.Contains("yet it ran", StringComparison.Ordinal));
+        Assert.DoesNotContain(outcome.Details, d => d.Contains(laggingInstance, StringComparison.Ordinal) && d.Contains("never started", StringComparison.Ordinal));
         Assert.DoesNotContain(outcome.Details, d => d.Contains(inviteInstance, StringComparison.Ordinal));
         Assert.Equal(outcome.Reported, outcome.Details.Count);
         pause.Release.SetResult();
