@@ -31,8 +31,8 @@ TOKEN=$(scripts/token.sh --role provider-admin)
 suffix=$RANDOM$RANDOM
 mpn=$((1000000 + RANDOM * 30 + RANDOM % 30))
 
-step "1. Request a partnership: the draft email with its personalized link (delivery \"email\" would send it)"
-invite=$(call POST /resellers/invites "{\"email\":\"owner$suffix@fabrikam.example\",\"companyName\":\"Fabrikam $suffix\",\"delivery\":\"draft\"}")
+step "1. Request a partnership: the draft email with its personalized link (delivery \"Email\" would send it)"
+invite=$(call POST /resellers/invites "{\"email\":\"owner$suffix@fabrikam.example\",\"companyName\":\"Fabrikam $suffix\",\"delivery\":\"Draft\"}")
 link=$(json draft.link <<<"$invite"); invite_id=$(json id <<<"$invite")
 echo "invite $invite_id, link $link"
 

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Text.Json.Serialization;
 
 namespace Tier2.Functions.Invites;
@@ -85,7 +86,11 @@ public sealed record Invite
 }
 
 /// <summary><c>POST /api/resellers/invites</c>.</summary>
-public sealed record CreateInviteRequest(string? Email, string? CompanyName, string? Message, string? Delivery);
+public sealed record CreateInviteRequest(
+    string? Email,
+    string? CompanyName,
+    string? Message,
+    [property: Description("\"Email\": Tier2 sends the invitation. \"Draft\": the response carries it for the provider to send. Any case is accepted; responses spell it as here.")] string? Delivery);
 
 /// <summary>The draft a portal shows for "Open in email" and "Copy to clipboard".</summary>
 public sealed record InviteDraft(string To, string Subject, string PlainText, string Html, string Link, string MailTo);

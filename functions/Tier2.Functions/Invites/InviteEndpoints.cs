@@ -111,11 +111,16 @@ public static class InviteEndpoints
         InviteDelivery delivery = default;
         if (string.IsNullOrWhiteSpace(request?.Delivery))
         {
-            errors["delivery"] = ["Choose \"email\" (Tier2 sends it) or \"draft\" (you send it)."];
+            errors["delivery"] = ["Choose \"Email\" (Tier2 sends it) or \"Draft\" (you send it)."];
         }
-        else if (!Enum.TryParse(request.Delivery, ignoreCase: true, out delivery) || !Enum.IsDefined(delivery))
+        else if (Enum.GetNames<InviteDelivery>().FirstOrDefault(n => string.Equals(n, request.Delivery, StringComparison.OrdinalIgnoreCase)) is not { } name)
         {
-            errors["delivery"] = [$"Unknown delivery '{request.Delivery}'; use \"email\" or \"draft\"."];
+            // By name only: Enum.TryParse would also take "0" or " email".
+            errors["delivery"] = [$"Unknown delivery '{request.Delivery}'; use \"Email\" or \"Draft\"."];
+        }
+        else
+        {
+            delivery = Enum.Parse<InviteDelivery>(name);
         }
 
         if (idempotencyKey is { Length: > 200 } or { Length: 0 })

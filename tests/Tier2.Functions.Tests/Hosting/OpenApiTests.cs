@@ -55,6 +55,11 @@ public sealed class OpenApiTests(ITestOutputHelper output)
             Assert.True(problem.TryGetProperty(field, out _), $"the problem schema has {field}");
         }
 
+        // An input that is a string for leniency (any case) still says which values it takes, spelled as responses spell them.
+        var delivery = components.GetProperty("schemas").GetProperty("CreateInviteRequest").GetProperty("properties").GetProperty("delivery").GetProperty("description").GetString();
+        Assert.Contains("\"Email\"", delivery, StringComparison.Ordinal);
+        Assert.Contains("\"Draft\"", delivery, StringComparison.Ordinal);
+
         var wrong = new List<string>();
         var operations = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
         foreach (var path in document.GetProperty("paths").EnumerateObject())

@@ -70,6 +70,8 @@ public sealed class InviteApiTests : AppTest
     [InlineData("""{"email":"not-an-address","delivery":"draft"}""", "email")]
     [InlineData("""{"email":"a@b.example"}""", "delivery")]
     [InlineData("""{"email":"a@b.example","delivery":"carrier-pigeon"}""", "delivery")]
+    [InlineData("""{"email":"a@b.example","delivery":"0"}""", "delivery")]
+    [InlineData("""{"email":"a@b.example","delivery":" draft"}""", "delivery")]
     public async Task Invalid_input_answers_400_naming_the_field(string json, string field)
     {
         using var response = await Provider.PostAsync(new Uri("/api/resellers/invites", UriKind.Relative), new StringContent(json, System.Text.Encoding.UTF8, "application/json"));

@@ -17,7 +17,7 @@ public static class OpenApiExamples
     public static IReadOnlyDictionary<string, object> Requests { get; } = new Dictionary<string, object>(StringComparer.Ordinal)
     {
         // 1. Request a partnership.
-        ["CreateInvite"] = new CreateInviteRequest("owner@fabrikam.example", "Fabrikam", "Let us work together.", "email"),
+        ["CreateInvite"] = new CreateInviteRequest("owner@fabrikam.example", "Fabrikam", "Let us work together.", "Email"),
 
         // 2. New customer -> new subscription -> review.
         ["CreateOrder"] = new OrderRequest(
