@@ -23,7 +23,7 @@ public sealed class CrashTests(ITestOutputHelper output)
     public async Task Orders_killed_mid_provisioning_all_complete_after_a_restart_with_one_customer_each_and_one_subscription_per_line()
     {
         var prefix = EngineBuild.NewPrefix();
-        await using var host = await HostProcess.StartAsync(EngineBuild.ForKills(EngineBuild.Settings(prefix)));
+        await using var host = await HostProcess.StartAsync(EngineBuild.WithShortVisibilityTimeouts(EngineBuild.Settings(prefix)));
         var resellerId = await EngineBuild.CreateResellerAsync(prefix, "Crash Resale");
 
         var orders = await Task.WhenAll(Enumerable.Range(1, 4).Select(i => CreateAndSubmitOrderAsync(host.Provider, resellerId, $"Crash Co {i}", FourLines)));
@@ -86,7 +86,7 @@ public sealed class CrashTests(ITestOutputHelper output)
     public async Task Invites_killed_while_their_emails_go_out_each_send_one_invitation_after_a_restart_and_a_retry_with_the_same_key()
     {
         var prefix = EngineBuild.NewPrefix();
-        await using var host = await HostProcess.StartAsync(EngineBuild.ForKills(EngineBuild.Settings(prefix)));
+        await using var host = await HostProcess.StartAsync(EngineBuild.WithShortVisibilityTimeouts(EngineBuild.Settings(prefix)));
         var emails = Enumerable.Range(1, 12).Select(i => NewEmail($"crash{i}")).ToList();
         var keys = emails.ToDictionary(e => e, _ => Guid.NewGuid().ToString("N"));
 

@@ -60,12 +60,13 @@ public static class EngineBuild
     };
 
     /// <summary>
-    /// For tests that kill -9 a host: the messages the dead process had dequeued stay invisible for the queues'
-    /// visibility timeout (host.json: 5 minutes) before anyone can process them. 30 s is DTFx's partition lease
+    /// For tests that kill -9 a host or move partitions between hosts: the messages a dead process had dequeued, or a
+    /// host took in a dequeue it cancelled as its partition moved, stay invisible for the queues' visibility timeout
+    /// (host.json: 5 minutes) before anyone can process them. 30 s is DTFx's partition lease
     /// expiry, which a restart waits out anyway. (10 s was too short under load: messages reappeared while still
     /// being processed and DTFx kept discarding them as duplicates.)
     /// </summary>
-    public static Dictionary<string, string?> ForKills(Dictionary<string, string?> settings)
+    public static Dictionary<string, string?> WithShortVisibilityTimeouts(Dictionary<string, string?> settings)
     {
         settings["AzureFunctionsJobHost:extensions:durableTask:storageProvider:controlQueueVisibilityTimeout"] = "00:00:30";
         settings["AzureFunctionsJobHost:extensions:durableTask:storageProvider:workItemQueueVisibilityTimeout"] = "00:00:30";

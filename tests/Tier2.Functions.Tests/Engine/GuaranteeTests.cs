@@ -21,7 +21,7 @@ public sealed class GuaranteeTests(ITestOutputHelper output)
     [Fact]
     public async Task An_invites_reminder_and_expiry_timers_fire_after_the_host_is_killed_and_started_again()
     {
-        var settings = EngineBuild.ForKills(EngineBuild.Settings(EngineBuild.NewPrefix()));
+        var settings = EngineBuild.WithShortVisibilityTimeouts(EngineBuild.Settings(EngineBuild.NewPrefix()));
         settings["Invites:ReminderAfter"] = "00:00:20";
         settings["Invites:Expiry"] = "00:01:00"; // the shortest expiry the app accepts
         await using var host = await HostProcess.StartAsync(settings);
@@ -111,7 +111,7 @@ public sealed class GuaranteeTests(ITestOutputHelper output)
     [Fact]
     public async Task A_revoke_raised_while_the_new_orchestration_is_still_pending_after_a_restart_ends_it_revoked()
     {
-        await using var host = await HostProcess.StartAsync(EngineBuild.ForKills(EngineBuild.Settings(EngineBuild.NewPrefix())));
+        await using var host = await HostProcess.StartAsync(EngineBuild.WithShortVisibilityTimeouts(EngineBuild.Settings(EngineBuild.NewPrefix())));
         host.KillHard();
         await host.StartAgainAsync();
 
