@@ -34,15 +34,19 @@ public sealed class OrchestrationRepairTests
         await pause.Reached.Task.WaitAsync(TimeSpan.FromMinutes(1));
 
         // Waiting on purpose: a draft invite waits days for the reseller.
-        using var invite = await provider.PostAsJsonAsync(new Uri("/api/resellers/invites", UriKind.Relative), new { email = $"waiting-{Guid.NewGuid():N}@fabrikam.example", delivery = "draft" });
-        var inviteInstance = (await invite.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("orchestrationId").GetString()!;
-        await Eventually.UntilAsync(() => durable.GetInstanceAsync(inviteInstance, false), i => i?.SerializedCustomStatus == "\"waiting\"");
+        async Task<string> WaitingInviteAsync(string stem)
+        {
+            using var created = await provider.PostAsJsonAsync(new Uri("/api/resellers/invites", UriKind.Relative), new { email = $"{stem}-{Guid.NewGuid():N}@fabrikam.example", delivery = "Draft" });
+            var instanceId = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("orchestrationId").GetString()!;
+            await Eventually.UntilAsync(() => durable.GetInstanceAsync(instanceId, false), i => i?.SerializedCustomStatus == "\"waiting\"");
+            return instanceId;
+        }
+
+        var inviteInstance = await WaitingInviteAsync("waiting");
 
         // Started, but its status row says Pending: what a host killed between the history write and the status-row
         // write of the first episode leaves (Azure/durabletask#1252), made here by writing that row as the engine had.
-        using var lagging = await provider.PostAsJsonAsync(new Uri("/api/resellers/invites", UriKind.Relative), new { email = $"lagging-{Guid.NewGuid():N}@fabrikam.example", delivery = "draft" });
-        var laggingInstance = (await lagging.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("orchestrationId").GetString()!;
-        await Eventually.UntilAsync(() => durable.GetInstanceAsync(laggingInstance, false), i => i?.SerializedCustomStatus == "\"waiting\"");
+        var laggingInstance = await WaitingInviteAsync("lagging");
         var instances = new TableClient(TestApp.StorageConnectionString, durable.Name + "Instances");
         await instances.UpdateEntityAsync(new TableEntity(laggingInstance, string.Empty) { ["RuntimeStatus"] = "Pending" }, ETag.All, TableUpdateMode.Merge);
 
