@@ -61,6 +61,7 @@ public sealed class OrchestrationRepairJob(IOptions<ReconciliationOptions> optio
         // creation, so a Pending row with one belongs to an instance that ran: its host stopped between the history
         // write and the status-row write of the first episode, and the row says Pending until the next lifecycle
         // event (Azure/durabletask#1252). It is alive; an operator reading the status alone would think otherwise.
+        // (Both Tier2 orchestrations also set a custom status in their first episode, in case a host reads "null" as none.)
         OrchestrationRuntimeStatus.Pending when instance.SerializedCustomStatus is not null =>
             $"Pending in the engine's status row, yet it ran (custom status {instance.SerializedCustomStatus}, last checkpoint {instance.LastUpdatedAt:O}): the row missed its start when a host stopped, and corrects at its next lifecycle event",
         OrchestrationRuntimeStatus.Pending => $"Pending since {instance.CreatedAt:O}: never started",
