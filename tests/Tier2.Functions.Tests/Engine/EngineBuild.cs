@@ -25,39 +25,16 @@ public static class EngineBuild
     public static string HostFolder { get; } = Sibling("Tier2.Standalone", "Tier2.Standalone.dll");
 
     /// <summary>
-    /// Settings as <see cref="TestApp.DefaultSettings"/> (copied: that class's type initializer looked for the app
-    /// in the repository layout only), with a rate limit that lets a test create 100 invites.
+    /// Settings as <see cref="TestApp.DefaultSettings"/>, with a rate limit that lets a test create 100 invites, and the
+    /// engine's warnings left in the host's log (a failing test shows its tail).
     /// </summary>
-    public static Dictionary<string, string?> Settings(string prefix) => new()
+    public static Dictionary<string, string?> Settings(string prefix)
     {
-        ["AzureWebJobsStorage"] = TestApp.StorageConnectionString,
-        ["Storage:Prefix"] = prefix,
-        ["AzureFunctionsJobHost:extensions:durableTask:hubName"] = "h" + prefix,
-        ["AzureFunctionsJobHost:extensions:durableTask:storageProvider:maxQueuePollingInterval"] = "00:00:00.500",
-        ["Tier2:PublicBaseUrl"] = "http://tier2.test.example/api",
-        ["Tier2:ProviderName"] = "Contoso Distribution",
-        ["Tier2:ProviderEmail"] = "partners@contoso.example",
-        ["Tier2:ProviderMpnId"] = "1111111",
-        ["Auth:Mode"] = "Development",
-        ["Auth:Audience"] = TestApp.Audience,
-        ["Auth:Issuer"] = TestApp.Issuer,
-        ["Auth:SigningKey"] = TestApp.SigningKey,
-        ["Telemetry:Console"] = "false",
-        ["Email:Provider"] = "Smtp",
-        ["Email:SenderAddress"] = "DoNotReply@tier2.test.example",
-        ["Email:SenderName"] = "Contoso Distribution",
-        ["Email:SmtpHost"] = "127.0.0.1",
-        ["Email:SmtpPort"] = TestApp.SmtpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        ["Email:SmtpSecurity"] = "None",
-        ["Invites:CreatePerMinute"] = "10000",
-        ["Logging:LogLevel:Default"] = "Warning",
-        ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Warning",
-        ["Reconciliation:OrchestrationRepairSchedule"] = "0 */5 * * * *",
-        ["Reconciliation:InvitesSchedule"] = "0 7/15 * * * *",
-        ["Reconciliation:OrdersSchedule"] = "0 */10 * * * *",
-        ["Reconciliation:AssociationsSchedule"] = "0 0 6 * * *",
-        ["Reconciliation:RetentionSchedule"] = "0 30 3 * * *",
-    };
+        var settings = TestApp.DefaultSettings(prefix);
+        settings["Invites:CreatePerMinute"] = "10000";
+        settings.Remove("Logging:LogLevel:DurableTask");
+        return settings;
+    }
 
     /// <summary>
     /// For tests that kill -9 a host or move partitions between hosts: the messages a dead process had dequeued, or a
