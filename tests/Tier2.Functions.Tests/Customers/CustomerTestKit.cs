@@ -35,26 +35,31 @@ public sealed class CustomerTestKit : IAsyncDisposable
 
     public static string NewMpn() => Random.Shared.NextInt64(10_000_000, 99_999_999).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
+    /// <summary>A reseller as the invite flow first stores it (PendingActivation), with fresh ids.</summary>
+    public static Reseller NewReseller(string companyName, string? mpnId = null)
+    {
+        var id = Guid.NewGuid().ToString("N");
+        return new Reseller
+        {
+            Id = id,
+            CompanyName = companyName,
+            MpnId = mpnId ?? NewMpn(),
+            TenantId = Guid.NewGuid(),
+            ContactName = "Pat Doe",
+            ContactEmail = $"pat@{id[..8]}.example",
+            InvitedEmail = $"partners@{id[..8]}.example",
+            Status = ResellerStatus.PendingActivation,
+            CreatedAt = DateTimeOffset.UtcNow,
+        };
+    }
+
     /// <summary>A partnered reseller, created and moved to <paramref name="status"/> through the store (as the invite flow does).</summary>
     public async Task<Reseller> CreateResellerAsync(string companyName, ResellerStatus status = ResellerStatus.Active, string? mpnId = null)
     {
         var store = Services.GetRequiredService<ResellerStore>();
-        var id = Guid.NewGuid().ToString("N");
-        var created = await store.CreateAsync(
-            new Reseller
-            {
-                Id = id,
-                CompanyName = companyName,
-                MpnId = mpnId ?? NewMpn(),
-                TenantId = Guid.NewGuid(),
-                ContactName = "Pat Doe",
-                ContactEmail = $"pat@{id[..8]}.example",
-                InvitedEmail = $"partners@{id[..8]}.example",
-                Status = ResellerStatus.PendingActivation,
-                CreatedAt = DateTimeOffset.UtcNow,
-            },
-            "test",
-            CancellationToken.None);
+        var reseller = NewReseller(companyName, mpnId);
+        var id = reseller.Id;
+        var created = await store.CreateAsync(reseller, "test", CancellationToken.None);
         Assert.True(created.Created);
         if (status != ResellerStatus.PendingActivation)
         {

@@ -68,19 +68,8 @@ public static class EngineBuild
     public static async Task<string> CreateResellerAsync(string prefix, string companyName)
     {
         var store = new ResellerStore(new TableServiceClient(TestApp.StorageConnectionString), new StorageNames(prefix), TimeProvider.System);
-        var id = Guid.NewGuid().ToString("N");
-        var reseller = new Reseller
-        {
-            Id = id,
-            CompanyName = companyName,
-            MpnId = Random.Shared.NextInt64(10_000_000, 99_999_999).ToString(System.Globalization.CultureInfo.InvariantCulture),
-            TenantId = Guid.NewGuid(),
-            ContactName = "Pat Doe",
-            ContactEmail = $"pat@{id[..8]}.example",
-            InvitedEmail = $"partners@{id[..8]}.example",
-            Status = ResellerStatus.PendingActivation,
-            CreatedAt = DateTimeOffset.UtcNow,
-        };
+        var reseller = Customers.CustomerTestKit.NewReseller(companyName);
+        var id = reseller.Id;
 
         // The host creates its tables in the background after it starts answering.
         var deadline = DateTime.UtcNow.AddSeconds(60);
