@@ -110,6 +110,15 @@ public sealed class LocalPartnerCenter : IAsyncDisposable
         }
     }
 
+    /// <summary>Whether a checkout of <paramref name="cartId"/> is being processed right now (for tests that race a second one).</summary>
+    public bool IsCheckingOut(string cartId)
+    {
+        lock (State.Gate)
+        {
+            return State.Carts.TryGetValue(cartId, out var cart) && cart.Processing;
+        }
+    }
+
     /// <summary>Every API call received, oldest first, with its headers (without Authorization).</summary>
     public IReadOnlyList<SeenRequest> Requests => Log.Requests;
 

@@ -124,12 +124,17 @@ public sealed class ResourceTests
     [Fact]
     public async Task A_second_checkout_while_the_first_runs_is_409_800064()
     {
-        await using LocalPartnerCenter pc = await LocalPartnerCenter.StartAsync(new LocalPartnerCenterOptions { CheckoutProcessingTime = TimeSpan.FromMilliseconds(500) });
+        await using LocalPartnerCenter pc = await LocalPartnerCenter.StartAsync(new LocalPartnerCenterOptions { CheckoutProcessingTime = TimeSpan.FromSeconds(3) });
         using PartnerCenterCaller caller = await new PartnerCenterCaller(pc).AsAppPlusUserAsync();
         (Customer customer, Cart cart) = await caller.CustomerWithCartAsync("concurrent1");
 
+        // The second call goes out once the server has the first (not after a fixed pause, which a loaded machine outruns).
         Task<HttpResponseMessage> first = caller.CheckoutAsync(customer, cart);
-        await Task.Delay(150);
+        while (!pc.IsCheckingOut(cart.Id!))
+        {
+            await Task.Delay(20);
+        }
+
         using HttpResponseMessage second = await caller.CheckoutAsync(customer, cart);
 
         Assert.Equal(800064, (await PartnerCenterCaller.ReadAsync(second, HttpStatusCode.Conflict, PartnerCenterJson.Default.ApiError)).Code);
