@@ -41,6 +41,7 @@ public static class StandaloneHost
     {
         ArgumentNullException.ThrowIfNull(options);
         AppLoader.LoadedApp app = AppLoader.Load(options);
+        SharedAssemblies.Check(app.Assembly);
         MethodInfo configure = AppLoader.FindConventionMethod(app.Assembly);
         FunctionCatalog catalog = FunctionCatalog.Load(app.Assembly, app.Folder);
 
