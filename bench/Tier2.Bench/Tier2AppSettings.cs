@@ -1,48 +1,39 @@
 using Microsoft.Extensions.Options;
 using Tier2.Functions.Auth;
+using Tier2.Standalone.Hosting;
 
 namespace Tier2.Bench;
 
-/// <summary>The real app's settings for a bench run (as the tests' TestApp.DefaultSettings) and a provider-admin token.</summary>
+/// <summary>The real app's settings for a bench run and a provider-admin token.</summary>
 public static class Tier2AppSettings
 {
     public const string SigningKey = "dGllcjItdGVzdHMtc2lnbmluZy1rZXktMzItYnl0ZXMtbG9uZyEhIQ==";
     public const string Audience = "api://tier2-bench";
     public const string Issuer = "tier2-bench";
 
-    /// <summary>Configuration keys with ':' (in-process) or '__' (environment of a child process).</summary>
+    /// <summary>
+    /// local.settings.sample.json's settings (the one list of the app's settings, which the tests' TestApp and
+    /// scripts/test.sh's demo start from too) with the bench's own storage, task hub, addresses and token keys.
+    /// Configuration keys with ':' (in-process) or '__' (environment of a child process).
+    /// </summary>
     public static Dictionary<string, string> Create(string storage, string prefix, string hub, string separator = ":")
     {
-        var settings = new Dictionary<string, string>(StringComparer.Ordinal)
-        {
-            ["AzureWebJobsStorage"] = storage,
-            ["Storage:Prefix"] = prefix,
-            ["AzureFunctionsJobHost:extensions:durableTask:hubName"] = hub,
-            ["Tier2:PublicBaseUrl"] = "http://tier2.bench.example/api",
-            ["Tier2:ProviderName"] = "Bench Provider",
-            ["Tier2:ProviderEmail"] = "partners@bench.example",
-            ["Tier2:ProviderMpnId"] = "1111111",
-            ["Auth:Mode"] = "Development",
-            ["Auth:Audience"] = Audience,
-            ["Auth:Issuer"] = Issuer,
-            ["Auth:SigningKey"] = SigningKey,
-            ["Telemetry:Console"] = "false",
-            ["Email:Provider"] = "Smtp",
-            ["Email:SenderAddress"] = "DoNotReply@bench.example",
-            ["Email:SenderName"] = "Bench Provider",
-            ["Email:SmtpHost"] = "127.0.0.1",
-            ["Email:SmtpPort"] = "1",
-            ["Email:SmtpSecurity"] = "None",
-            ["Logging:LogLevel:Default"] = "Warning",
-            ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Warning",
-            ["TIER2_LOCAL_SETTINGS"] = "none",
-            ["Reconciliation:OrchestrationRepairSchedule"] = "0 */5 * * * *",
-            ["Reconciliation:InvitesSchedule"] = "0 7/15 * * * *",
-            ["Reconciliation:OrdersSchedule"] = "0 */10 * * * *",
-            ["Reconciliation:AssociationsSchedule"] = "0 0 6 * * *",
-            ["Reconciliation:RetentionSchedule"] = "0 30 3 * * *",
-        };
-        return separator == ":" ? settings : settings.ToDictionary(kv => kv.Key.Replace(":", separator, StringComparison.Ordinal), kv => kv.Value, StringComparer.Ordinal);
+        var settings = LocalSettingsFile.Read(Path.Combine(AppContext.BaseDirectory, "local.settings.sample.json"));
+        settings["AzureWebJobsStorage"] = storage;
+        settings["Storage:Prefix"] = prefix;
+        settings["AzureFunctionsJobHost:extensions:durableTask:hubName"] = hub;
+        // The engine polls as host.json says (the sample polls faster for a developer's console): that is what is measured.
+        settings.Remove("AzureFunctionsJobHost:extensions:durableTask:storageProvider:maxQueuePollingInterval");
+        settings["Tier2:PublicBaseUrl"] = "http://tier2.bench.example/api";
+        settings["Auth:Audience"] = Audience;
+        settings["Auth:Issuer"] = Issuer;
+        settings["Auth:SigningKey"] = SigningKey;
+        // Port 1: no mail server (the bench starts none).
+        settings["Email:SmtpPort"] = "1";
+        settings["Logging:LogLevel:Default"] = "Warning";
+        settings["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Warning";
+        settings["TIER2_LOCAL_SETTINGS"] = "none";
+        return settings.ToDictionary(kv => kv.Key.Replace(":", separator, StringComparison.Ordinal), kv => kv.Value ?? "", StringComparer.Ordinal);
     }
 
     /// <summary>A provider-admin bearer token the app accepts (signed with the bench's development key).</summary>

@@ -217,6 +217,7 @@ resource settings 'Microsoft.Web/sites/config@2025-03-01' = {
     DataProtection__clientId: identityClientId
     // The reconciliation timers read their schedules as %Reconciliation:...Schedule% references: the Functions host
     // resolves them from app settings when it indexes the functions, so each must be set (six-field cron, UTC).
+    // The values are local.settings.sample.json's, where they are defined (Tier2.Infra.Tests checks they agree).
     Reconciliation__OrchestrationRepairSchedule: '0 */5 * * * *'
     Reconciliation__InvitesSchedule: '0 7/15 * * * *'
     Reconciliation__OrdersSchedule: '0 */10 * * * *'

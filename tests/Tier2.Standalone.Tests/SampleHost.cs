@@ -23,6 +23,9 @@ internal sealed class SampleHost : IAsyncDisposable
 
     public static string StandaloneHostFolder => Metadata("StandaloneHostFolder");
 
+    /// <summary>An app built against a newer Microsoft.Extensions.Hosting.Abstractions than the host's.</summary>
+    public static string NewerSharedAppFolder => Metadata("NewerSharedAppFolder");
+
     public static string Storage =>
         Environment.GetEnvironmentVariable("TIER2_TEST_STORAGE") is { Length: > 0 } storage ? storage : "UseDevelopmentStorage=true";
 

@@ -1,9 +1,9 @@
 using DurableTask.AzureStorage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
+using Tier2.Connections;
 using Tier2.Standalone.Durable;
 using Tier2.Standalone.Hosting;
-using Tier2.Standalone.Storage;
 
 namespace Tier2.Standalone.Tests;
 
@@ -25,7 +25,7 @@ public sealed class SettingsTests
         });
 
         AzureStorageOrchestrationServiceSettings settings = DurableSettings.Create(
-            configuration, StorageConnection.FromConfiguration(Configuration(new() { ["AzureWebJobsStorage"] = "UseDevelopmentStorage=true" }), "test"), "host", NullLoggerFactory.Instance);
+            configuration, StorageConnection.FromConfiguration(Configuration(new() { ["AzureWebJobsStorage"] = "UseDevelopmentStorage=true" })), "host", NullLoggerFactory.Instance);
 
         Assert.Equal("HubFromConfig", settings.TaskHubName);
         Assert.Equal(7, settings.MaxConcurrentTaskActivityWorkItems);
@@ -43,34 +43,9 @@ public sealed class SettingsTests
         IConfiguration configuration = Configuration(new() { ["AzureFunctionsJobHost:extensions:durableTask:storageProvider:partitionCount"] = "many" });
 
         StandaloneStartupException error = Assert.Throws<StandaloneStartupException>(() => DurableSettings.Create(
-            configuration, StorageConnection.FromConfiguration(Configuration(new() { ["AzureWebJobsStorage"] = "UseDevelopmentStorage=true" }), "test"), "host", NullLoggerFactory.Instance));
+            configuration, StorageConnection.FromConfiguration(Configuration(new() { ["AzureWebJobsStorage"] = "UseDevelopmentStorage=true" })), "host", NullLoggerFactory.Instance));
 
         Assert.Contains("partitionCount", error.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void An_identity_based_connection_uses_the_account_names_service_endpoints()
-    {
-        StorageConnection connection = StorageConnection.FromConfiguration(
-            Configuration(new() { ["AzureWebJobsStorage:accountName"] = "tier2store", ["AzureWebJobsStorage:clientId"] = "00000000-0000-0000-0000-000000000001" }), "test");
-
-        Assert.Equal(new Uri("https://tier2store.blob.core.windows.net"), connection.CreateBlobServiceClient().Uri);
-        Assert.NotNull(connection.CreateDurableTaskProvider());
-    }
-
-    [Fact]
-    public void Service_uris_override_the_ones_derived_from_the_account_name()
-    {
-        StorageConnection connection = StorageConnection.FromConfiguration(
-            Configuration(new()
-            {
-                ["AzureWebJobsStorage:blobServiceUri"] = "https://blobs.example/",
-                ["AzureWebJobsStorage:queueServiceUri"] = "https://queues.example/",
-                ["AzureWebJobsStorage:tableServiceUri"] = "https://tables.example/",
-            }),
-            "test");
-
-        Assert.Equal(new Uri("https://blobs.example/"), connection.CreateBlobServiceClient().Uri);
     }
 
     [Fact]

@@ -10,15 +10,19 @@ public sealed class StartupErrorTests : IDisposable
 
     public void Dispose() => Directory.Delete(this.folder, recursive: true);
 
-    [Fact]
-    public void An_unknown_binding_type_fails_start_up_naming_the_function_and_the_binding()
+    [Theory]
+    [InlineData("queueTrigger")]
+    [InlineData("entityTrigger")]
+    [InlineData("blob")]
+    public void An_unsupported_binding_type_fails_start_up_naming_the_function_the_binding_and_what_is_supported(string type)
     {
-        this.WriteMetadata(functions => functions.First(f => (string?)f!["name"] == "Hello")!["bindings"]![0]!["type"] = "queueTrigger");
+        this.WriteMetadata(functions => functions.First(f => (string?)f!["name"] == "Hello")!["bindings"]![0]!["type"] = type);
 
         StandaloneStartupException error = Assert.Throws<StandaloneStartupException>(() => StandaloneHost.CreateBuilder(this.Options()));
 
         Assert.Contains("'Hello'", error.Message, StringComparison.Ordinal);
-        Assert.Contains("queueTrigger", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"'{type}'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("httpTrigger, orchestrationTrigger, activityTrigger and timerTrigger", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -48,6 +52,21 @@ public sealed class StartupErrorTests : IDisposable
         StandaloneStartupException error = Assert.Throws<StandaloneStartupException>(() => StandaloneHost.CreateBuilder(options));
 
         Assert.Contains("ConfigureFunctionApp(IHostApplicationBuilder)", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_app_built_against_a_newer_shared_assembly_fails_start_up_naming_the_assembly_and_both_versions()
+    {
+        StandaloneHostOptions options = SampleHost.Options(SampleHost.Settings(SampleHost.NewHubName()));
+        options.AppPath = Path.Combine(SampleHost.NewerSharedAppFolder, "Tier2.Standalone.NewerSharedApp.dll");
+        string hostVersion = typeof(Microsoft.Extensions.Hosting.IHostApplicationBuilder).Assembly.GetName().Version!.ToString();
+
+        StandaloneStartupException error = Assert.Throws<StandaloneStartupException>(() => StandaloneHost.CreateBuilder(options));
+
+        Assert.Contains("Tier2.Standalone.NewerSharedApp", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Microsoft.Extensions.Hosting.Abstractions 11.0.0.0", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"the host's is {hostVersion}", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(AppLoader.ConventionMethodName, error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -21,7 +21,7 @@ public static class EmailRegistration
             sp.GetRequiredService<IOptions<EmailOptions>>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<AcsEmailSender>>(),
-            sp.GetService<TokenCredential>() ?? Security.ConnectionCredential.For(configuration.GetSection(EmailOptions.Section))));
+            sp.GetService<TokenCredential>() ?? Tier2.Connections.ConnectionCredential.For(configuration.GetSection(EmailOptions.Section))));
         services.TryAddSingleton<SmtpEmailSender>();
         services.TryAddSingleton<IEmailSender>(sp => sp.GetRequiredService<IOptions<EmailOptions>>().Value.Provider switch
         {

@@ -3,20 +3,25 @@ using Tier2.Functions.Hosting;
 
 namespace Tier2.Functions.Reconciliation;
 
-/// <summary>Settings <c>Reconciliation__*</c>: when each job runs (six-field cron) and how much one run may do.</summary>
+/// <summary>
+/// Settings <c>Reconciliation__*</c>: when each job runs (six-field cron) and how much one run may do. The schedules
+/// have no default here: the timer functions name them as <c>%Reconciliation:…Schedule%</c>, which the Functions host
+/// resolves from the app's settings alone, so each must be set. Their values are written once, in
+/// local.settings.sample.json; infra's app settings are checked against it, and the tests and the bench read it.
+/// </summary>
 public sealed class ReconciliationOptions
 {
     public const string Section = "Reconciliation";
 
-    public string OrchestrationRepairSchedule { get; set; } = "0 */5 * * * *";
+    public string OrchestrationRepairSchedule { get; set; } = "";
 
-    public string InvitesSchedule { get; set; } = "0 7/15 * * * *";
+    public string InvitesSchedule { get; set; } = "";
 
-    public string AssociationsSchedule { get; set; } = "0 0 6 * * *";
+    public string AssociationsSchedule { get; set; } = "";
 
-    public string RetentionSchedule { get; set; } = "0 30 3 * * *";
+    public string RetentionSchedule { get; set; } = "";
 
-    public string OrdersSchedule { get; set; } = "0 */10 * * * *";
+    public string OrdersSchedule { get; set; } = "";
 
     /// <summary>An instance with no progress for this long is looked at by the repair job.</summary>
     public TimeSpan StuckThreshold { get; set; } = TimeSpan.FromMinutes(15);
@@ -35,6 +40,12 @@ public sealed class ReconciliationOptionsValidator : IValidateOptions<Reconcilia
         var failures = new List<string>();
         void Schedule(string value, string setting)
         {
+            if (string.IsNullOrWhiteSpace(value))
+            {
+                failures.Add($"Setting 'Reconciliation__{setting}' is not set: the job's timer reads its six-field cron schedule from it (local.settings.sample.json has the usual one).");
+                return;
+            }
+
             try
             {
                 CronSchedule.Parse(value, $"setting 'Reconciliation__{setting}'");

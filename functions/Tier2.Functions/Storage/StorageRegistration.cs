@@ -1,6 +1,7 @@
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
+using Tier2.Connections;
 
 namespace Tier2.Functions.Storage;
 

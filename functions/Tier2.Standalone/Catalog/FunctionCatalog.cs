@@ -10,7 +10,8 @@ namespace Tier2.Standalone.Catalog;
 
 /// <summary>
 /// The app's functions from functions.metadata, each resolved to its method with every parameter bound.
-/// Anything the host cannot run fails here, at start-up, naming the function.
+/// Anything the host cannot run fails here, at start-up, naming the function: a binding type not in
+/// <see cref="KnownBindingTypes"/>, a function without exactly one trigger, a parameter the host cannot bind.
 /// </summary>
 internal sealed class FunctionCatalog
 {
@@ -43,7 +44,9 @@ internal sealed class FunctionCatalog
         string name = metadata.Name;
         if (metadata.Bindings.FirstOrDefault(b => !KnownBindingTypes.Contains(b.Type)) is { } unknown)
         {
-            throw Fail(name, $"binding type '{unknown.Type}' (parameter '{unknown.Name}') is not supported by the standalone host");
+            throw Fail(name, $"binding type '{unknown.Type}' (parameter '{unknown.Name}') is not supported by the standalone host, " +
+                "which runs httpTrigger, orchestrationTrigger, activityTrigger and timerTrigger functions with durableClient " +
+                "parameters and http results (no entity triggers, no other triggers, no input or output bindings)");
         }
 
         List<BindingMetadata> triggers = [.. metadata.Bindings.Where(b => b.IsTrigger)];

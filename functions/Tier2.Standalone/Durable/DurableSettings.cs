@@ -3,7 +3,7 @@ using DurableTask.AzureStorage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Tier2.Standalone.Hosting;
-using Tier2.Standalone.Storage;
+using Tier2.Connections;
 
 namespace Tier2.Standalone.Durable;
 
@@ -53,7 +53,9 @@ internal static class DurableSettings
         AzureStorageOrchestrationServiceSettings settings = new()
         {
             TaskHubName = HubName(configuration),
-            StorageAccountClientProvider = storage.CreateDurableTaskProvider(),
+            StorageAccountClientProvider = storage.ConnectionString is { } connectionString
+                ? new StorageAccountClientProvider(connectionString)
+                : new StorageAccountClientProvider(storage.BlobServiceUri!, storage.QueueServiceUri!, storage.TableServiceUri!, storage.Credential!),
             AppName = hostId,
 
             // Unique per host instance: several hosts (processes, or tests in one process) share partitions.

@@ -27,7 +27,7 @@ internal static class FunctionsConfiguration
 
         // Below the environment: a real environment variable wins over local.settings.json, as under func start.
         int environment = configuration.Sources.ToList().FindLastIndex(s => s is EnvironmentVariablesConfigurationSource);
-        var source = new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource { InitialData = LocalSettingsValues(localSettings) };
+        var source = new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource { InitialData = LocalSettingsFile.Read(localSettings) };
         if (environment < 0)
         {
             configuration.Sources.Add(source);
@@ -71,41 +71,4 @@ internal static class FunctionsConfiguration
     private static string? LocalSettingsPath(string appFolder) =>
         new[] { Path.Combine(appFolder, "local.settings.json"), Path.Combine(Directory.GetCurrentDirectory(), "local.settings.json") }
             .FirstOrDefault(File.Exists);
-
-    private static List<KeyValuePair<string, string?>> LocalSettingsValues(string path)
-    {
-        try
-        {
-            using JsonDocument document = JsonDocument.Parse(File.ReadAllText(path), new JsonDocumentOptions
-            {
-                CommentHandling = JsonCommentHandling.Skip,
-                AllowTrailingCommas = true,
-            });
-            List<KeyValuePair<string, string?>> values = [];
-            if (document.RootElement.TryGetProperty("Values", out JsonElement settings) && settings.ValueKind == JsonValueKind.Object)
-            {
-                values.AddRange(settings.EnumerateObject().Select(p =>
-                    new KeyValuePair<string, string?>(p.Name.Replace("__", ":", StringComparison.Ordinal), ValueText(p.Value))));
-            }
-
-            if (document.RootElement.TryGetProperty("ConnectionStrings", out JsonElement connections) && connections.ValueKind == JsonValueKind.Object)
-            {
-                values.AddRange(connections.EnumerateObject().Select(p =>
-                    new KeyValuePair<string, string?>($"ConnectionStrings:{p.Name}", ValueText(p.Value))));
-            }
-
-            return values;
-        }
-        catch (JsonException e)
-        {
-            throw new StandaloneStartupException($"{path} is not valid JSON: {e.Message}", e);
-        }
-    }
-
-    private static string? ValueText(JsonElement value) => value.ValueKind switch
-    {
-        JsonValueKind.String => value.GetString(),
-        JsonValueKind.Null => null,
-        _ => value.GetRawText(),
-    };
 }

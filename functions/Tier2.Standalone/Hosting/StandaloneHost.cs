@@ -10,10 +10,10 @@ using Microsoft.DurableTask.Converters;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Tier2.Connections;
 using Tier2.Standalone.Catalog;
 using Tier2.Standalone.Durable;
 using Tier2.Standalone.Http;
-using Tier2.Standalone.Storage;
 using Tier2.Standalone.Timers;
 
 namespace Tier2.Standalone.Hosting;
@@ -41,6 +41,7 @@ public static class StandaloneHost
     {
         ArgumentNullException.ThrowIfNull(options);
         AppLoader.LoadedApp app = AppLoader.Load(options);
+        SharedAssemblies.Check(app.Assembly);
         MethodInfo configure = AppLoader.FindConventionMethod(app.Assembly);
         FunctionCatalog catalog = FunctionCatalog.Load(app.Assembly, app.Folder);
 
@@ -137,8 +138,16 @@ public static class StandaloneHost
             return;
         }
 
-        StorageConnection storage = StorageConnection.FromConfiguration(
-            configuration, usesDurable ? "durable functions need it" : "timer functions keep their locks in it");
+        StorageConnection storage;
+        try
+        {
+            storage = StorageConnection.FromConfiguration(configuration);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new StandaloneStartupException(
+                $"{e.Message} ({(usesDurable ? "durable functions need it" : "timer functions keep their locks in it")})", e);
+        }
         if (usesDurable)
         {
             services.AddSingleton(sp => new DurableEngine(

@@ -45,40 +45,33 @@ public sealed class TestApp : IAsyncDisposable
 
     public static string NewPrefix() => "t" + Guid.NewGuid().ToString("N")[..12];
 
-    /// <summary>Settings every test app starts with; a test overrides or removes (null) what it needs.</summary>
-    public static Dictionary<string, string?> DefaultSettings(string prefix) => new()
+    /// <summary>
+    /// Settings every test app starts with; a test overrides or removes (null) what it needs. They are
+    /// local.settings.sample.json's (the one list of the app's settings, which the bench and scripts/test.sh's demo
+    /// start from too) with what a test needs of its own: storage, task hub, addresses, token keys, log levels.
+    /// </summary>
+    public static Dictionary<string, string?> DefaultSettings(string prefix)
     {
-        ["AzureWebJobsStorage"] = StorageConnectionString,
-        ["Storage:Prefix"] = prefix,
-        ["AzureFunctionsJobHost:extensions:durableTask:hubName"] = "h" + prefix,
-        ["AzureFunctionsJobHost:extensions:durableTask:storageProvider:maxQueuePollingInterval"] = "00:00:00.500",
-        ["Tier2:PublicBaseUrl"] = "http://tier2.test.example/api",
-        ["Tier2:ProviderName"] = "Contoso Distribution",
-        ["Tier2:ProviderEmail"] = "partners@contoso.example",
-        ["Tier2:ProviderMpnId"] = "1111111",
-        ["Auth:Mode"] = "Development",
-        ["Auth:Audience"] = Audience,
-        ["Auth:Issuer"] = Issuer,
-        ["Auth:SigningKey"] = SigningKey,
-        ["Telemetry:Console"] = "false",
-        ["Email:Provider"] = "Smtp",
-        ["Email:SenderAddress"] = "DoNotReply@tier2.test.example",
-        ["Email:SenderName"] = "Contoso Distribution",
-        ["Email:SmtpHost"] = "127.0.0.1",
-        ["Email:SmtpPort"] = SmtpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        ["Email:SmtpSecurity"] = "None",
-        ["Logging:LogLevel:Default"] = "Warning",
-        ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Warning",
+        var settings = LocalSettingsFile.Read(Path.Combine(Repository.Root, "local.settings.sample.json"));
+        settings["AzureWebJobsStorage"] = StorageConnectionString;
+        settings["Storage:Prefix"] = prefix;
+        settings["AzureFunctionsJobHost:extensions:durableTask:hubName"] = "h" + prefix;
+        settings["AzureFunctionsJobHost:extensions:durableTask:storageProvider:maxQueuePollingInterval"] = "00:00:00.500";
+        settings["Tier2:PublicBaseUrl"] = "http://tier2.test.example/api";
+        // The provider's own MPN ID, which the subscription tests try to name as a partner of record.
+        settings["Tier2:ProviderMpnId"] = "1111111";
+        settings["Auth:Audience"] = Audience;
+        settings["Auth:Issuer"] = Issuer;
+        settings["Auth:SigningKey"] = SigningKey;
+        settings["Email:SmtpPort"] = SmtpPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        settings["Logging:LogLevel:Default"] = "Warning";
+        settings["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Warning";
         // Keys stay unwrapped locally and in tests (in Azure a Key Vault key wraps them): not worth a warning per test.
-        ["Logging:LogLevel:Microsoft.AspNetCore.DataProtection"] = "Error",
+        settings["Logging:LogLevel:Microsoft.AspNetCore.DataProtection"] = "Error";
         // Abandoned work items and lease changes are the engine's business; a test that fails on purpose is not news.
-        ["Logging:LogLevel:DurableTask"] = "Error",
-        ["Reconciliation:OrchestrationRepairSchedule"] = "0 */5 * * * *",
-        ["Reconciliation:InvitesSchedule"] = "0 7/15 * * * *",
-        ["Reconciliation:OrdersSchedule"] = "0 */10 * * * *",
-        ["Reconciliation:AssociationsSchedule"] = "0 0 6 * * *",
-        ["Reconciliation:RetentionSchedule"] = "0 30 3 * * *",
-    };
+        settings["Logging:LogLevel:DurableTask"] = "Error";
+        return settings;
+    }
 
     /// <summary>The function app's build output: functions.metadata and host.json, as the Functions host reads them.</summary>
     public static string AppFolder { get; } = FindAppFolder();
