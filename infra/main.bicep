@@ -13,8 +13,34 @@ targetScope = 'subscription'
 @maxLength(64)
 param environmentName string
 
-@description('Azure region of the resource group and the regional resources; it must offer Flex Consumption (az functionapp list-flexconsumption-locations).')
-@minLength(1)
+// The regions that offer Flex Consumption, as the official azd template lists them
+// (Azure-Samples/functions-quickstart-dotnet-azd, infra/main.bicep; its canary region eastus2euap left out);
+// `az functionapp list-flexconsumption-locations` shows today's list. azd offers only these when it asks.
+@description('Azure region of the resource group and the regional resources: one that offers Flex Consumption.')
+@allowed([
+  'australiaeast'
+  'centralindia'
+  'centralus'
+  'eastasia'
+  'eastus'
+  'eastus2'
+  'francecentral'
+  'germanywestcentral'
+  'northcentralus'
+  'northeurope'
+  'southcentralus'
+  'southeastasia'
+  'swedencentral'
+  'uksouth'
+  'westcentralus'
+  'westeurope'
+  'westus2'
+])
+@metadata({
+  azd: {
+    type: 'location'
+  }
+})
 param location string
 
 @description('Object id of the user or pipeline that deploys (azd: AZURE_PRINCIPAL_ID); gets Storage Blob Data Contributor on the deployment container to inspect or back up the package. Empty for none.')
@@ -47,8 +73,8 @@ param namePrefix string = 'tier2'
 ])
 param instanceMemoryMB int = 2048
 
-@description('Most instances the app scales out to (Flex Consumption: up to 1000).')
-@minValue(1)
+@description('Most instances the app scales out to (Flex Consumption takes 40 to 1000).')
+@minValue(40)
 @maxValue(1000)
 param maximumInstanceCount int = 100
 
@@ -93,15 +119,29 @@ param authAudience string = ''
 @description('Where Communication Services stores data at rest.')
 param acsDataLocation string = 'United States'
 
-@description('How the app identity may send email: a least-privileged custom role, or the built-in Communication and Email Service Owner role (see modules/roles.bicep).')
+@description('How the app identity may send email: the built-in Communication and Email Service Owner role, or a narrower custom role created in the same deployment (see modules/roles.bicep).')
 @allowed([
   'Custom'
   'CommunicationAndEmailServiceOwner'
 ])
-param acsSenderRole string = 'Custom'
+param acsSenderRole string = 'CommunicationAndEmailServiceOwner'
+
+@description('''
+Resource id of a verified custom email domain (Microsoft.Communication/emailServices/domains) to send from,
+with emailSenderAddress on it; empty to send from the Azure-managed domain this deployment creates. An
+Azure-managed domain sends at most 5 emails a minute and 10 an hour, with no increase: the app's invite
+rate (Invites__CreatePerMinute) follows the domain kind (see infra/README.md).
+''')
+param emailCustomDomainId string = ''
+
+@description('Sender (From) address on the custom domain, e.g. DoNotReply@mail.contoso.com; used only with emailCustomDomainId.')
+param emailSenderAddress string = ''
 
 @description('Turn on Key Vault purge protection (recommended for production; cannot be turned off again).')
 param keyVaultPurgeProtection bool = true
+
+@description('Recover the soft-deleted Key Vault of this name (with its Data Protection key) instead of creating one: after azd down, the next azd up needs it (see infra/README.md).')
+param keyVaultRecoverSoftDeleted bool = false
 
 @description('Days Key Vault keeps deleted keys and secrets.')
 @minValue(7)
@@ -154,7 +194,10 @@ module app 'resources.bicep' = {
     authAudience: empty(authAudience) ? 'api://tier2-${environmentName}' : authAudience
     acsDataLocation: acsDataLocation
     acsSenderRole: acsSenderRole
+    emailCustomDomainId: emailCustomDomainId
+    emailSenderAddress: emailSenderAddress
     keyVaultPurgeProtection: keyVaultPurgeProtection
+    keyVaultRecoverSoftDeleted: keyVaultRecoverSoftDeleted
     keyVaultSoftDeleteRetentionInDays: keyVaultSoftDeleteRetentionInDays
     logRetentionInDays: logRetentionInDays
     storageSku: storageSku
@@ -192,7 +235,7 @@ output AZURE_DEPLOYMENT_CONTAINER_NAME string = app.outputs.deploymentContainerN
 @description('Communication Services endpoint (Email__AcsEndpoint).')
 output AZURE_ACS_ENDPOINT string = app.outputs.acsEndpoint
 
-@description('Email sender address on the Azure-managed domain (Email__SenderAddress).')
+@description('Email sender address (Email__SenderAddress): on the Azure-managed domain, or emailSenderAddress.')
 output AZURE_EMAIL_SENDER_ADDRESS string = app.outputs.senderAddress
 
 @description('Key Vault name.')

@@ -24,7 +24,11 @@ param providerEmail = 'partners@contoso.example'
 param authAudience = '00000000-0000-0000-0000-000000000000'
 
 param acsDataLocation = 'United States'
-param acsSenderRole = 'Custom'
+param acsSenderRole = 'CommunicationAndEmailServiceOwner'
+// A verified custom email domain (its resource id) and the sender address on it; empty: the Azure-managed
+// domain, which sends at most 5 emails a minute and 10 an hour (the invite rate follows: infra/README.md).
+param emailCustomDomainId = ''
+param emailSenderAddress = ''
 param keyVaultPurgeProtection = true
 
 param tags = {

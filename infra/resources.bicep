@@ -18,7 +18,7 @@ param namePrefix string
 param instanceMemoryMB int
 
 @description('Most instances the app scales out to.')
-@minValue(1)
+@minValue(40)
 @maxValue(1000)
 param maximumInstanceCount int
 
@@ -66,8 +66,17 @@ param acsDataLocation string
 ])
 param acsSenderRole string
 
+@description('Resource id of a verified custom email domain to send from; empty for the Azure-managed domain.')
+param emailCustomDomainId string
+
+@description('Sender address on the custom domain (with emailCustomDomainId).')
+param emailSenderAddress string
+
 @description('Key Vault purge protection.')
 param keyVaultPurgeProtection bool
+
+@description('Recover the soft-deleted Key Vault of this name instead of creating one.')
+param keyVaultRecoverSoftDeleted bool
 
 @description('Days Key Vault keeps deleted keys and secrets.')
 @minValue(7)
@@ -149,6 +158,7 @@ module keyVault 'modules/keyvault.bicep' = {
     location: location
     name: names.keyVault
     enablePurgeProtection: keyVaultPurgeProtection
+    recoverSoftDeleted: keyVaultRecoverSoftDeleted
     softDeleteRetentionInDays: keyVaultSoftDeleteRetentionInDays
     dataProtectionKeyName: dataProtectionKeyName
     workspaceId: monitoring.outputs.workspaceId
@@ -161,6 +171,8 @@ module communication 'modules/communication.bicep' = {
     communicationServiceName: names.communicationService
     emailServiceName: names.emailService
     dataLocation: acsDataLocation
+    customDomainId: emailCustomDomainId
+    customSenderAddress: emailSenderAddress
     workspaceId: monitoring.outputs.workspaceId
     tags: tags
   }
@@ -213,6 +225,9 @@ module functionApp 'modules/functionapp.bicep' = {
     authAudience: authAudience
     acsEndpoint: communication.outputs.endpoint
     senderAddress: communication.outputs.senderAddress
+    // Azure-managed domains send at most 5 emails a minute (and 10 an hour), with no increase: invites beyond
+    // that are refused up front (429) instead of failing in Communication Services. The app checks it too.
+    invitesPerMinute: empty(emailCustomDomainId) ? 5 : 30
     dataProtectionKeyUri: keyVault.outputs.dataProtectionKeyUri
     tags: tags
   }

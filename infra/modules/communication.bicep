@@ -12,6 +12,12 @@ param emailServiceName string
 @description('Where the communication data is stored at rest, e.g. "United States", "Europe".')
 param dataLocation string
 
+@description('Resource id of a verified custom domain (emailServices/domains, same data location) to link and send from; empty for none.')
+param customDomainId string
+
+@description('Sender address on the custom domain; used only with customDomainId.')
+param customSenderAddress string
+
 @description('Log Analytics workspace resource id (diagnostic settings).')
 param workspaceId string
 
@@ -47,9 +53,7 @@ resource communicationService 'Microsoft.Communication/communicationServices@202
   properties: {
     dataLocation: dataLocation
     disableLocalAuth: true
-    linkedDomains: [
-      managedDomain.id
-    ]
+    linkedDomains: empty(customDomainId) ? [managedDomain.id] : [managedDomain.id, customDomainId]
   }
 }
 
@@ -92,5 +96,7 @@ output communicationServiceName string = communicationService.name
 @description('Communication Services endpoint, e.g. https://<name>.<geo>.communication.azure.com.')
 output endpoint string = 'https://${communicationService.properties.hostName}'
 
-@description('Sender address on the Azure-managed domain.')
-output senderAddress string = 'DoNotReply@${managedDomain.properties.mailFromSenderDomain}'
+@description('Sender address: on the custom domain when there is one, else on the Azure-managed domain.')
+output senderAddress string = empty(customDomainId)
+  ? 'DoNotReply@${managedDomain.properties.mailFromSenderDomain}'
+  : customSenderAddress

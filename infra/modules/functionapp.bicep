@@ -85,6 +85,10 @@ param acsEndpoint string
 @description('Email__SenderAddress.')
 param senderAddress string
 
+@description('Invites__CreatePerMinute: what the sender\'s domain can send.')
+@minValue(1)
+param invitesPerMinute int
+
 @description('DataProtection__KeyVaultKeyId: versionless URI of the key-wrapping key.')
 param dataProtectionKeyUri string
 
@@ -211,6 +215,7 @@ resource settings 'Microsoft.Web/sites/config@2025-03-01' = {
     Email__SenderAddress: senderAddress
     Email__credential: 'managedidentity'
     Email__clientId: identityClientId
+    Invites__CreatePerMinute: string(invitesPerMinute)
     // Data Protection key ring wrapped with the Key Vault key, as the app identity.
     DataProtection__KeyVaultKeyId: dataProtectionKeyUri
     DataProtection__credential: 'managedidentity'

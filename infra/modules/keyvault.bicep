@@ -16,6 +16,9 @@ param name string
 @description('Enable purge protection (irreversible once on: the vault and its keys cannot be purged before the retention period ends).')
 param enablePurgeProtection bool
 
+@description('Recover the soft-deleted vault of this name (and its keys) instead of creating one.')
+param recoverSoftDeleted bool
+
 @description('Days a deleted vault, key or secret is kept before it is purged.')
 @minValue(7)
 @maxValue(90)
@@ -35,6 +38,9 @@ resource vault 'Microsoft.KeyVault/vaults@2025-05-01' = {
   location: location
   tags: tags
   properties: {
+    // After azd down the vault stays soft-deleted (purge protection forbids a purge): a vault of the same name
+    // cannot be created until the retention ends, but it can be recovered, Data Protection key included.
+    createMode: recoverSoftDeleted ? 'recover' : 'default'
     tenantId: tenant().tenantId
     sku: {
       family: 'A'

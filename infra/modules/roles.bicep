@@ -28,15 +28,16 @@ param communicationServiceName string
 @description('''
 How the identity gets the right to send email through Communication Services (access keys are off,
 so Entra ID is the only way):
-- "Custom": a custom role with the three actions ACS documents for sending email as an Entra ID
-  principal (CommunicationServices/Read, CommunicationServices/Write, EmailServices/write),
-  assignable in this resource group only. Least privilege: no listKeys, no delete, nothing outside
-  ACS. Created and assigned in the same deployment, so the assignment can hit role replication
-  delay (RoleDefinitionDoesNotExist): deploying again fixes it.
-- "CommunicationAndEmailServiceOwner": the built-in role, broader (all of Microsoft.Communication),
-  the documented fallback: if sending returns 401/403 with the custom role, or the deployer may not
-  create custom roles.
-Contributor, the other documented option, is broader still and is not offered.
+- "CommunicationAndEmailServiceOwner" (the default): the built-in role, scoped to the one
+  Communication Services resource. It exists in every tenant, so the first deployment assigns it
+  without waiting for anything.
+- "Custom": a narrower custom role (CommunicationServices/Read, CommunicationServices/Write,
+  EmailServices/write, the actions Microsoft documents for sending over SMTP with an Entra ID
+  application, not for the Email REST API the app uses), assignable in this resource group only.
+  Created and assigned in the same deployment, so the first deployment can fail with
+  RoleDefinitionDoesNotExist while the definition replicates (deploying again fixes it), and
+  sending can answer 401/403 if the REST API needs more than these actions.
+Contributor is broader still and is not offered.
 ''')
 @allowed([
   'Custom'

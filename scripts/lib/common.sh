@@ -22,7 +22,7 @@ ensure_node_tools() {
   require npm "install Node.js 20.19 or newer"
   local stamp="$ROOT/node_modules/.tier2-installed"
   if [[ ! -f "$stamp" || "$ROOT/package-lock.json" -nt "$stamp" ]]; then
-    log "installing Azurite and maildev (npm ci)"
+    log "installing the node tools of package-lock.json (npm ci): Azurite, maildev, Redocly, openapi-typescript, tsc"
     (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
     touch "$stamp"
   fi

@@ -7,6 +7,7 @@ using Tier2.Functions.Auth;
 using Tier2.Functions.Customers;
 using Tier2.Functions.Hosting;
 using Tier2.Functions.Hosting.Http;
+using Tier2.Functions.Hosting.OpenApi;
 using Tier2.Functions.Invites;
 using Tier2.Functions.Orchestrations;
 using Tier2.Functions.Orders;
@@ -37,7 +38,7 @@ public static class AuditEndpoints
         HttpFunctions.Run(request);
 
     private static async Task<Results<Ok<Page<AuditEntry>>, ValidationProblem>> ListAsync(
-        string? entity, string? id, string? continuationToken, int? pageSize, TableServiceClient tables, StorageNames names, CancellationToken cancellationToken)
+        [TakesValues(typeof(AuditEndpoints), nameof(Entities))] string? entity, string? id, string? continuationToken, int? pageSize, TableServiceClient tables, StorageNames names, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
         if (entity is null || !Entities.Contains(entity, StringComparer.Ordinal))

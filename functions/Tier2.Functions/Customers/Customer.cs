@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Text.Json.Serialization;
 using Tier2.Functions.Subscriptions;
 
@@ -81,7 +82,7 @@ public sealed record CustomerView(
 }
 
 /// <summary><c>POST /api/customers/{id}/resellers</c>.</summary>
-public sealed record AddCustomerResellerRequest(string? ResellerId);
+public sealed record AddCustomerResellerRequest([property: Required] string? ResellerId);
 
 public static partial class CustomerNames
 {

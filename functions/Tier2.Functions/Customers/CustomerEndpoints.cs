@@ -6,6 +6,7 @@ using Microsoft.DurableTask.Client;
 using Tier2.Functions.Auth;
 using Tier2.Functions.Hosting;
 using Tier2.Functions.Hosting.Http;
+using Tier2.Functions.Hosting.OpenApi;
 using Tier2.Functions.Orchestrations;
 using Tier2.Functions.Resellers;
 using Tier2.Functions.Storage;
@@ -28,6 +29,7 @@ public static class CustomerEndpoints
         HttpFunctions.Run(request);
 
     [Function(nameof(GetCustomer))]
+    [ProducesETag]
     [HttpHandler(nameof(GetAsync))]
     [Tags("Customers")]
     [EndpointSummary("A customer with its resellers and subscriptions")]

@@ -30,6 +30,7 @@ public static class HealthEndpoints
     [AnswersBeforeStorageIsReady]
     [Tags("Health")]
     [EndpointSummary("Storage reachability")]
+    [EndpointDescription("200 when storage answers, 503 when it does not. It takes no input and needs no token, so it has no 4xx answer.")]
     [ProducesResponseType<HealthReport>(200)]
     [ProducesResponseType<HealthReport>(503)]
     public static IResult Health([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "health")] HttpRequest request) =>

@@ -27,6 +27,9 @@ public static class HostingSetup
         services.AddSingleton(new HttpFunctionCatalog(typeof(HostingSetup).Assembly));
         services.AddSingleton<HttpFunctionRunner>();
         services.AddTier2Problems();
+        // A number is a JSON number: the web defaults would also read "25" as 25, which the OpenAPI document would
+        // then have to type as number-or-string for every client.
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict);
         services.AddTier2DataProtection(configuration);
         services.AddAntiforgery(options =>
         {

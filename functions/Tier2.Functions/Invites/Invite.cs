@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using System.Text.Json.Serialization;
 
 namespace Tier2.Functions.Invites;
@@ -87,10 +88,10 @@ public sealed record Invite
 
 /// <summary><c>POST /api/resellers/invites</c>.</summary>
 public sealed record CreateInviteRequest(
-    string? Email,
+    [property: Required] string? Email,
     string? CompanyName,
     string? Message,
-    [property: Description("\"Email\": Tier2 sends the invitation. \"Draft\": the response carries it for the provider to send. Any case is accepted; responses spell it as here.")] string? Delivery);
+    [property: Description("\"Email\": Tier2 sends the invitation. \"Draft\": the response carries it for the provider to send. Any case is accepted; responses spell it as here."), Required] string? Delivery);
 
 /// <summary>The draft a portal shows for "Open in email" and "Copy to clipboard".</summary>
 public sealed record InviteDraft(string To, string Subject, string PlainText, string Html, string Link, string MailTo);

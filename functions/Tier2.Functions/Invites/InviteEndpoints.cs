@@ -8,6 +8,7 @@ using Microsoft.Extensions.Options;
 using Tier2.Functions.Auth;
 using Tier2.Functions.Hosting;
 using Tier2.Functions.Hosting.Http;
+using Tier2.Functions.Hosting.OpenApi;
 using Tier2.Functions.Orchestrations;
 using Tier2.Functions.Resellers;
 using Tier2.Functions.Storage;
@@ -212,7 +213,7 @@ public static class InviteEndpoints
     }
 
     private static async Task<Results<Ok<Page<InviteView>>, ValidationProblem>> ListAsync(
-        InviteStore store, OrchestrationClient durable, string? status, string? continuationToken, int? pageSize, CancellationToken cancellationToken)
+        InviteStore store, OrchestrationClient durable, [TakesValues(typeof(InviteStatus))] string? status, string? continuationToken, int? pageSize, CancellationToken cancellationToken)
     {
         InviteStatus? parsed = null;
         if (!string.IsNullOrEmpty(status))

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Tier2.Functions.Email;
 
 namespace Tier2.Functions.Invites;
 
@@ -20,8 +21,15 @@ public sealed class InviteOptions
     public int CreatePerMinute { get; set; } = 30;
 }
 
-public sealed class InviteOptionsValidator : IValidateOptions<InviteOptions>
+/// <summary>Checks <c>Invites__*</c>, and that the invite rate fits what the email sender's domain can send.</summary>
+public sealed class InviteOptionsValidator(IOptions<EmailOptions> email) : IValidateOptions<InviteOptions>
 {
+    /// <summary>
+    /// An Azure-managed email domain (<c>&lt;guid&gt;.azurecomm.net</c>) sends at most 5 emails a minute and 10 an hour,
+    /// and Microsoft raises neither: a higher invite rate would accept invites that Communication Services then refuses.
+    /// </summary>
+    public const int AzureManagedDomainEmailsPerMinute = 5;
+
     public ValidateOptionsResult Validate(string? name, InviteOptions options)
     {
         var failures = new List<string>();
@@ -44,7 +52,15 @@ public sealed class InviteOptionsValidator : IValidateOptions<InviteOptions>
         {
             failures.Add("Setting 'Invites__CreatePerMinute' must be between 1 and 10000.");
         }
+        else if (options.CreatePerMinute > AzureManagedDomainEmailsPerMinute && IsAzureManagedDomain(email.Value))
+        {
+            failures.Add($"Setting 'Invites__CreatePerMinute' is {options.CreatePerMinute}, but Email__SenderAddress is on an Azure-managed domain (*.azurecomm.net), "
+                + $"which sends at most {AzureManagedDomainEmailsPerMinute} emails a minute and 10 an hour: set it to {AzureManagedDomainEmailsPerMinute} or less, or send from a custom domain (infra/README.md).");
+        }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
+
+    private static bool IsAzureManagedDomain(EmailOptions email) =>
+        email.Provider == EmailProvider.Acs && email.SenderAddress.EndsWith(".azurecomm.net", StringComparison.OrdinalIgnoreCase);
 }

@@ -6,6 +6,7 @@ using Microsoft.DurableTask.Client;
 using Tier2.Functions.Auth;
 using Tier2.Functions.Hosting;
 using Tier2.Functions.Hosting.Http;
+using Tier2.Functions.Hosting.OpenApi;
 using Tier2.Functions.Orchestrations;
 using Tier2.Functions.Storage;
 
@@ -85,6 +86,7 @@ public static class OrchestrationEndpoints
         HttpFunctions.Run(request, durable);
 
     [Function(nameof(RaiseOrchestrationEvent))]
+    [AcceptsAnyJson]
     [HttpHandler(nameof(RaiseAsync))]
     [Authorize(Policy = Roles.ProviderAdminPolicy)]
     [Tags(Tag)]
@@ -150,7 +152,7 @@ public static class OrchestrationEndpoints
     }
 
     private static async Task<Results<Ok<Page<OrchestrationView>>, ValidationProblem>> ListAsync(
-        string? status, DateTimeOffset? createdFrom, DateTimeOffset? createdTo, string? continuationToken, int? pageSize, OrchestrationClient durable, CancellationToken cancellationToken)
+        [TakesValues(typeof(OrchestrationRuntimeStatus), CommaSeparated = true)] string? status, DateTimeOffset? createdFrom, DateTimeOffset? createdTo, string? continuationToken, int? pageSize, OrchestrationClient durable, CancellationToken cancellationToken)
     {
         var statuses = new List<OrchestrationRuntimeStatus>();
         foreach (var part in (status ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))

@@ -76,6 +76,7 @@ public sealed record Order
 }
 
 /// <summary><c>POST /api/orders</c> (and <c>PATCH</c>, where every part is optional and replaces what the draft had).</summary>
+[System.ComponentModel.Description("A draft may leave out any field: creating one needs customer and lineItems, and the order's review (problems) names each field still missing before it can be submitted. PATCH replaces only the parts it sends.")]
 public sealed record OrderRequest(string? ResellerId, CustomerDetails? Customer, IReadOnlyList<OrderLine>? LineItems);
 
 /// <summary>A review finding: which field, a stable code, and what to do.</summary>

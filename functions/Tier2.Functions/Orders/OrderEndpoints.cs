@@ -10,6 +10,7 @@ using Tier2.Functions.Auth;
 using Tier2.Functions.Customers;
 using Tier2.Functions.Hosting;
 using Tier2.Functions.Hosting.Http;
+using Tier2.Functions.Hosting.OpenApi;
 using Tier2.Functions.Orchestrations;
 using Tier2.Functions.Storage;
 
@@ -22,6 +23,7 @@ namespace Tier2.Functions.Orders;
 public static class OrderEndpoints
 {
     [Function(nameof(CreateOrder))]
+    [ProducesETag]
     [HttpHandler(nameof(CreateAsync))]
     [Authorize(Policy = Roles.ProviderAdminPolicy)]
     [Tags("Orders")]
@@ -31,6 +33,7 @@ public static class OrderEndpoints
         HttpFunctions.Run(request);
 
     [Function(nameof(GetOrder))]
+    [ProducesETag]
     [HttpHandler(nameof(GetAsync))]
     [Tags("Orders")]
     [EndpointSummary("The order's review, progress or confirmation")]
@@ -38,6 +41,7 @@ public static class OrderEndpoints
         HttpFunctions.Run(request);
 
     [Function(nameof(UpdateOrder))]
+    [ProducesETag]
     [HttpHandler(nameof(UpdateAsync))]
     [Tags("Orders")]
     [EndpointSummary("Change a draft (If-Match required)")]

@@ -6,6 +6,7 @@ using Microsoft.Azure.Functions.Worker;
 using Tier2.Functions.Auth;
 using Tier2.Functions.Hosting;
 using Tier2.Functions.Hosting.Http;
+using Tier2.Functions.Hosting.OpenApi;
 using Tier2.Functions.Orchestrations;
 using Tier2.Functions.Storage;
 
@@ -45,7 +46,7 @@ public static class OrderList
         HttpFunctions.Run(request);
 
     private static async Task<Results<Ok<Page<OrderSummary>>, ValidationProblem, ProblemHttpResult>> ListAsync(
-        string? resellerId, string? status, DateTimeOffset? createdFrom, DateTimeOffset? createdTo, string? continuationToken, int? pageSize,
+        string? resellerId, [TakesValues(typeof(OrderStatus))] string? status, DateTimeOffset? createdFrom, DateTimeOffset? createdTo, string? continuationToken, int? pageSize,
         OrderStore store, ClaimsPrincipal user, CancellationToken cancellationToken)
     {
         OrderStatus? wanted = null;

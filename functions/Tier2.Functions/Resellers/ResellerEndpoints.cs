@@ -7,6 +7,7 @@ using Microsoft.DurableTask.Client;
 using Tier2.Functions.Auth;
 using Tier2.Functions.Hosting;
 using Tier2.Functions.Hosting.Http;
+using Tier2.Functions.Hosting.OpenApi;
 using Tier2.Functions.Orchestrations;
 using Tier2.Functions.Storage;
 
@@ -26,6 +27,7 @@ public static class ResellerEndpoints
         HttpFunctions.Run(request);
 
     [Function(nameof(GetReseller))]
+    [ProducesETag]
     [HttpHandler(nameof(GetAsync))]
     [Authorize(Policy = Roles.ProviderAdminPolicy)]
     [Tags("Resellers")]
@@ -34,6 +36,7 @@ public static class ResellerEndpoints
         HttpFunctions.Run(request);
 
     [Function(nameof(SuspendReseller))]
+    [ProducesETag]
     [HttpHandler(nameof(SuspendAsync))]
     [Authorize(Policy = Roles.ProviderAdminPolicy)]
     [Tags("Resellers")]
@@ -43,6 +46,7 @@ public static class ResellerEndpoints
         HttpFunctions.Run(request);
 
     [Function(nameof(ReactivateReseller))]
+    [ProducesETag]
     [HttpHandler(nameof(ReactivateAsync))]
     [Authorize(Policy = Roles.ProviderAdminPolicy)]
     [Tags("Resellers")]
@@ -52,7 +56,7 @@ public static class ResellerEndpoints
         HttpFunctions.Run(request);
 
     private static async Task<Results<Ok<Page<Reseller>>, ValidationProblem>> ListAsync(
-        ResellerStore store, string? status, string? search, string? continuationToken, int? pageSize, CancellationToken cancellationToken)
+        ResellerStore store, [TakesValues(typeof(ResellerStatus))] string? status, string? search, string? continuationToken, int? pageSize, CancellationToken cancellationToken)
     {
         ResellerStatus? parsedStatus = null;
         if (!string.IsNullOrEmpty(status))

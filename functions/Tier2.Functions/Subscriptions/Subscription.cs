@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Text.Json.Serialization;
 
 namespace Tier2.Functions.Subscriptions;
@@ -54,7 +55,7 @@ public sealed record Subscription
 }
 
 /// <summary><c>POST /api/customers/{id}/subscriptions</c>: buy a new subscription.</summary>
-public sealed record CreateSubscriptionRequest(string? OfferId, int? Quantity, string? TermDuration, string? BillingCycle, string? PartnerOfRecordResellerId);
+public sealed record CreateSubscriptionRequest([property: Required] string? OfferId, [property: Required] int? Quantity, [property: Required] string? TermDuration, [property: Required] string? BillingCycle, string? PartnerOfRecordResellerId);
 
 /// <summary>
 /// <c>PATCH /api/customers/{id}/subscriptions/{sid}</c>: every field optional; an empty string clears the partner of

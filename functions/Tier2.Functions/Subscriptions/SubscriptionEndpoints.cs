@@ -8,6 +8,7 @@ using Tier2.Functions.Auth;
 using Tier2.Functions.Customers;
 using Tier2.Functions.Hosting;
 using Tier2.Functions.Hosting.Http;
+using Tier2.Functions.Hosting.OpenApi;
 using Tier2.Functions.Offers;
 using Tier2.Functions.Orchestrations;
 using Tier2.Functions.Storage;
@@ -29,6 +30,7 @@ public static class SubscriptionEndpoints
         HttpFunctions.Run(request);
 
     [Function(nameof(GetSubscription))]
+    [ProducesETag]
     [HttpHandler(nameof(GetAsync))]
     [Tags("Subscriptions")]
     [EndpointSummary("A subscription with its partner of record and support contact (ETag for If-Match)")]
@@ -36,6 +38,7 @@ public static class SubscriptionEndpoints
         HttpFunctions.Run(request);
 
     [Function(nameof(CreateSubscription))]
+    [ProducesETag]
     [HttpHandler(nameof(CreateAsync))]
     [Tags("Subscriptions")]
     [EndpointSummary("Buy a new subscription for an existing customer, optionally with a reseller as partner of record")]
@@ -43,6 +46,7 @@ public static class SubscriptionEndpoints
         HttpFunctions.Run(request);
 
     [Function(nameof(UpdateSubscription))]
+    [ProducesETag]
     [HttpHandler(nameof(UpdateAsync))]
     [Tags("Subscriptions")]
     [EndpointSummary("Change licenses, partner of record, designated support contact, or suspend/reactivate (If-Match required)")]

@@ -1,4 +1,7 @@
 using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
 using Xunit.Abstractions;
 using Tier2.Functions.Hosting;
 using Tier2.Functions.Hosting.Http;
@@ -108,47 +111,185 @@ public sealed class OpenApiTests(ITestOutputHelper output)
     }
 
     /// <summary>
+    /// The document says what the server does: a request field is required when the handler needs it (and then never
+    /// null), optional and nullable otherwise; numbers are numbers; any JSON takes null; a 428 makes If-Match required;
+    /// every answer that carries an ETag declares it; every parameter is described, filters list their values.
+    /// </summary>
+    [Fact]
+    public async Task The_openapi_document_says_what_the_server_accepts_and_answers()
+    {
+        await using var app = await TestApp.StartAsync();
+        var document = await app.Client.GetFromJsonAsync<JsonElement>(new Uri("/api/openapi.json", UriKind.Relative));
+        var schemas = document.GetProperty("components").GetProperty("schemas");
+        var invite = schemas.GetProperty("CreateInviteRequest");
+        Assert.Equal(["delivery", "email"], invite.GetProperty("required").EnumerateArray().Select(r => r.GetString()!).Order(StringComparer.Ordinal));
+        Assert.Equal("string", invite.GetProperty("properties").GetProperty("email").GetProperty("type").GetString());
+        Assert.Equal(["null", "string"], invite.GetProperty("properties").GetProperty("message").GetProperty("type").EnumerateArray().Select(t => t.GetString()!).Order(StringComparer.Ordinal));
+        Assert.False(schemas.GetProperty("UpdateSubscriptionRequest").TryGetProperty("required", out _), "every field of a subscription change is optional");
+
+        var wrong = new List<string>();
+        foreach (var schema in schemas.EnumerateObject())
+        {
+            foreach (var property in schema.Value.TryGetProperty("properties", out var properties) ? properties.EnumerateObject() : Enumerable.Empty<JsonProperty>())
+            {
+                var text = property.Value.GetRawText();
+                if (text.Contains("\"string\"", StringComparison.Ordinal) && (text.Contains("\"integer\"", StringComparison.Ordinal) || text.Contains("\"number\"", StringComparison.Ordinal)))
+                {
+                    wrong.Add($"{schema.Name}.{property.Name} is a number or a string");
+                }
+
+                if (property.Value.TryGetProperty("oneOf", out var oneOf) && oneOf.GetRawText().Contains("JsonElement", StringComparison.Ordinal))
+                {
+                    wrong.Add($"{schema.Name}.{property.Name} refuses a real null (oneOf null or any)");
+                }
+            }
+        }
+
+        var operations = document.GetProperty("paths").EnumerateObject().SelectMany(p => p.Value.EnumerateObject())
+            .ToDictionary(o => o.Value.GetProperty("operationId").GetString()!, o => o.Value, StringComparer.Ordinal);
+        foreach (var (id, operation) in operations)
+        {
+            foreach (var parameter in operation.TryGetProperty("parameters", out var parameters) ? parameters.EnumerateArray() : Enumerable.Empty<JsonElement>())
+            {
+                if (string.IsNullOrWhiteSpace(parameter.TryGetProperty("description", out var d) ? d.GetString() : null))
+                {
+                    wrong.Add($"{id}: parameter {parameter.GetProperty("name").GetString()} has no description");
+                }
+            }
+
+            var answers428 = operation.GetProperty("responses").TryGetProperty("428", out _);
+            var ifMatch = operation.TryGetProperty("parameters", out var all) ? all.EnumerateArray().FirstOrDefault(p => p.GetProperty("name").GetString() == "If-Match") : default;
+            if (answers428 && !(ifMatch.ValueKind == JsonValueKind.Object && ifMatch.TryGetProperty("required", out var r) && r.GetBoolean()))
+            {
+                wrong.Add($"{id}: answers 428 yet If-Match is optional");
+            }
+        }
+
+        Assert.Empty(wrong);
+        bool DeclaresETag(string id, string status) => operations[id].GetProperty("responses").GetProperty(status).TryGetProperty("headers", out var headers) && headers.TryGetProperty("ETag", out _);
+        Assert.All(new[] { ("CreateOrder", "201"), ("CreateOrder", "200"), ("GetCustomer", "200"), ("SuspendReseller", "200"), ("ReactivateReseller", "200"), ("CreateSubscription", "201"), ("CreateSubscription", "200"), ("GetOrder", "200") },
+            answer => Assert.True(DeclaresETag(answer.Item1, answer.Item2), $"{answer.Item1} {answer.Item2} declares its ETag"));
+
+        JsonElement Parameter(string id, string name) => operations[id].GetProperty("parameters").EnumerateArray().Single(p => p.GetProperty("name").GetString() == name);
+        Assert.Contains("Draft", Parameter("ListOrders", "status").GetProperty("schema").GetProperty("enum").EnumerateArray().Select(v => v.GetString()));
+        Assert.Contains("Suspended", Parameter("ListResellers", "status").GetProperty("schema").GetProperty("enum").EnumerateArray().Select(v => v.GetString()));
+        Assert.Contains("subscription", Parameter("ListAudit", "entity").GetProperty("schema").GetProperty("enum").EnumerateArray().Select(v => v.GetString()));
+        var pageSize = Parameter("ListOrders", "pageSize").GetProperty("schema");
+        Assert.Equal((1, 100), (pageSize.GetProperty("minimum").GetInt32(), pageSize.GetProperty("maximum").GetInt32()));
+        Assert.Contains("same filters", Parameter("ListOrders", "continuationToken").GetProperty("description").GetString(), StringComparison.Ordinal);
+        var events = operations["RaiseOrchestrationEvent"].GetProperty("requestBody");
+        Assert.False(events.TryGetProperty("required", out var eventsRequired) && eventsRequired.GetBoolean(), "an event's data is optional");
+        Assert.True(events.GetProperty("content").TryGetProperty("application/json", out _), "an event's data is JSON");
+    }
+
+    [Fact]
+    public async Task A_number_sent_as_a_string_is_400_as_the_document_types_it_integer()
+    {
+        await using var app = await TestApp.StartAsync();
+        using var client = app.ClientAs();
+        using var response = await client.PostAsync(new Uri("/api/orders", UriKind.Relative),
+            new StringContent("""{"lineItems": [{"offerId": "m365-business-premium", "quantity": "20"}]}""", System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("$.lineItems[0].quantity", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    /// <summary>
     /// Redocly's recommended ruleset (redocly.yaml at the repository root), pinned in package-lock.json and run offline
     /// from node_modules: the served document has no error, and the problems are printed when it does.
     /// </summary>
     [Fact]
     public async Task The_openapi_document_passes_redocly_lint()
     {
-        var redocly = Path.Combine(Repository.Root, "node_modules", ".bin", "redocly");
-        Assert.True(File.Exists(redocly), $"{redocly} is missing: run npm ci at the repository root (scripts/test.sh does).");
+        await using var app = await TestApp.StartAsync();
+        var folder = await WriteDocumentAsync(app);
+        var (exit, report) = await RunNodeToolAsync("redocly", ["lint", Path.Combine(folder, "openapi.json"), "--config", Path.Combine(Repository.Root, "redocly.yaml"), "--format", "codeframe"], folder);
+        Assert.True(exit == 0, $"redocly lint failed (exit {exit}); the document is kept at {folder}:\n{report}");
+        Directory.Delete(folder, recursive: true);
+    }
+
+    /// <summary>
+    /// The client a portal generates: openapi-typescript (pinned in package-lock.json) turns the served document into
+    /// types, and tsc in strict mode checks every request body the README and scripts/demo.sh send against the type of
+    /// the operation it goes to. The bodies are read from those files, so the docs and the contract cannot drift apart.
+    /// </summary>
+    [Fact]
+    public async Task The_generated_typescript_client_accepts_every_request_body_of_the_readme_and_the_demo()
+    {
+        var requests = DocumentedRequests.Readme(Path.Combine(Repository.Root, "README.md"))
+            .Concat(DocumentedRequests.Demo(Path.Combine(Repository.Root, "scripts", "demo.sh"))).ToList();
+        Assert.True(requests.Count(r => r.Source.StartsWith("README", StringComparison.Ordinal)) >= 4, "the README's four example bodies are found");
+        Assert.True(requests.Count(r => r.Source.StartsWith("scripts", StringComparison.Ordinal)) >= 3, "the demo's three request bodies are found");
 
         await using var app = await TestApp.StartAsync();
-        var json = await app.Client.GetStringAsync(new Uri("/api/openapi.json", UriKind.Relative));
-        var file = Path.Combine(Path.GetTempPath(), $"tier2-openapi-{Guid.NewGuid():N}.json");
-        await File.WriteAllTextAsync(file, json);
-        var passed = false;
-        try
+        var folder = await WriteDocumentAsync(app);
+        var (generated, generation) = await RunNodeToolAsync("openapi-typescript", ["openapi.json", "--output", "tier2.ts"], folder);
+        Assert.True(generated == 0, $"openapi-typescript failed (exit {generated}); the document is kept at {folder}:\n{generation}");
+
+        using var document = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(folder, "openapi.json")));
+        var templates = document.RootElement.GetProperty("paths").EnumerateObject()
+            .Select(p => (Template: p.Name, Methods: p.Value.EnumerateObject().Select(o => o.Name).ToHashSet(StringComparer.Ordinal))).ToList();
+        var checks = new StringBuilder("import type { paths } from \"./tier2\";\n")
+            .Append("type JsonBody<P extends keyof paths, M extends keyof paths[P]> = paths[P][M] extends { requestBody: { content: { \"application/json\": infer B } } } ? B : never;\n");
+        var unmatched = new List<string>();
+        foreach (var (request, index) in requests.Select((r, i) => (r, i)))
         {
-            var start = new ProcessStartInfo(redocly, ["lint", file, "--config", Path.Combine(Repository.Root, "redocly.yaml"), "--format", "codeframe"])
+            var wellFormed = Record.Exception(() => JsonDocument.Parse(request.Body).Dispose());
+            Assert.True(wellFormed is null, $"{request.Source}: the body is not JSON ({wellFormed?.Message}):\n{request.Body}");
+            var method = request.Method.ToLowerInvariant();
+            var path = "/" + HostJson.RoutePrefix + request.Path;
+            // The most literal template that serves the method (/resellers/invites before /resellers/{resellerId}).
+            var template = templates.Where(t => t.Methods.Contains(method) && TemplatePattern(t.Template).IsMatch(path))
+                .OrderBy(t => t.Template.Count(c => c == '{')).Select(t => t.Template).FirstOrDefault();
+            if (template is null)
             {
-                WorkingDirectory = Repository.Root,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-            };
-            // Offline and quiet: no telemetry, no update check.
-            start.Environment["REDOCLY_TELEMETRY"] = "off";
-            start.Environment["REDOCLY_SUPPRESS_UPDATE_NOTICE"] = "true";
-            start.Environment["NO_COLOR"] = "1";
-            using var process = Process.Start(start)!;
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            var errors = process.StandardError.ReadToEndAsync();
-            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
-            var report = await stdout + await errors;
-            output.WriteLine(report);
-            passed = process.ExitCode == 0;
-            Assert.True(passed, $"redocly lint failed (exit {process.ExitCode}); the document is kept at {file}:\n{report}");
-        }
-        finally
-        {
-            if (passed)
-            {
-                File.Delete(file);
+                unmatched.Add($"{request.Source}: {request.Method} {request.Path}");
+                continue;
             }
+
+            checks.Append(CultureInfo.InvariantCulture, $"// {request.Source}: {request.Method} {request.Path}\n")
+                .Append(CultureInfo.InvariantCulture, $"export const body{index}: JsonBody<\"{template}\", \"{method}\"> = {request.Body};\n");
         }
+
+        Assert.Empty(unmatched);
+        await File.WriteAllTextAsync(Path.Combine(folder, "documented-requests.ts"), checks.ToString());
+        var (exit, report) = await RunNodeToolAsync("tsc", ["--strict", "--noEmit", "--target", "es2022", "--module", "esnext", "--moduleResolution", "bundler", "documented-requests.ts"], folder);
+        Assert.True(exit == 0, $"a documented request body does not type-check against the generated client (exit {exit}); the files are kept at {folder}:\n{report}");
+        Directory.Delete(folder, recursive: true);
+    }
+
+    private static Regex TemplatePattern(string template) =>
+        new("^" + Regex.Replace(Regex.Escape(template), @"\\\{[^/]+?}", "[^/]+") + "$", RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+
+    /// <summary>The served document as openapi.json in a folder of its own (kept when a check of it fails).</summary>
+    private static async Task<string> WriteDocumentAsync(TestApp app)
+    {
+        var json = await app.Client.GetStringAsync(new Uri("/api/openapi.json", UriKind.Relative));
+        var folder = Directory.CreateTempSubdirectory("tier2-openapi-").FullName;
+        await File.WriteAllTextAsync(Path.Combine(folder, "openapi.json"), json);
+        return folder;
+    }
+
+    /// <summary>A tool of node_modules/.bin (npm ci at the repository root installs them; scripts/test.sh does), run offline and quiet.</summary>
+    private async Task<(int ExitCode, string Report)> RunNodeToolAsync(string tool, IEnumerable<string> arguments, string workingDirectory)
+    {
+        var path = Path.Combine(Repository.Root, "node_modules", ".bin", tool);
+        Assert.True(File.Exists(path), $"{path} is missing: run npm ci at the repository root (scripts/test.sh does).");
+        var start = new ProcessStartInfo(path, arguments)
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        // No telemetry, no update check, no colour codes in the report.
+        start.Environment["REDOCLY_TELEMETRY"] = "off";
+        start.Environment["REDOCLY_SUPPRESS_UPDATE_NOTICE"] = "true";
+        start.Environment["NO_COLOR"] = "1";
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
+        var report = await stdout + await errors;
+        output.WriteLine(report);
+        return (process.ExitCode, report);
     }
 }

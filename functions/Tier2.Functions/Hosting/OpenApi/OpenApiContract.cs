@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Reflection;
 using System.Text;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Infrastructure;
@@ -19,7 +20,11 @@ namespace Tier2.Functions.Hosting.OpenApi;
 /// The runner answers, around every handler: 401/403 from the function's policy, 413/415 for a body it cannot read,
 /// 400 for input that does not bind, 429 from <see cref="RateLimitedAttribute"/>. The handler's own answers come from
 /// its parameters (an <c>If-Match</c> header: 412; an <c>Idempotency-Key</c>: 422 when reused for another request;
-/// a route value: 404) and from <c>[ProducesProblem]</c> on the function (409, 410, 428, ...).
+/// a route value: 404) and from <c>[ProducesProblem]</c> on the function (409, 410, 428, ...); a 428 makes its
+/// <c>If-Match</c> required. <c>[ProducesETag]</c> declares the <c>ETag</c> its answers carry, <c>[TakesValues]</c> on a
+/// handler's parameter the names a filter takes, and <c>[Required]</c> on a request record's member that the handler
+/// needs it. The paths are checked by tests/Tier2.Functions.Tests/Hosting/OpenApiTests.cs: Redocly's lint, and a
+/// TypeScript client generated from the document that must accept every request body of the README and scripts/demo.sh.
 /// </remarks>
 public static class OpenApiContract
 {
@@ -87,16 +92,24 @@ public static class OpenApiContract
 
             AddProblemSchema(document);
             DropUnusedValidationSchema(document);
-            DeclareETags(document);
+            LetAnyJsonBeNull(document);
             if (document.Components.Schemas?.TryGetValue(nameof(System.Text.Json.JsonElement), out var any) == true && any is OpenApiSchema anyJson)
             {
-                anyJson.Description ??= "Any JSON value (an orchestration's input, output or event data).";
+                anyJson.Description ??= "Any JSON value, null included (an orchestration's input, output or event data; an audit entry's before and after).";
             }
             return Task.CompletedTask;
         });
         options.AddOperationTransformer((operation, context, _) =>
         {
             Describe(operation, context);
+            DescribeParameters(operation, context);
+            return Task.CompletedTask;
+        });
+        HashSet<Type>? requestTypes = null;
+        options.AddSchemaTransformer((schema, context, _) =>
+        {
+            requestTypes ??= RequestTypes(context.ApplicationServices);
+            DescribeRequestFields(schema, context, requestTypes);
             return Task.CompletedTask;
         });
         return options;
@@ -175,6 +188,14 @@ public static class OpenApiContract
 
         statuses.UnionWith(metadata.OfType<ProducesProblemAttribute>().Select(p => p.StatusCode));
         statuses.UnionWith(metadata.OfType<Microsoft.AspNetCore.Http.Metadata.IProducesResponseTypeMetadata>().Select(p => p.StatusCode).Where(s => s is >= 400 and < 500));
+        if (statuses.Contains(428))
+        {
+            // The handler answers 428 without it: a generated client must not let it be left out.
+            foreach (var ifMatch in (operation.Parameters ?? []).OfType<OpenApiParameter>().Where(p => p.In == ParameterLocation.Header && string.Equals(p.Name, "If-Match", StringComparison.OrdinalIgnoreCase)))
+            {
+                ifMatch.Required = true;
+            }
+        }
 
         operation.Description = text.ToString();
         DescribeBody(operation, context);
@@ -194,6 +215,18 @@ public static class OpenApiContract
             operation.Responses[status.ToString(CultureInfo.InvariantCulture)] = ProblemResponse(status, context.Document!);
         }
 
+        if (metadata.OfType<ProducesETagAttribute>().Any())
+        {
+            foreach (var code in new[] { "200", "201" })
+            {
+                if (operation.Responses.TryGetValue(code, out var withETag) && withETag is OpenApiResponse response)
+                {
+                    response.Headers ??= new Dictionary<string, IOpenApiHeader>();
+                    response.Headers["ETag"] = new OpenApiHeader { Description = "The resource's version: send it back as If-Match to change it.", Schema = new OpenApiSchema { Type = JsonSchemaType.String } };
+                }
+            }
+        }
+
         foreach (var code in new[] { "201", "202" })
         {
             // Created<T> and Accepted<T> always carry where the new resource, or the work's status, is.
@@ -210,49 +243,8 @@ public static class OpenApiContract
     }
 
     /// <summary>
-    /// The ETag a client sends back as <c>If-Match</c>: answered by the read of a resource a change takes <c>If-Match</c>
-    /// for (the same path, or the path an action extends by one literal segment), and by a PATCH of it.
-    /// </summary>
-    private static void DeclareETags(Document document)
-    {
-        var guarded = new List<(string Path, HttpMethod Method, OpenApiOperation Operation)>();
-        foreach (var (path, item) in document.Paths)
-        {
-            foreach (var (method, operation) in item.Operations ?? [])
-            {
-                if (operation.Parameters?.Any(p => p.In == ParameterLocation.Header && string.Equals(p.Name, "If-Match", StringComparison.OrdinalIgnoreCase)) == true)
-                {
-                    guarded.Add((path, method, operation));
-                }
-            }
-        }
-
-        var reads = guarded.Select(g => g.Path).Select(p => p[(p.LastIndexOf('/') + 1)..].StartsWith('{') ? p : p[..p.LastIndexOf('/')]).ToHashSet(StringComparer.Ordinal);
-        var withETag = guarded.Where(g => g.Method == HttpMethod.Patch).Select(g => g.Operation).ToList();
-        foreach (var path in reads)
-        {
-            if (document.Paths.TryGetValue(path, out var item) && item.Operations?.TryGetValue(HttpMethod.Get, out var get) == true)
-            {
-                withETag.Add(get);
-            }
-        }
-
-        foreach (var operation in withETag)
-        {
-            foreach (var (code, response) in operation.Responses ?? [])
-            {
-                if (code == "200" && response is OpenApiResponse ok)
-                {
-                    ok.Headers ??= new Dictionary<string, IOpenApiHeader>();
-                    ok.Headers["ETag"] = new OpenApiHeader { Description = "The resource's version: send it back as If-Match to change it.", Schema = new OpenApiSchema { Type = JsonSchemaType.String } };
-                }
-            }
-        }
-    }
-
-    /// <summary>
     /// The request body as the handler reads it: its type (a nullable handler parameter is still a required body; a
-    /// missing one is a 400) and, for the seed's steps, an example built from <see cref="OpenApiExamples"/>.
+    /// missing one is a 400, unless the function takes any JSON or none: <see cref="AcceptsAnyJsonAttribute"/>) and, for the seed's steps, an example built from <see cref="OpenApiExamples"/>.
     /// </summary>
     private static void DescribeBody(OpenApiOperation operation, OpenApiOperationTransformerContext context)
     {
@@ -261,7 +253,14 @@ public static class OpenApiContract
             return;
         }
 
-        body.Required = true;
+        // A body is required unless the function takes any JSON or none (an event's data).
+        var optional = context.Description.ActionDescriptor.EndpointMetadata.OfType<AcceptsAnyJsonAttribute>().Any();
+        body.Required = !optional;
+        if (optional)
+        {
+            body.Description = "Any JSON value, or no body at all.";
+        }
+
         var json = context.ApplicationServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
         foreach (var media in body.Content.Values)
         {
@@ -272,8 +271,150 @@ public static class OpenApiContract
 
             if (operation.OperationId is { } id && OpenApiExamples.Requests.TryGetValue(id, out var example))
             {
-                // As the app writes it (nulls included): the schema of a positional record requires every member.
+                // As the app writes it: every member, the optional ones left out as null (which their schemas allow).
                 media.Example = System.Text.Json.JsonSerializer.SerializeToNode(example, example.GetType(), json);
+            }
+        }
+    }
+
+    /// <summary>What each parameter means, by name, for every operation that takes it (a path's <c>id</c> is described from the path).</summary>
+    private static readonly Dictionary<string, string> ParameterDescriptions = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["If-Match"] = "The `ETag` the resource was read with: the change applies only to that version (412 when it has changed since).",
+        ["Idempotency-Key"] = "1 to 200 characters of your choosing: a retry with the same key and the same request repeats the first answer instead of doing the work again; the same key with a different request is 422.",
+        ["continuationToken"] = "The previous page's `continuationToken`, to read the next page. It belongs to the query that produced it: send it with the same filters (with others it is 400).",
+        ["pageSize"] = $"Items per page: {Paging.DefaultPageSize} when left out, at most {Paging.MaxPageSize}.",
+        ["search"] = "Only those whose name starts with this text (any case), at most 100 characters.",
+        ["status"] = "Only those in this status (any case).",
+        ["createdFrom"] = "Only those created at or after this time (ISO 8601 with an offset).",
+        ["createdTo"] = "Only those created before this time (ISO 8601 with an offset).",
+        ["entity"] = "The kind of record whose audit trail to read.",
+        ["job"] = "A reconciliation job's name.",
+        ["name"] = "The event's name (1 to 100 characters), as the orchestration waits for it.",
+        ["resellerId"] = "A reseller's id.",
+        ["subscriptionId"] = "The subscription's id.",
+    };
+
+    /// <summary>
+    /// Every parameter described (<see cref="ParameterDescriptions"/>); the paging bounds; the names a filter takes
+    /// (<see cref="TakesValuesAttribute"/> on the handler's parameter) as an <c>enum</c>.
+    /// </summary>
+    private static void DescribeParameters(OpenApiOperation operation, OpenApiOperationTransformerContext context)
+    {
+        var path = "/" + (context.Description.RelativePath ?? "").Split('?')[0];
+        foreach (var parameter in (operation.Parameters ?? []).OfType<OpenApiParameter>())
+        {
+            var name = parameter.Name ?? "";
+            if (parameter.In == ParameterLocation.Path && name == "id")
+            {
+                // "/orders/{id}/submit": the order's id.
+                var segments = path.Split('/');
+                var owner = segments[Array.IndexOf(segments, "{id}") - 1];
+                parameter.Description = $"The {owner.TrimEnd('s')}'s id.";
+            }
+            else if (parameter.In == ParameterLocation.Query && name == "id")
+            {
+                parameter.Description = "The record's id (a subscription's is `{customerId}/{subscriptionId}`).";
+            }
+            else if (ParameterDescriptions.TryGetValue(name, out var description))
+            {
+                parameter.Description = description;
+            }
+
+            if (name == "pageSize" && parameter.Schema is OpenApiSchema size)
+            {
+                size.Minimum = "1";
+                size.Maximum = Paging.MaxPageSize.ToString(CultureInfo.InvariantCulture);
+                size.Default = System.Text.Json.Nodes.JsonValue.Create(Paging.DefaultPageSize);
+            }
+
+            var values = context.Description.ParameterDescriptions
+                .Where(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase))
+                .Select(p => (p.ParameterDescriptor as Microsoft.AspNetCore.Mvc.Infrastructure.IParameterInfoParameterDescriptor)?.ParameterInfo.GetCustomAttribute<TakesValuesAttribute>())
+                .FirstOrDefault(a => a is not null);
+            if (values is not null)
+            {
+                var names = new OpenApiSchema { Type = JsonSchemaType.String, Enum = values.Values.Select(v => (System.Text.Json.Nodes.JsonNode)System.Text.Json.Nodes.JsonValue.Create(v)).ToList() };
+                parameter.Schema = values.CommaSeparated ? new OpenApiSchema { Type = JsonSchemaType.Array, Items = names } : names;
+                if (values.CommaSeparated)
+                {
+                    // status=Running,Pending: one value, the names separated by commas.
+                    parameter.Style = ParameterStyle.Form;
+                    parameter.Explode = false;
+                    parameter.Description = "Only those in one of these statuses (any case), separated by commas.";
+                }
+            }
+        }
+    }
+
+    /// <summary>The types a handler reads from a JSON body, and every type they hold.</summary>
+    private static HashSet<Type> RequestTypes(IServiceProvider services)
+    {
+        var explorer = services.GetRequiredService<Microsoft.AspNetCore.Mvc.ApiExplorer.IApiDescriptionGroupCollectionProvider>();
+        var pending = new Stack<Type>(explorer.ApiDescriptionGroups.Items.SelectMany(g => g.Items).SelectMany(d => d.ParameterDescriptions)
+            .Where(p => p.Source == Microsoft.AspNetCore.Mvc.ModelBinding.BindingSource.Body && p.Type is not null).Select(p => p.Type!));
+        var types = new HashSet<Type>();
+        while (pending.TryPop(out var type))
+        {
+            type = Nullable.GetUnderlyingType(type) ?? type;
+            if (type.IsGenericType && type.GetGenericArguments() is [var item])
+            {
+                pending.Push(item);
+            }
+
+            if (type.Assembly == typeof(OpenApiContract).Assembly && types.Add(type))
+            {
+                foreach (var property in type.GetProperties(BindingFlags.Public | BindingFlags.Instance))
+                {
+                    pending.Push(property.PropertyType);
+                }
+            }
+        }
+
+        return types;
+    }
+
+    /// <summary>
+    /// A request record says which fields its handler needs with <c>[Required]</c>; it may leave out the others. The
+    /// app reads a missing field and a null one alike (a positional record's parameters default to null), so a required
+    /// field is never null and an optional one may be: the schema says that rather than what the record's
+    /// constructor implies (every parameter required, every reference nullable).
+    /// </summary>
+    private static void DescribeRequestFields(OpenApiSchema schema, OpenApiSchemaTransformerContext context, HashSet<Type> requestTypes)
+    {
+        if (context.JsonTypeInfo.Kind != System.Text.Json.Serialization.Metadata.JsonTypeInfoKind.Object || !requestTypes.Contains(context.JsonTypeInfo.Type) || schema.Properties is null)
+        {
+            return;
+        }
+
+        var required = context.JsonTypeInfo.Properties
+            .Where(p => p.AttributeProvider?.IsDefined(typeof(System.ComponentModel.DataAnnotations.RequiredAttribute), inherit: true) == true)
+            .Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
+        schema.Required = required;
+        foreach (var name in required)
+        {
+            if (schema.Properties.TryGetValue(name, out var field) && field is OpenApiSchema value)
+            {
+                value.Type &= ~JsonSchemaType.Null;
+            }
+        }
+    }
+
+    /// <summary>
+    /// A <c>JsonElement?</c> (audit's before/after, an orchestration's input and output) is any JSON value, null included:
+    /// the generator's <c>oneOf [null, any]</c> would refuse a real null (it matches both).
+    /// </summary>
+    private static void LetAnyJsonBeNull(Document document)
+    {
+        foreach (var schema in (document.Components?.Schemas?.Values ?? []).OfType<OpenApiSchema>())
+        {
+            foreach (var (name, property) in (schema.Properties ?? new Dictionary<string, IOpenApiSchema>()).ToList())
+            {
+                if (property.OneOf is { Count: 2 } oneOf && oneOf.Any(s => s.Type == JsonSchemaType.Null)
+                    && oneOf.SingleOrDefault(s => s.Type != JsonSchemaType.Null) is OpenApiSchemaReference { Reference.Id: nameof(System.Text.Json.JsonElement) } any)
+                {
+                    schema.Properties![name] = any;
+                }
             }
         }
     }
