@@ -61,30 +61,9 @@ public static class AuditEndpoints
             return Problem.Validation(errors);
         }
 
-        string table, partition, entityId;
-        switch (entity)
+        if (Location(entity!, id!) is not { } at)
         {
-            case "order":
-                (table, partition, entityId) = (OrderStore.TableName, OrderStore.Partition, id!);
-                break;
-            case "customer":
-                (table, partition, entityId) = (CustomerStore.TableName, id!, id!);
-                break;
-            case "subscription":
-                var parts = id!.Split('/');
-                if (parts.Length != 2 || parts[0].Length == 0 || parts[1].Length == 0)
-                {
-                    return Problem.Field("id", "A subscription's audit id is {customerId}/{subscriptionId}.");
-                }
-
-                (table, partition, entityId) = (CustomerStore.TableName, parts[0], parts[1]);
-                break;
-            case "reseller":
-                (table, partition, entityId) = (ResellerStore.TableName, ResellerStore.Partition, id!);
-                break;
-            default:
-                (table, partition, entityId) = (InviteStore.TableName, InviteStore.Partition, id!);
-                break;
+            return Problem.Field("id", "A subscription's audit id is {customerId}/{subscriptionId}.");
         }
 
         var scope = $"audit|{entity}|{id}";
@@ -93,23 +72,38 @@ public static class AuditEndpoints
             return badToken;
         }
 
-        var (from, to) = AuditLog.Range(entity!, entityId);
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey ge {from} and RowKey lt {to}");
-        var size = Paging.Size(pageSize);
-        await foreach (var page in tables.GetTableClient(names.Table(table)).QueryAsync<TableEntity>(filter, size, cancellationToken: cancellationToken).AsPages(tableToken, size))
-        {
-            var items = page.Values.Select(e => new AuditEntry(
-                e.GetString("EntityType"),
-                entity == "subscription" ? id! : e.GetString("EntityId"),
-                e.GetString("Actor"),
-                e.GetString("Action"),
-                e.GetDateTimeOffset("At") ?? default,
-                Json(e.GetString("Before")),
-                Json(e.GetString("After")))).ToList();
-            return TypedResults.Ok(new Page<AuditEntry>(items, ContinuationToken.Encode(scope, page.ContinuationToken)));
-        }
+        var page = await AuditLog.ReadAsync(tables.GetTableClient(names.Table(at.Table)), at.Partition, entity!, at.EntityId, Paging.Size(pageSize), tableToken, cancellationToken);
+        var items = page.Items.Select(e => new AuditEntry(
+            e.GetString("EntityType"),
+            entity == "subscription" ? id! : e.GetString("EntityId"),
+            e.GetString("Actor"),
+            e.GetString("Action"),
+            e.GetDateTimeOffset("At") ?? default,
+            Json(e.GetString("Before")),
+            Json(e.GetString("After")))).ToList();
+        return TypedResults.Ok(new Page<AuditEntry>(items, ContinuationToken.Encode(scope, page.ContinuationToken)));
+    }
 
-        return TypedResults.Ok(new Page<AuditEntry>([], null));
+    /// <summary>
+    /// Where an entity's audit rows are: each store writes them in the entity's own table and partition (in the same
+    /// transaction as the change). Null for a subscription id that is not <c>{customerId}/{subscriptionId}</c>.
+    /// </summary>
+    private static (string Table, string Partition, string EntityId)? Location(string entity, string id)
+    {
+        switch (entity)
+        {
+            case "order":
+                return (OrderStore.TableName, OrderStore.Partition, id);
+            case "customer":
+                return (CustomerStore.TableName, id, id);
+            case "subscription":
+                var parts = id.Split('/');
+                return parts.Length != 2 || parts[0].Length == 0 || parts[1].Length == 0 ? null : (CustomerStore.TableName, parts[0], parts[1]);
+            case "reseller":
+                return (ResellerStore.TableName, ResellerStore.Partition, id);
+            default:
+                return (InviteStore.TableName, InviteStore.Partition, id);
+        }
     }
 
     private static System.Text.Json.JsonElement? Json(string? text)

@@ -19,6 +19,8 @@ namespace Tier2.Functions.Customers;
 /// </summary>
 public static class CustomerEndpoints
 {
+    private const string ResellerRoute = "customers/{id}/resellers/{resellerId}";
+
     private const string ListScope = "customers";
 
     [Function(nameof(ListCustomers))]
@@ -47,7 +49,7 @@ public static class CustomerEndpoints
     [HttpHandler(nameof(RemoveResellerAsync))]
     [Tags("Customers")]
     [EndpointSummary("End a reseller's delegated administration of a customer (provider-admin)")]
-    public static IResult RemoveCustomerReseller([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "customers/{id}/resellers/{resellerId}")] HttpRequest request) =>
+    public static IResult RemoveCustomerReseller([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = ResellerRoute)] HttpRequest request) =>
         HttpFunctions.Run(request);
 
     private static async Task<Results<Ok<Page<CustomerSummary>>, ValidationProblem, ProblemHttpResult>> ListAsync(
@@ -159,7 +161,7 @@ public static class CustomerEndpoints
         }
 
         return added
-            ? TypedResults.Created($"/api/customers/{id}/resellers/{reseller.Id}", relationship)
+            ? TypedResults.Created(ApiPaths.For(ResellerRoute, id, reseller.Id), relationship)
             : TypedResults.Ok(relationship);
     }
 

@@ -35,7 +35,7 @@ public static class HostingSetup
         {
             // The invite page is the only form; its cookie is scoped to it and never sent cross-site.
             options.Cookie.Name = "tier2-invite-af";
-            options.Cookie.Path = "/" + HostJson.RoutePrefix + "/invite";
+            options.Cookie.Path = "/" + HostJson.RoutePrefix + "/" + Invites.InvitePage.PathSegment;
             options.Cookie.SameSite = SameSiteMode.Strict;
             options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
             options.FormFieldName = "__af";

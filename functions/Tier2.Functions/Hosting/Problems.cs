@@ -66,7 +66,7 @@ public static class Problem
             statusCode: StatusCodes.Status422UnprocessableEntity,
             title: "Idempotency-Key reused.",
             type: ProblemTypes.Validation,
-            extensions: new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { ["Idempotency-Key"] = [detail] } });
+            extensions: new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { [Http.IdempotencyKeys.Header] = [detail] } });
 
     public static ProblemHttpResult NotFound(string what) =>
         TypedResults.Problem($"{what} was not found.", statusCode: 404, title: "Not found.", type: ProblemTypes.NotFound);
@@ -183,7 +183,7 @@ public static class ProblemSetup
                 problem.Type = ProblemTypes.ForStatus(status);
             }
 
-            problem.Instance ??= (context.HttpContext.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText is { } route && route.Contains("invite/{token}", StringComparison.Ordinal)
+            problem.Instance ??= (context.HttpContext.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText is { } route && route.Contains(Invites.InvitePage.Route, StringComparison.Ordinal)
                 ? route
                 : context.HttpContext.Request.Path;
             problem.Extensions["traceId"] = System.Diagnostics.Activity.Current?.TraceId.ToString() ?? context.HttpContext.TraceIdentifier;

@@ -104,9 +104,7 @@ public sealed partial class InviteActivities(
     public async Task<InviteStepResult> ExpireInvite([ActivityTrigger] string inviteId, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var result = await invites.UpdateAsync(inviteId, Actor, "expired", current =>
-            current.Status == InviteStatus.Pending && current.ExpiresAt <= now ? current with { Status = InviteStatus.Expired } : null,
-            newTokenHash: null, cancellationToken);
+        var result = await invites.UpdateAsync(inviteId, Actor, "expired", current => current.Expire(now), newTokenHash: null, cancellationToken);
         var done = result.Outcome == ChangeOutcome.Changed;
         return new InviteStepResult(done, result.Value?.Status.ToString(), result.Value?.Status, result.Value?.ExpiresAt);
     }
@@ -129,7 +127,7 @@ public sealed partial class InviteActivities(
     public async Task<bool> RecordInviteFailure([ActivityTrigger] InviteFailure failure, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(failure);
-        var result = await invites.UpdateAsync(failure.InviteId, Actor, "failed", current => current.FailureReason == failure.Reason ? null : current with { FailureReason = failure.Reason }, newTokenHash: null, cancellationToken);
+        var result = await invites.UpdateAsync(failure.InviteId, Actor, "failed", current => current.RecordFailure(failure.Reason), newTokenHash: null, cancellationToken);
         return result.Outcome == ChangeOutcome.Changed;
     }
 
@@ -139,10 +137,10 @@ public sealed partial class InviteActivities(
         switch (kind)
         {
             case InviteEmailKind.Invitation:
-                await invites.UpdateAsync(inviteId, Actor, "sent", current => current.Status != InviteStatus.Pending || current.SentAt == sentAt ? null : current with { SentAt = sentAt }, newTokenHash: null, cancellationToken);
+                await invites.UpdateAsync(inviteId, Actor, "sent", current => current.MarkSent(sentAt), newTokenHash: null, cancellationToken);
                 break;
             case InviteEmailKind.Reminder:
-                await invites.UpdateAsync(inviteId, Actor, "reminded", current => current.Status != InviteStatus.Pending || current.RemindedAt == sentAt ? null : current with { RemindedAt = sentAt }, newTokenHash: null, cancellationToken);
+                await invites.UpdateAsync(inviteId, Actor, "reminded", current => current.MarkReminded(sentAt), newTokenHash: null, cancellationToken);
                 break;
         }
     }

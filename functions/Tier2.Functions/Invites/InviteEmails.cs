@@ -19,7 +19,7 @@ public sealed class InviteEmails(IOptions<AppOptions> options)
 {
     private AppOptions App => options.Value;
 
-    public Uri Link(string token) => new($"{App.PublicBaseUrl!.AbsoluteUri.TrimEnd('/')}/invite/{token}");
+    public Uri Link(string token) => new($"{App.PublicBaseUrl!.AbsoluteUri.TrimEnd('/')}/{InvitePage.LinkPath(token)}");
 
     public ComposedEmail Invitation(Invite invite, Uri link)
     {

@@ -20,6 +20,7 @@ public static class InviteEndpoints
 {
     public const string CreateRateLimitPolicy = "invites-create";
     private const string ListScope = "invites";
+    private const string ItemRoute = "resellers/invites/{id}";
 
     [Function(nameof(CreateInvite))]
     [HttpHandler(nameof(CreateAsync))]
@@ -44,7 +45,7 @@ public static class InviteEndpoints
     [Authorize(Policy = Roles.ProviderAdminPolicy)]
     [Tags("Invites")]
     [EndpointSummary("An invite with its delivery and the status of its orchestration")]
-    public static IResult GetInvite([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "resellers/invites/{id}")] HttpRequest request, [DurableClient] DurableTaskClient durable) =>
+    public static IResult GetInvite([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = ItemRoute)] HttpRequest request, [DurableClient] DurableTaskClient durable) =>
         HttpFunctions.Run(request, durable);
 
     [Function(nameof(ResendInvite))]
@@ -55,7 +56,7 @@ public static class InviteEndpoints
     [ProducesProblem(StatusCodes.Status409Conflict)]
     [ProducesProblem(StatusCodes.Status412PreconditionFailed)]
     [ProducesProblem(StatusCodes.Status429TooManyRequests)]
-    public static IResult ResendInvite([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "resellers/invites/{id}/resend")] HttpRequest request, [DurableClient] DurableTaskClient durable) =>
+    public static IResult ResendInvite([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = ItemRoute + "/resend")] HttpRequest request, [DurableClient] DurableTaskClient durable) =>
         HttpFunctions.Run(request, durable);
 
     [Function(nameof(RevokeInvite))]
@@ -64,69 +65,17 @@ public static class InviteEndpoints
     [Tags("Invites")]
     [EndpointSummary("Revoke a pending invite: its link stops working")]
     [ProducesProblem(StatusCodes.Status409Conflict)]
-    public static IResult RevokeInvite([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "resellers/invites/{id}/revoke")] HttpRequest request, [DurableClient] DurableTaskClient durable) =>
+    public static IResult RevokeInvite([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = ItemRoute + "/revoke")] HttpRequest request, [DurableClient] DurableTaskClient durable) =>
         HttpFunctions.Run(request, durable);
 
     private static async Task<Results<Accepted<InviteView>, ValidationProblem, ProblemHttpResult>> CreateAsync(
-        CreateInviteRequest? request,
-        [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
-        InviteStore store,
-        ResellerStore resellers,
-        InviteTokens tokens,
-        InviteEmails emails,
-        OrchestrationClient durable,
-        IOptions<InviteOptions> options,
-        TimeProvider time,
-        ClaimsPrincipal user,
-        CancellationToken cancellationToken)
+        CreateInviteRequest? request, [FromHeader(Name = IdempotencyKeys.Header)] string? idempotencyKey, InviteStore store, ResellerStore resellers,
+        InviteTokens tokens, InviteEmails emails, OrchestrationClient durable, IOptions<InviteOptions> options, TimeProvider time, ClaimsPrincipal user, CancellationToken cancellationToken)
     {
-        var errors = new Dictionary<string, string[]>();
-        var email = request?.Email?.Trim();
-        if (string.IsNullOrEmpty(email))
+        var errors = InviteValidation.Check(request, out var input);
+        if (IdempotencyKeys.Check(idempotencyKey) is { } badKey)
         {
-            errors["email"] = ["The reseller's email address is required."];
-        }
-        else if (!InviteValidation.IsEmail(email))
-        {
-            errors["email"] = [$"'{email}' is not an email address."];
-        }
-
-        if (request?.CompanyName is { Length: > 200 })
-        {
-            errors["companyName"] = ["At most 200 characters."];
-        }
-        else if (!TextInput.IsSingleLine(request?.CompanyName))
-        {
-            errors["companyName"] = [TextInput.SingleLineError];
-        }
-
-        if (request?.Message is { Length: > 2000 })
-        {
-            errors["message"] = ["At most 2000 characters."];
-        }
-        else if (!TextInput.IsMultiLine(request?.Message))
-        {
-            errors["message"] = [TextInput.MultiLineError];
-        }
-
-        InviteDelivery delivery = default;
-        if (string.IsNullOrWhiteSpace(request?.Delivery))
-        {
-            errors["delivery"] = ["Choose \"Email\" (Tier2 sends it) or \"Draft\" (you send it)."];
-        }
-        else if (Enum.GetNames<InviteDelivery>().FirstOrDefault(n => string.Equals(n, request.Delivery, StringComparison.OrdinalIgnoreCase)) is not { } name)
-        {
-            // By name only: Enum.TryParse would also take "0" or " email".
-            errors["delivery"] = [$"Unknown delivery '{request.Delivery}'; use \"Email\" or \"Draft\"."];
-        }
-        else
-        {
-            delivery = Enum.Parse<InviteDelivery>(name);
-        }
-
-        if (idempotencyKey is { Length: > 200 } or { Length: 0 })
-        {
-            errors["Idempotency-Key"] = ["An idempotency key has 1 to 200 characters."];
+            errors[IdempotencyKeys.Header] = [badKey];
         }
 
         if (errors.Count > 0)
@@ -134,73 +83,63 @@ public static class InviteEndpoints
             return Problem.Validation(errors);
         }
 
-        var requestHash = InviteStore.RequestHash(email!.ToLowerInvariant(), request!.CompanyName?.Trim(), request.Message?.Trim(), delivery.ToString());
-        if (idempotencyKey is not null && await store.FindByIdempotencyKeyAsync(user.Actor(), idempotencyKey, cancellationToken) is { } replayed)
+        var requestHash = input.RequestHash;
+        if (await ReplayAsync(idempotencyKey, requestHash, store, durable, user, cancellationToken) is { } replayed)
         {
-            if (replayed.RequestHash is { } earlier && earlier != requestHash)
-            {
-                return Problem.IdempotencyKeyReused();
-            }
-
-            // The first attempt may have died between storing the invite and starting its orchestration.
-            await StartWorkflowAsync(replayed.Invite, durable, cancellationToken);
-            return TypedResults.Accepted(Location(replayed.Invite.Id), InviteView.From(replayed.Invite));
+            return replayed;
         }
 
-        if (await resellers.FindIdByEmailAsync(email!, cancellationToken) is { } resellerId)
+        if (await resellers.FindIdByEmailAsync(input.Email, cancellationToken) is { } resellerId)
         {
-            return Problem.Conflict($"{email} already belongs to a partnered reseller.", new Dictionary<string, object?> { ["existingResellerId"] = resellerId });
+            return Problem.Conflict($"{input.Email} already belongs to a partnered reseller.", new Dictionary<string, object?> { ["existingResellerId"] = resellerId });
         }
 
-        if (await store.FindLiveByEmailAsync(email!, cancellationToken) is { } live)
+        if (await store.FindLiveByEmailAsync(input.Email, cancellationToken) is { } live)
         {
             return ExistingInvite(live);
         }
 
         var now = time.GetUtcNow();
-        var id = InviteStore.NewId(now);
         var token = InviteTokens.NewToken();
-        var invite = new Invite
-        {
-            Id = id,
-            Email = email!,
-            CompanyName = string.IsNullOrWhiteSpace(request!.CompanyName) ? null : request.CompanyName.Trim(),
-            Message = string.IsNullOrWhiteSpace(request.Message) ? null : TextInput.NormalizeLineBreaks(request.Message.Trim()),
-            Delivery = delivery,
-            Status = InviteStatus.Pending,
-            CreatedAt = now,
-            CreatedBy = user.Actor(),
-            ExpiresAt = now + options.Value.Expiry,
-            RemindAt = now + options.Value.ReminderAfter,
-            LastTokenIssuedAt = now,
-            ResellerId = Guid.NewGuid().ToString("N"),
-            InstanceId = InviteStore.InstanceIdFor(id),
-            SealedToken = delivery == InviteDelivery.Email ? tokens.Seal(token, now + options.Value.Expiry) : null,
-        };
-
+        var invite = Invite.Create(InviteStore.NewId(now), input.Email, input.CompanyName, input.Message, input.Delivery, user.Actor(), now, options.Value, expiry => tokens.Seal(token, expiry));
         var created = await store.CreateAsync(invite, InviteTokens.Hash(token), idempotencyKey, requestHash, cancellationToken);
         if (created is null)
         {
             // Lost a race: another create for this address (or with this idempotency key) committed first.
-            if (idempotencyKey is not null && await store.FindByIdempotencyKeyAsync(user.Actor(), idempotencyKey, cancellationToken) is { } winner)
+            if (await ReplayAsync(idempotencyKey, requestHash, store, durable, user, cancellationToken) is { } winner)
             {
-                if (winner.RequestHash is { } first && first != requestHash)
-                {
-                    // A concurrent request with this key and another body won: this one created nothing.
-                    return Problem.IdempotencyKeyReused();
-                }
-
-                await StartWorkflowAsync(winner.Invite, durable, cancellationToken);
-                return TypedResults.Accepted(Location(winner.Invite.Id), InviteView.From(winner.Invite));
+                return winner;
             }
 
-            var holder = await store.FindLiveByEmailAsync(email!, cancellationToken);
-            return holder is null ? Problem.Conflict($"An invite for {email} was created at the same time; list the invites and retry.") : ExistingInvite(holder);
+            var holder = await store.FindLiveByEmailAsync(input.Email, cancellationToken);
+            return holder is null ? Problem.Conflict($"An invite for {input.Email} was created at the same time; list the invites and retry.") : ExistingInvite(holder);
         }
 
         await StartWorkflowAsync(created, durable, cancellationToken);
-        var draft = delivery == InviteDelivery.Draft ? emails.Draft(created, emails.Link(token)) : null;
-        return TypedResults.Accepted(Location(id), InviteView.From(created, nameof(OrchestrationRuntimeStatus.Pending), draft));
+        var draft = created.Delivery == InviteDelivery.Draft ? emails.Draft(created, emails.Link(token)) : null;
+        return TypedResults.Accepted(Location(created.Id), InviteView.From(created, nameof(OrchestrationRuntimeStatus.Pending), draft));
+    }
+
+    /// <summary>
+    /// The answer to a create whose <c>Idempotency-Key</c> (of this caller) already made an invite: that invite, its
+    /// orchestration started if the first attempt died before starting it; 422 when the key came with another body.
+    /// Null when the key made nothing.
+    /// </summary>
+    private static async Task<Results<Accepted<InviteView>, ValidationProblem, ProblemHttpResult>?> ReplayAsync(
+        string? idempotencyKey, string requestHash, InviteStore store, OrchestrationClient durable, ClaimsPrincipal user, CancellationToken cancellationToken)
+    {
+        if (idempotencyKey is null || await store.FindByIdempotencyKeyAsync(user.Actor(), idempotencyKey, cancellationToken) is not { } earlier)
+        {
+            return null;
+        }
+
+        if (earlier.RequestHash is { } first && first != requestHash)
+        {
+            return Problem.IdempotencyKeyReused();
+        }
+
+        await StartWorkflowAsync(earlier.Invite, durable, cancellationToken);
+        return TypedResults.Accepted(Location(earlier.Invite.Id), InviteView.From(earlier.Invite));
     }
 
     /// <summary>Starts a Pending invite's orchestration unless it exists: the rule that makes "store, then start" crash-safe.</summary>
@@ -261,50 +200,22 @@ public static class InviteEndpoints
     {
         var now = time.GetUtcNow();
         var token = InviteTokens.NewToken();
-        var cooldown = options.Value.ResendCooldown;
-        TimeSpan? wait = null;
-        string? refusal = null;
-        var result = await store.UpdateAsync(id, user.Actor(), "resent", current =>
-        {
-            if (current.Status != InviteStatus.Pending)
-            {
-                refusal = $"The invite is {current.Status}; only a Pending invite can be resent.";
-                return null;
-            }
-
-            var since = now - (current.LastTokenIssuedAt ?? current.CreatedAt);
-            if (since < cooldown)
-            {
-                wait = cooldown - since;
-                return null;
-            }
-
-            return current with
-            {
-                ExpiresAt = now + options.Value.Expiry,
-                RemindAt = now + options.Value.ReminderAfter,
-                RemindedAt = null,
-                LastTokenIssuedAt = now,
-                ResendCount = current.ResendCount + 1,
-                FailureReason = null,
-                SealedToken = current.Delivery == InviteDelivery.Email ? tokens.Seal(token, now + options.Value.Expiry) : null,
-            };
-        }, InviteTokens.Hash(token), cancellationToken);
-
+        Transition<Invite>? decided = null;
+        var result = await store.UpdateAsync(id, user.Actor(), "resent", current => decided = current.Resend(now, options.Value, expiry => tokens.Seal(token, expiry)), InviteTokens.Hash(token), cancellationToken);
         if (result.Outcome == ChangeOutcome.NotFound)
         {
             return Problem.NotFound($"Invite '{id}'");
         }
 
-        if (wait is { } retryAfter)
+        if (decided is { RetryAfter: { } retryAfter, Refusal: { } wait })
         {
             http.Response.Headers.RetryAfter = Math.Ceiling(retryAfter.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
-            return Problem.TooManyRequests($"This invite was sent {Math.Floor((cooldown - retryAfter).TotalSeconds)} seconds ago; resend it after {Math.Ceiling(retryAfter.TotalSeconds)} seconds.");
+            return Problem.TooManyRequests(wait);
         }
 
-        if (refusal is not null)
+        if (result.Outcome == ChangeOutcome.InvalidState)
         {
-            return Problem.Conflict(refusal);
+            return Problem.Conflict(result.Reason!);
         }
 
         if (result.Outcome != ChangeOutcome.Changed)
@@ -326,24 +237,8 @@ public static class InviteEndpoints
     private static async Task<Results<Ok<InviteView>, ProblemHttpResult>> RevokeAsync(
         string id, InviteStore store, OrchestrationClient durable, ClaimsPrincipal user, CancellationToken cancellationToken)
     {
-        string? refusal = null;
-        var result = await store.UpdateAsync(id, user.Actor(), "revoked", current =>
-        {
-            if (current.Status == InviteStatus.Revoked)
-            {
-                return null;
-            }
-
-            if (current.Status != InviteStatus.Pending)
-            {
-                refusal = $"The invite is {current.Status}; only a Pending invite can be revoked.";
-                return null;
-            }
-
-            return current with { Status = InviteStatus.Revoked, RespondedAt = null };
-        }, newTokenHash: null, cancellationToken);
-
-        if (Problem.ForChange(result, $"Invite '{id}'", refusal) is { } problem)
+        var result = await store.UpdateAsync(id, user.Actor(), "revoked", current => current.Revoke(), newTokenHash: null, cancellationToken);
+        if (Problem.ForChange(result, $"Invite '{id}'") is { } problem)
         {
             return problem;
         }
@@ -359,11 +254,74 @@ public static class InviteEndpoints
     private static ProblemHttpResult ExistingInvite(Invite live) =>
         Problem.Conflict($"{live.Email} already has a pending invite ({live.Id}); resend or revoke it instead.", new Dictionary<string, object?> { ["existingInviteId"] = live.Id });
 
-    private static string Location(string id) => $"/api/resellers/invites/{id}";
+    private static string Location(string id) => ApiPaths.For(ItemRoute, id);
 }
 
 public static class InviteValidation
 {
+    /// <summary>
+    /// The create request's input rules: every problem by field, and, when there is none, <paramref name="input"/> as
+    /// it will be stored (trimmed, line breaks normalized, delivery by name).
+    /// </summary>
+    public static Dictionary<string, string[]> Check(CreateInviteRequest? request, out InviteInput input)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var email = request?.Email?.Trim();
+        if (string.IsNullOrEmpty(email))
+        {
+            errors["email"] = ["The reseller's email address is required."];
+        }
+        else if (!IsEmail(email))
+        {
+            errors["email"] = [$"'{email}' is not an email address."];
+        }
+
+        if (request?.CompanyName is { Length: > 200 })
+        {
+            errors["companyName"] = ["At most 200 characters."];
+        }
+        else if (!TextInput.IsSingleLine(request?.CompanyName))
+        {
+            errors["companyName"] = [TextInput.SingleLineError];
+        }
+
+        if (request?.Message is { Length: > 2000 })
+        {
+            errors["message"] = ["At most 2000 characters."];
+        }
+        else if (!TextInput.IsMultiLine(request?.Message))
+        {
+            errors["message"] = [TextInput.MultiLineError];
+        }
+
+        InviteDelivery delivery = default;
+        if (string.IsNullOrWhiteSpace(request?.Delivery))
+        {
+            errors["delivery"] = ["Choose \"Email\" (Tier2 sends it) or \"Draft\" (you send it)."];
+        }
+        else if (Enum.GetNames<InviteDelivery>().FirstOrDefault(n => string.Equals(n, request.Delivery, StringComparison.OrdinalIgnoreCase)) is not { } name)
+        {
+            // By name only: Enum.TryParse would also take "0" or " email".
+            errors["delivery"] = [$"Unknown delivery '{request.Delivery}'; use \"Email\" or \"Draft\"."];
+        }
+        else
+        {
+            delivery = Enum.Parse<InviteDelivery>(name);
+        }
+
+        input = new InviteInput(
+            email ?? string.Empty,
+            string.IsNullOrWhiteSpace(request?.CompanyName) ? null : request.CompanyName.Trim(),
+            string.IsNullOrWhiteSpace(request?.Message) ? null : TextInput.NormalizeLineBreaks(request.Message.Trim()),
+            delivery,
+            // The body as sent (trimmed), the address in lower case: what an Idempotency-Key is stored with.
+            InviteStore.RequestHash(email?.ToLowerInvariant(), request?.CompanyName?.Trim(), request?.Message?.Trim(), delivery.ToString()));
+        return errors;
+    }
+
     public static bool IsEmail(string value) =>
         value.Length <= 254 && TextInput.IsSingleLine(value) && System.Net.Mail.MailAddress.TryCreate(value, out var parsed) && string.Equals(parsed.Address, value, StringComparison.OrdinalIgnoreCase) && value.Contains('.', StringComparison.Ordinal);
 }
+
+/// <summary>A create request's input, checked, and the hash that identifies the request for its <c>Idempotency-Key</c>.</summary>
+public sealed record InviteInput(string Email, string? CompanyName, string? Message, InviteDelivery Delivery, string RequestHash);

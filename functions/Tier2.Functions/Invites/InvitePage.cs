@@ -1,6 +1,6 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.Azure.Functions.Worker;
@@ -8,6 +8,7 @@ using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Options;
 using Tier2.Functions.Hosting;
 using Tier2.Functions.Hosting.Http;
+using Tier2.Functions.Invites.Page;
 using Tier2.Functions.Orchestrations;
 using Tier2.Functions.Resellers;
 using Tier2.Functions.Storage;
@@ -21,16 +22,22 @@ namespace Tier2.Functions.Invites;
 /// </summary>
 public static partial class InvitePage
 {
-    public const string Route = "invite/{token}";
+    /// <summary>The page's path segment under the route prefix: its route, its links, its cookie's path and the log redaction of its token derive from it.</summary>
+    public const string PathSegment = "invite";
+
+    public const string Route = PathSegment + "/{token}";
 
     /// <summary>Whether <paramref name="path"/> is an invite link (its last segment is a secret); <paramref name="template"/> is the path to log instead.</summary>
     public static bool IsInvitePath(PathString path, out string template)
     {
         var value = path.Value ?? string.Empty;
-        var at = value.LastIndexOf("/invite/", StringComparison.OrdinalIgnoreCase);
+        var at = value.LastIndexOf("/" + PathSegment + "/", StringComparison.OrdinalIgnoreCase);
         template = at < 0 ? value : value[..at] + "/" + Route;
         return at >= 0;
     }
+
+    /// <summary>An invite link's path under the route prefix (the token is base64url: nothing to escape).</summary>
+    public static string LinkPath(string token) => PathSegment + "/" + token;
 
     [Function(nameof(ShowInvitePage))]
     [HttpHandler(nameof(ShowAsync))]
@@ -55,7 +62,7 @@ public static partial class InvitePage
         }
 
         var form = new AcceptForm(invite.CompanyName ?? string.Empty, string.Empty, string.Empty, string.Empty, invite.Email);
-        return Html(http, StatusCodes.Status200OK, nonce => FormPage(nonce, app.Value, invite, form, errors: null, antiforgery.GetAndStoreTokens(http)));
+        return Html(http, StatusCodes.Status200OK, FormPage(app.Value, invite, form, errors: null, antiforgery.GetAndStoreTokens(http)));
     }
 
     private static async Task<IResult> RespondAsync(
@@ -82,7 +89,7 @@ public static partial class InvitePage
         }
         catch (InvalidDataException)
         {
-            return Html(http, StatusCodes.Status400BadRequest, nonce => MessagePage(nonce, app.Value, "This form could not be read", "Please open the link from your email again and resubmit.", null));
+            return Html(http, StatusCodes.Status400BadRequest, MessagePage(app.Value, "This form could not be read", "Please open the link from your email again and resubmit.", null));
         }
 
         try
@@ -91,7 +98,7 @@ public static partial class InvitePage
         }
         catch (AntiforgeryValidationException)
         {
-            return Html(http, StatusCodes.Status400BadRequest, nonce => MessagePage(nonce, app.Value, "This form has expired", "Please open the link from your email again and resubmit.", null));
+            return Html(http, StatusCodes.Status400BadRequest, MessagePage(app.Value, "This form has expired", "Please open the link from your email again and resubmit.", null));
         }
 
         var invite = await store.FindByTokenAsync(token, cancellationToken);
@@ -101,60 +108,47 @@ public static partial class InvitePage
             return NoLongerValid(http);
         }
 
-        var action = fields["action"].ToString();
-        if (action == "decline")
-        {
-            var declined = await store.UpdateAsync(invite.Id, $"reseller:{invite.Email}", "declined",
-                current => current.Status == InviteStatus.Pending && current.TokenHash == invite.TokenHash ? current with { Status = InviteStatus.Declined, RespondedAt = now } : null,
-                newTokenHash: null, cancellationToken);
-            if (declined.Outcome != ChangeOutcome.Changed && declined.Value?.Status != InviteStatus.Declined)
-            {
-                return NoLongerValid(http);
-            }
+        return fields["action"].ToString() == "decline"
+            ? await DeclineAsync(invite, now, http, store, durable, app.Value, cancellationToken)
+            : await AcceptAsync(invite, AcceptForm.Read(fields), now, http, store, resellers, durable, antiforgery, app.Value, cancellationToken);
+    }
 
-            await SignalAsync(durable, invite.InstanceId, new InviteSignal(InviteSignalKind.Declined), cancellationToken);
-            return Html(http, StatusCodes.Status200OK, nonce => MessagePage(nonce, app.Value, "Invitation declined", $"You declined the partnership request from {app.Value.ProviderName}. Nothing else will happen, and this link no longer works.", null));
+    private static async Task<IResult> DeclineAsync(Invite invite, DateTimeOffset now, HttpContext http, InviteStore store, OrchestrationClient durable, AppOptions app, CancellationToken cancellationToken)
+    {
+        var declined = await store.UpdateAsync(invite.Id, $"reseller:{invite.Email}", "declined", current => current.Decline(invite.TokenHash, now), newTokenHash: null, cancellationToken);
+        if (declined.Outcome != ChangeOutcome.Changed && declined.Value?.Status != InviteStatus.Declined)
+        {
+            return NoLongerValid(http);
         }
 
-        var form = new AcceptForm(
-            fields["companyName"].ToString().Trim(),
-            fields["mpnId"].ToString().Trim(),
-            fields["tenantId"].ToString().Trim(),
-            fields["contactName"].ToString().Trim(),
-            fields["contactEmail"].ToString().Trim());
-        var errors = Validate(form, app.Value);
+        await SignalAsync(durable, invite.InstanceId, new InviteSignal(InviteSignalKind.Declined), cancellationToken);
+        return Html(http, StatusCodes.Status200OK, MessagePage(app, "Invitation declined", $"You declined the partnership request from {app.ProviderName}. Nothing else will happen, and this link no longer works.", null));
+    }
+
+    private static async Task<IResult> AcceptAsync(
+        Invite invite, AcceptForm form, DateTimeOffset now, HttpContext http, InviteStore store, ResellerStore resellers, OrchestrationClient durable, IAntiforgery antiforgery, AppOptions app, CancellationToken cancellationToken)
+    {
+        var errors = Validate(form, app);
         if (errors.Count == 0 && await resellers.FindIdByMpnAsync(form.MpnId, cancellationToken) is { } holder && holder != invite.ResellerId)
         {
-            errors["mpnId"] = MpnTaken(form.MpnId, app.Value);
+            errors["mpnId"] = MpnTaken(form.MpnId, app);
         }
 
         if (errors.Count > 0)
         {
-            return Html(http, StatusCodes.Status422UnprocessableEntity, nonce => FormPage(nonce, app.Value, invite, form, errors, antiforgery.GetAndStoreTokens(http)));
+            return Html(http, StatusCodes.Status422UnprocessableEntity, FormPage(app, invite, form, errors, antiforgery.GetAndStoreTokens(http)));
         }
 
         // The reseller first (idempotent on the id reserved by the invite; the MPN ID is claimed atomically),
         // then the token is consumed: a double submit finds the reseller already there and creates no second one.
         var created = await resellers.CreateAsync(
-            new Reseller
-            {
-                Id = invite.ResellerId,
-                CompanyName = form.CompanyName,
-                MpnId = form.MpnId,
-                TenantId = Guid.Parse(form.TenantId),
-                ContactName = form.ContactName,
-                ContactEmail = form.ContactEmail,
-                InvitedEmail = invite.Email,
-                Status = ResellerStatus.PendingActivation,
-                InviteId = invite.Id,
-                CreatedAt = now,
-            },
+            Reseller.Accepted(invite.ResellerId, form.CompanyName, form.MpnId, Guid.Parse(form.TenantId), form.ContactName, form.ContactEmail, invite.Email, invite.Id, now),
             $"reseller:{invite.Email}",
             cancellationToken);
         if (created.MpnTakenBy is not null)
         {
-            errors["mpnId"] = MpnTaken(form.MpnId, app.Value);
-            return Html(http, StatusCodes.Status422UnprocessableEntity, nonce => FormPage(nonce, app.Value, invite, form, errors, antiforgery.GetAndStoreTokens(http)));
+            errors["mpnId"] = MpnTaken(form.MpnId, app);
+            return Html(http, StatusCodes.Status422UnprocessableEntity, FormPage(app, invite, form, errors, antiforgery.GetAndStoreTokens(http)));
         }
 
         if (!created.Created && !SameAcceptance(created.Reseller, form))
@@ -164,9 +158,7 @@ public static partial class InvitePage
             return NoLongerValid(http);
         }
 
-        var accepted = await store.UpdateAsync(invite.Id, $"reseller:{invite.Email}", "accepted",
-            current => current.Status == InviteStatus.Pending && current.TokenHash == invite.TokenHash ? current with { Status = InviteStatus.Accepted, RespondedAt = now } : null,
-            newTokenHash: null, cancellationToken);
+        var accepted = await store.UpdateAsync(invite.Id, $"reseller:{invite.Email}", "accepted", current => current.Accept(invite.TokenHash, now), newTokenHash: null, cancellationToken);
         if (accepted.Outcome != ChangeOutcome.Changed && accepted.Value?.Status != InviteStatus.Accepted)
         {
             // The invite was revoked, resent or expired meanwhile: the reseller just created must not keep the
@@ -184,8 +176,8 @@ public static partial class InvitePage
             await SignalAsync(durable, invite.InstanceId, new InviteSignal(InviteSignalKind.Accepted), cancellationToken);
         }
 
-        return Html(http, StatusCodes.Status200OK, nonce => MessagePage(nonce, app.Value, "Partnership accepted",
-            $"Thank you. {form.CompanyName} is now an indirect reseller partner of {app.Value.ProviderName}. A welcome email is on its way to {form.ContactEmail}.",
+        return Html(http, StatusCodes.Status200OK, MessagePage(app, "Partnership accepted",
+            $"Thank you. {form.CompanyName} is now an indirect reseller partner of {app.ProviderName}. A welcome email is on its way to {form.ContactEmail}.",
             "You can now be given customers and subscriptions to manage, and be associated with subscriptions for incentives."));
     }
 
@@ -203,7 +195,16 @@ public static partial class InvitePage
         && string.Equals(stored.ContactName, form.ContactName, StringComparison.Ordinal)
         && string.Equals(stored.ContactEmail, form.ContactEmail, StringComparison.Ordinal);
 
-    private sealed record AcceptForm(string CompanyName, string MpnId, string TenantId, string ContactName, string ContactEmail);
+    /// <summary>What the reseller typed, as typed (trimmed), to validate and to show again with the errors.</summary>
+    private sealed record AcceptForm(string CompanyName, string MpnId, string TenantId, string ContactName, string ContactEmail)
+    {
+        public static AcceptForm Read(IFormCollection fields) => new(
+            fields["companyName"].ToString().Trim(),
+            fields["mpnId"].ToString().Trim(),
+            fields["tenantId"].ToString().Trim(),
+            fields["contactName"].ToString().Trim(),
+            fields["contactEmail"].ToString().Trim());
+    }
 
     private static Dictionary<string, string> Validate(AcceptForm form, AppOptions app)
     {
@@ -249,12 +250,15 @@ public static partial class InvitePage
     }
 
     private static Microsoft.AspNetCore.Http.HttpResults.ContentHttpResult NoLongerValid(HttpContext http) =>
-        Html(http, StatusCodes.Status410Gone, nonce => MessagePage(nonce, http.RequestServices.GetRequiredService<IOptions<AppOptions>>().Value,
+        Html(http, StatusCodes.Status410Gone, MessagePage(http.RequestServices.GetRequiredService<IOptions<AppOptions>>().Value,
             "This invitation is no longer valid",
             "The link may have been used already, replaced by a newer invitation, revoked, or it has expired. Ask the provider to send you a new invitation.",
             null));
 
-    private static Microsoft.AspNetCore.Http.HttpResults.ContentHttpResult Html(HttpContext http, int status, Func<string, string> render)
+    /// <summary>A page: its body inside the layout, with a fresh style nonce that the CSP names.</summary>
+    private sealed record PageContent(string Title, AppOptions App, RenderedHtml Body);
+
+    private static Microsoft.AspNetCore.Http.HttpResults.ContentHttpResult Html(HttpContext http, int status, PageContent page)
     {
         var nonce = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
         var headers = http.Response.Headers;
@@ -264,98 +268,58 @@ public static partial class InvitePage
         headers.XFrameOptions = "DENY";
         headers.CacheControl = "no-store";
         headers["Cross-Origin-Opener-Policy"] = "same-origin";
-        return TypedResults.Text(render(nonce), "text/html; charset=utf-8", Encoding.UTF8, status);
+        var html = PageTemplate.Render("Layout", new Dictionary<string, object?>
+        {
+            ["title"] = page.Title,
+            ["providerName"] = page.App.ProviderName,
+            ["nonce"] = nonce,
+            ["body"] = page.Body,
+        });
+        return TypedResults.Text(html.Html, "text/html; charset=utf-8", Encoding.UTF8, status);
     }
 
-    private static string E(string? value) => HtmlEncoder.Default.Encode(value ?? string.Empty);
+    private static PageContent MessagePage(AppOptions app, string title, string text, string? more) =>
+        new(title, app, PageTemplate.Render("Message", new Dictionary<string, object?> { ["title"] = title, ["text"] = text, ["more"] = more }));
 
-    private static string Layout(string nonce, AppOptions app, string title, string body) => $$"""
-        <!DOCTYPE html>
-        <html lang="en">
-        <head>
-        <meta charset="utf-8">
-        <meta name="viewport" content="width=device-width, initial-scale=1">
-        <meta name="referrer" content="no-referrer">
-        <title>{{E(title)}} · {{E(app.ProviderName)}}</title>
-        <style nonce="{{nonce}}">
-        body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;background:#f4f5f7;color:#1b1b1b;line-height:1.5}
-        main{max-width:40rem;margin:0 auto;padding:1.25rem}
-        .card{background:#fff;border-radius:8px;padding:1.25rem 1.5rem;box-shadow:0 1px 3px rgba(0,0,0,.12);overflow-wrap:anywhere}
-        h1{font-size:1.4rem;margin:.2rem 0 1rem}
-        label{display:block;font-weight:600;margin-top:1rem}
-        .hint{font-weight:400;color:#555;font-size:.9rem}
-        input{box-sizing:border-box;width:100%;font-size:1rem;padding:.6rem;border:1px solid #8a8886;border-radius:4px;margin-top:.25rem}
-        input[aria-invalid=true]{border-color:#a4262c;border-width:2px}
-        .error{color:#a4262c;font-size:.95rem;margin:.25rem 0 0}
-        .summary{border:2px solid #a4262c;border-radius:4px;padding:.5rem 1rem;margin-bottom:1rem}
-        .actions{display:flex;gap:.75rem;flex-wrap:wrap;margin-top:1.5rem}
-        button{font-size:1rem;padding:.7rem 1.4rem;border-radius:4px;border:1px solid #0f6cbd;cursor:pointer;min-height:44px}
-        .primary{background:#0f6cbd;color:#fff}
-        .secondary{background:#fff;color:#0f6cbd}
-        blockquote{margin:1rem 0;padding:.5rem 1rem;border-left:4px solid #c8c6c4;background:#faf9f8;white-space:pre-wrap}
-        footer{color:#555;font-size:.85rem;margin-top:1.5rem}
-        </style>
-        </head>
-        <body><main><div class="card">
-        {{body}}
-        </div><footer>{{E(app.ProviderName)}} · indirect provider in the Microsoft Cloud Solution Provider program</footer></main></body>
-        </html>
-        """;
-
-    private static string MessagePage(string nonce, AppOptions app, string title, string text, string? more) =>
-        Layout(nonce, app, title, $"<h1>{E(title)}</h1><p>{E(text)}</p>{(more is null ? string.Empty : $"<p>{E(more)}</p>")}");
-
-    private static string FormPage(string nonce, AppOptions app, Invite invite, AcceptForm form, Dictionary<string, string>? errors, AntiforgeryTokenSet antiforgeryTokens)
-    {
-        var body = new StringBuilder();
-        body.Append(CultureInvariant($"<h1>{E(app.ProviderName)} invites you to partner as an indirect reseller</h1>"));
-        body.Append(CultureInvariant($"<p>This invitation was sent to <strong>{E(invite.Email)}</strong>{(invite.CompanyName is null ? string.Empty : $" for {E(invite.CompanyName)}")}.</p>"));
-        if (invite.Message is not null)
+    private static PageContent FormPage(AppOptions app, Invite invite, AcceptForm form, Dictionary<string, string>? errors, AntiforgeryTokenSet antiforgeryTokens) =>
+        new("Partnership invitation", app, PageTemplate.Render("Form", new Dictionary<string, object?>
         {
-            body.Append(CultureInvariant($"<p>Message from {E(app.ProviderName)}:</p><blockquote>{E(invite.Message)}</blockquote>"));
-        }
-
-        body.Append(CultureInvariant($"""
-            <h2>What accepting means</h2>
-            <p>{E(app.ProviderName)} becomes your indirect provider in the Cloud Solution Provider program. You will both serve common customers: {E(app.ProviderName)} can add new customers on your behalf, submit orders for them, associate you with subscriptions so you can manage them and earn incentives, and designate you as the support contact for subscriptions.</p>
-            <p>You need to be enrolled as an indirect reseller in the CSP program with a Partner Center account. The link in your email works once and expires on {E(invite.ExpiresAt.ToString("d MMMM yyyy", System.Globalization.CultureInfo.InvariantCulture))}.</p>
-            """));
-        if (errors is { Count: > 0 })
-        {
-            body.Append("<div class=\"summary\" role=\"alert\" id=\"error-summary\"><p><strong>Please correct the following:</strong></p><ul>");
-            foreach (var (field, message) in errors)
+            ["providerName"] = app.ProviderName,
+            ["email"] = invite.Email,
+            ["companyName"] = invite.CompanyName,
+            ["message"] = invite.Message,
+            ["expiresOn"] = invite.ExpiresAt.ToString("d MMMM yyyy", CultureInfo.InvariantCulture),
+            ["errorSummary"] = errors is { Count: > 0 },
+            ["errors"] = (errors ?? []).Select(e => new Dictionary<string, object?> { ["field"] = e.Key, ["text"] = e.Value }).ToList(),
+            ["antiforgeryField"] = antiforgeryTokens.FormFieldName,
+            ["antiforgeryToken"] = antiforgeryTokens.RequestToken,
+            ["fields"] = new List<Dictionary<string, object?>>
             {
-                body.Append(CultureInvariant($"<li><a href=\"#{field}\">{E(message)}</a></li>"));
-            }
+                Field("companyName", "Company name", null, form.CompanyName, "text", "organization", errors),
+                Field("mpnId", "PartnerID (MPN ID)", "Digits only, as shown in Partner Center.", form.MpnId, "text", "off", errors, numeric: true),
+                Field("tenantId", "Microsoft Entra tenant ID", "A GUID, for example 72f988bf-86f1-41af-91ab-2d7cd011db47.", form.TenantId, "text", "off", errors, noSpellcheck: true),
+                Field("contactName", "Contact name", null, form.ContactName, "text", "name", errors),
+                Field("contactEmail", "Contact email", null, form.ContactEmail, "email", "email", errors),
+            },
+        }));
 
-            body.Append("</ul></div>");
-        }
-
-        body.Append(CultureInvariant($"<form method=\"post\" novalidate><input type=\"hidden\" name=\"{E(antiforgeryTokens.FormFieldName)}\" value=\"{E(antiforgeryTokens.RequestToken)}\">"));
-        body.Append(Field("companyName", "Company name", null, form.CompanyName, "text", "organization", errors));
-        body.Append(Field("mpnId", "PartnerID (MPN ID)", "Digits only, as shown in Partner Center.", form.MpnId, "text", "off", errors, "inputmode=\"numeric\" pattern=\"[0-9]*\" maxlength=\"10\""));
-        body.Append(Field("tenantId", "Microsoft Entra tenant ID", "A GUID, for example 72f988bf-86f1-41af-91ab-2d7cd011db47.", form.TenantId, "text", "off", errors, "spellcheck=\"false\""));
-        body.Append(Field("contactName", "Contact name", null, form.ContactName, "text", "name", errors));
-        body.Append(Field("contactEmail", "Contact email", null, form.ContactEmail, "email", "email", errors));
-        body.Append("""
-            <div class="actions">
-            <button class="primary" type="submit" name="action" value="accept">Accept partnership</button>
-            <button class="secondary" type="submit" name="action" value="decline" formnovalidate>Decline</button>
-            </div></form>
-            """);
-        return Layout(nonce, app, "Partnership invitation", body.ToString());
-    }
-
-    private static string Field(string name, string label, string? hint, string value, string type, string autocomplete, Dictionary<string, string>? errors, string extra = "")
+    private static Dictionary<string, object?> Field(
+        string name, string label, string? hint, string value, string type, string autocomplete, Dictionary<string, string>? errors, bool numeric = false, bool noSpellcheck = false)
     {
         var error = errors?.GetValueOrDefault(name);
         var describedBy = string.Join(' ', new[] { hint is null ? null : name + "-hint", error is null ? null : name + "-error" }.Where(x => x is not null));
-        return CultureInvariant($"""
-            <label for="{name}">{E(label)}{(hint is null ? string.Empty : $" <span class=\"hint\" id=\"{name}-hint\">{E(hint)}</span>")}</label>
-            <input id="{name}" name="{name}" type="{type}" value="{E(value)}" autocomplete="{autocomplete}" required {extra}{(describedBy.Length > 0 ? $" aria-describedby=\"{describedBy}\"" : string.Empty)}{(error is null ? string.Empty : " aria-invalid=\"true\"")}>
-            {(error is null ? string.Empty : $"<p class=\"error\" id=\"{name}-error\">{E(error)}</p>")}
-            """);
+        return new()
+        {
+            ["name"] = name,
+            ["label"] = label,
+            ["hint"] = hint,
+            ["value"] = value,
+            ["type"] = type,
+            ["autocomplete"] = autocomplete,
+            ["numeric"] = numeric,
+            ["noSpellcheck"] = noSpellcheck,
+            ["describedBy"] = describedBy,
+            ["error"] = error,
+        };
     }
-
-    private static string CultureInvariant(FormattableString text) => FormattableString.Invariant(text);
 }

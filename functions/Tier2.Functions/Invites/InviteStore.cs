@@ -127,11 +127,12 @@ public sealed class InviteStore(TableServiceClient tables, StorageNames names, T
     }
 
     /// <summary>
-    /// Applies a change to a Pending invite (ETag-guarded, with its audit row). <paramref name="change"/> returns the
-    /// new invite, or null to leave it alone. A token no longer current is removed; the address lock is released
-    /// when the invite leaves Pending.
+    /// Applies one of the invite's transitions (ETag-guarded, with its audit row; a lost race re-reads and asks the
+    /// invite again). A refusal is <see cref="ChangeOutcome.InvalidState"/> with the invite's reason, a transition with
+    /// nothing to do is <see cref="ChangeOutcome.Unchanged"/>. A token no longer current is removed; the address lock
+    /// is released when the invite leaves Pending.
     /// </summary>
-    public async Task<ChangeResult<Invite>> UpdateAsync(string id, string actor, string action, Func<Invite, Invite?> change, string? newTokenHash, CancellationToken cancellationToken)
+    public async Task<ChangeResult<Invite>> UpdateAsync(string id, string actor, string action, Func<Invite, Transition<Invite>> transition, string? newTokenHash, CancellationToken cancellationToken)
     {
         for (var attempt = 0; attempt < 5; attempt++)
         {
@@ -141,8 +142,13 @@ public sealed class InviteStore(TableServiceClient tables, StorageNames names, T
                 return ChangeResult<Invite>.NotFound();
             }
 
-            var after = change(before);
-            if (after is null)
+            var decided = transition(before);
+            if (decided.Refusal is { } refusal)
+            {
+                return ChangeResult<Invite>.InvalidState(before, refusal);
+            }
+
+            if (decided.Next is not { } after)
             {
                 return ChangeResult<Invite>.Unchanged(before);
             }
@@ -206,7 +212,6 @@ public sealed class InviteStore(TableServiceClient tables, StorageNames names, T
         return new Page<Invite>([], null);
     }
 
-    /// <summary>Pending invites whose expiry has passed (for reconciliation).</summary>
     /// <summary>Every Pending invite, in pages (the invites reconciliation walks them with a checkpoint).</summary>
     public IAsyncEnumerable<Azure.Page<TableEntity>> PendingAsync(string? continuation, int pageSize, CancellationToken cancellationToken) =>
         Table.QueryAsync<TableEntity>(

@@ -67,6 +67,8 @@ public sealed record TerminateRequest(string? Reason);
 /// </summary>
 public static class OrchestrationEndpoints
 {
+    private const string ItemRoute = "orchestrations/{id}";
+
     private const string Tag = "Orchestrations";
 
     [Function(nameof(GetOrchestration))]
@@ -74,7 +76,7 @@ public static class OrchestrationEndpoints
     [Authorize(Policy = Roles.ProviderAdminPolicy)]
     [Tags(Tag)]
     [EndpointSummary("Status of an orchestration: 200 when it has finished, 202 while it runs")]
-    public static IResult GetOrchestration([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "orchestrations/{id}")] HttpRequest request, [DurableClient] DurableTaskClient durable) =>
+    public static IResult GetOrchestration([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = ItemRoute)] HttpRequest request, [DurableClient] DurableTaskClient durable) =>
         HttpFunctions.Run(request, durable);
 
     [Function(nameof(ListOrchestrations))]
@@ -127,11 +129,11 @@ public static class OrchestrationEndpoints
     [Tags(Tag)]
     [EndpointSummary("Delete a finished orchestration's history")]
     [ProducesProblem(StatusCodes.Status409Conflict)]
-    public static IResult PurgeOrchestration([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "orchestrations/{id}")] HttpRequest request, [DurableClient] DurableTaskClient durable) =>
+    public static IResult PurgeOrchestration([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = ItemRoute)] HttpRequest request, [DurableClient] DurableTaskClient durable) =>
         HttpFunctions.Run(request, durable);
 
     /// <summary>The status URL that 202 answers elsewhere in the API point to.</summary>
-    public static string StatusLocation(string instanceId) => $"/api/orchestrations/{Uri.EscapeDataString(instanceId)}";
+    public static string StatusLocation(string instanceId) => ApiPaths.For(ItemRoute, instanceId);
 
     private static async Task<Results<Ok<OrchestrationView>, Accepted<OrchestrationView>, ProblemHttpResult>> GetAsync(string id, OrchestrationClient durable, HttpContext http, CancellationToken cancellationToken)
     {

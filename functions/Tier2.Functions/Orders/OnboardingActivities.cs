@@ -135,9 +135,7 @@ public sealed partial class OnboardingActivities(
         await InjectAsync(OnboardingStep.Validate, orderId, null, cancellationToken);
         if (order.Status == OrderStatus.Submitted)
         {
-            var moved = await orders.UpdateAsync(orderId, null, Actor, o => o.Status == OrderStatus.Submitted && !o.CancelRequested
-                ? new OrderChange(o with { Status = OrderStatus.Provisioning }, "provisioning")
-                : null, cancellationToken);
+            var moved = await orders.UpdateAsync(orderId, null, Actor, o => OrderChange.For(o.StartProvisioning(), "provisioning"), cancellationToken);
             if (moved.Value?.CancelRequested == true)
             {
                 throw new OrderCancelledException($"Order {orderId} was cancelled.");
@@ -199,21 +197,7 @@ public sealed partial class OnboardingActivities(
         }
 
         var subscription = await subscriptions.CreateAsync(
-            new Subscription
-            {
-                Id = SubscriptionStore.IdForOrderLine(order.Id, line.Index),
-                CustomerId = order.CustomerId!,
-                OfferId = offer.Id,
-                OfferName = offer.Name,
-                Quantity = item.Quantity,
-                TermDuration = item.TermDuration!,
-                BillingCycle = item.BillingCycle!,
-                Status = SubscriptionStatus.Active,
-                PartnerOfRecordResellerId = partner?.Id,
-                PartnerIdOnRecord = partner?.MpnId,
-                OrderId = order.Id,
-                CreatedAt = time.GetUtcNow(),
-            },
+            Subscription.Purchase(SubscriptionStore.IdForOrderLine(order.Id, line.Index), order.CustomerId!, offer, item.Quantity, item.TermDuration!, item.BillingCycle!, partner, order.Id, time.GetUtcNow()),
             idempotencyKey: null,
             Actor,
             cancellationToken);
@@ -235,9 +219,7 @@ public sealed partial class OnboardingActivities(
         if (order.AdminUserName is null || (order.EncryptedPassword is null && order.SetupInfoReadAt is null))
         {
             var encrypted = PasswordProtector(protection, orderId).Protect(TemporaryPassword.Generate());
-            var stored = await orders.UpdateAsync(orderId, null, Actor, o => o.Status == OrderStatus.Provisioning && !o.CancelRequested
-                ? new OrderChange(o with { AdminUserName = userName, EncryptedPassword = encrypted }, "admin-user-created")
-                : null, cancellationToken);
+            var stored = await orders.UpdateAsync(orderId, null, Actor, o => OrderChange.For(o.RecordAdminUser(userName, encrypted), "admin-user-created"), cancellationToken);
             if (stored.Value is { CancelRequested: true })
             {
                 throw new OrderCancelledException($"Order {orderId} was cancelled.");
@@ -258,9 +240,7 @@ public sealed partial class OnboardingActivities(
     public async Task<OnboardingStepResult> OnboardingComplete([ActivityTrigger] string orderId, CancellationToken cancellationToken)
     {
         await InjectAsync(OnboardingStep.Complete, orderId, null, cancellationToken);
-        var result = await orders.UpdateAsync(orderId, null, Actor, o => o.Status == OrderStatus.Provisioning && !o.CancelRequested
-            ? new OrderChange(o with { Status = OrderStatus.Completed, CompletedAt = time.GetUtcNow() }, "completed", [OrderStore.RecordDomainCustomer(o.DomainPrefix!, o.Id, o.CustomerId!)])
-            : null, cancellationToken);
+        var result = await orders.UpdateAsync(orderId, null, Actor, o => OrderChange.For(o.Complete(time.GetUtcNow()), "completed", [OrderStore.RecordDomainCustomer(o.DomainPrefix!, o.Id, o.CustomerId!)]), cancellationToken);
         switch (result.Value)
         {
             case { Status: OrderStatus.Completed }:
@@ -356,7 +336,8 @@ public sealed partial class OnboardingActivities(
         for (var attempt = 0; attempt < 5; attempt++)
         {
             var order = await orders.GetAsync(finish.OrderId, cancellationToken) ?? throw new InvalidOperationException($"Order {finish.OrderId} does not exist.");
-            if (order.Status is OrderStatus.Failed or OrderStatus.Cancelled)
+            var ended = order.End(finish.Status, finish.Reason, time.GetUtcNow());
+            if (!ended.Moved)
             {
                 break;
             }
@@ -364,10 +345,8 @@ public sealed partial class OnboardingActivities(
             var holder = order.DomainPrefix is null ? null : await orders.DomainHolderAsync(order.DomainPrefix, cancellationToken);
             // When undo failed the claim stays: what is left still uses the prefix until an operator removes it.
             var also = !finish.KeepDomainClaim && holder is { } h && h.OrderId == order.Id ? new[] { OrderStore.ReleaseDomain(order.DomainPrefix!, h.ETag) } : [];
-            var result = await orders.UpdateAsync(order.Id, order.ETag, Actor, o => new OrderChange(
-                o with { Status = finish.Status, FailureReason = finish.Reason, AdminUserName = null, EncryptedPassword = null, CompletedAt = time.GetUtcNow() },
-                finish.Status == OrderStatus.Cancelled ? "cancelled" : "failed",
-                also), cancellationToken);
+            // ETag-guarded by the order just read, so the transition decided above is the one written.
+            var result = await orders.UpdateAsync(order.Id, order.ETag, Actor, _ => new OrderChange(ended.Next!, finish.Status == OrderStatus.Cancelled ? "cancelled" : "failed", also), cancellationToken);
             if (result.Outcome == ChangeOutcome.Changed)
             {
                 LogFinished(finish.OrderId, finish.Status);

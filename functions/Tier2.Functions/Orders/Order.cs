@@ -1,8 +1,13 @@
 using System.Text.Json.Serialization;
 using Tier2.Functions.Customers;
+using Tier2.Functions.Storage;
 
 namespace Tier2.Functions.Orders;
 
+/// <summary>
+/// Where an order is. Each move between them is a transition method on <see cref="Order"/> (a new state, such as a
+/// step a connector waits for, comes with the transitions into and out of it, there).
+/// </summary>
 [JsonConverter(typeof(JsonStringEnumConverter<OrderStatus>))]
 public enum OrderStatus
 {
@@ -73,6 +78,102 @@ public sealed record Order
     public string? ETag { get; init; }
 
     public string? DomainPrefix => OrderReview.NormalizeDomainPrefix(Customer.DomainPrefix);
+
+    /// <summary>A new draft, to be reviewed, changed, submitted or cancelled.</summary>
+    public static Order NewDraft(string id, string? resellerId, CustomerDetails customer, IReadOnlyList<OrderLine> lineItems, DateTimeOffset now, string createdBy) => new()
+    {
+        Id = id,
+        Status = OrderStatus.Draft,
+        ResellerId = resellerId,
+        Customer = customer,
+        LineItems = lineItems,
+        CreatedAt = now,
+        CreatedBy = createdBy,
+    };
+
+    /// <summary>
+    /// Replaces the parts of a draft that are given (a blank <paramref name="resellerId"/> makes it a direct customer's
+    /// order); only a draft changes.
+    /// </summary>
+    public Transition<Order> Revise(string? resellerId, CustomerDetails? customer, IReadOnlyList<OrderLine>? lineItems) =>
+        Status != OrderStatus.Draft
+            ? Transition<Order>.Refuse($"The order is {Status}; only a draft can be changed.")
+            : Transition<Order>.To(this with
+            {
+                ResellerId = resellerId is null ? ResellerId : resellerId.Trim().Length == 0 ? null : resellerId.Trim(),
+                Customer = customer ?? Customer,
+                LineItems = lineItems ?? LineItems,
+            });
+
+    /// <summary>
+    /// Submits a draft: the customer id every step will create is reserved now, and the onboarding orchestration's
+    /// instance id is fixed (store, then start). Whether the draft has review problems is the caller's check.
+    /// </summary>
+    public Transition<Order> Submit(DateTimeOffset now) =>
+        Status != OrderStatus.Draft
+            ? Transition<Order>.Refuse($"The order is {Status}; only a draft can be submitted.")
+            : Transition<Order>.To(this with { Status = OrderStatus.Submitted, SubmittedAt = now, CustomerId = Guid.NewGuid().ToString("N"), InstanceId = OrderStore.InstanceIdFor(Id) });
+
+    /// <summary>
+    /// The provider cancels. A draft is Cancelled at once; so is a submitted order whose orchestration is gone or
+    /// ended before provisioning (<paramref name="orchestrationEnded"/>: nothing was created, nothing will act on a
+    /// request). Otherwise a submitted or provisioning order records the request, and its orchestration undoes what
+    /// it created and ends it. A repeat changes nothing; a Completed or Failed order is refused.
+    /// </summary>
+    public Transition<Order> Cancel(DateTimeOffset now, bool orchestrationEnded) => Status switch
+    {
+        OrderStatus.Draft => Transition<Order>.To(this with { Status = OrderStatus.Cancelled, CompletedAt = now }),
+        OrderStatus.Submitted when orchestrationEnded => Transition<Order>.To(
+            this with { Status = OrderStatus.Cancelled, CancelRequested = true, FailureReason = "Cancelled on request before provisioning started.", CompletedAt = now }),
+        OrderStatus.Submitted or OrderStatus.Provisioning when !CancelRequested => Transition<Order>.To(this with { CancelRequested = true }),
+        OrderStatus.Completed or OrderStatus.Failed => Transition<Order>.Refuse(
+            $"The order is {Status}; it can no longer be cancelled." + (Status == OrderStatus.Completed ? " Manage the customer's subscriptions instead." : string.Empty)),
+        _ => Transition<Order>.Stay(),
+    };
+
+    /// <summary>The onboarding orchestration starts creating what a submitted order asks for, unless it was cancelled.</summary>
+    public Transition<Order> StartProvisioning() => Status switch
+    {
+        OrderStatus.Submitted when !CancelRequested => Transition<Order>.To(this with { Status = OrderStatus.Provisioning }),
+        _ when CancelRequested => Transition<Order>.Refuse("The order was cancelled."),
+        OrderStatus.Provisioning => Transition<Order>.Stay(),
+        _ => Transition<Order>.Refuse($"The order is {Status}; only a submitted order starts provisioning."),
+    };
+
+    /// <summary>Keeps the admin user's name and its temporary password (encrypted) until the setup info is read, while provisioning.</summary>
+    public Transition<Order> RecordAdminUser(string userName, string encryptedPassword) => WhileProvisioning(this with { AdminUserName = userName, EncryptedPassword = encryptedPassword });
+
+    /// <summary>Everything was created: the order is Completed, its setup info readable once.</summary>
+    public Transition<Order> Complete(DateTimeOffset now) => WhileProvisioning(this with { Status = OrderStatus.Completed, CompletedAt = now });
+
+    /// <summary>A step failed for good and what was created was undone (or could not be): the order ends Failed with the reason.</summary>
+    public Transition<Order> Fail(string reason, DateTimeOffset now) => End(OrderStatus.Failed, reason, now);
+
+    /// <summary>
+    /// Ends a submitted or provisioning order Failed or Cancelled (<paramref name="outcome"/>) with its reason, after
+    /// its orchestration undid what it created; the admin user and its password go. An ended order stays as it is.
+    /// </summary>
+    public Transition<Order> End(OrderStatus outcome, string reason, DateTimeOffset now)
+    {
+        if (outcome is not (OrderStatus.Failed or OrderStatus.Cancelled))
+        {
+            throw new ArgumentOutOfRangeException(nameof(outcome), outcome, "An order ends Failed or Cancelled.");
+        }
+
+        return Status switch
+        {
+            OrderStatus.Failed or OrderStatus.Cancelled => Transition<Order>.Stay(),
+            OrderStatus.Submitted or OrderStatus.Provisioning => Transition<Order>.To(
+                this with { Status = outcome, FailureReason = reason, AdminUserName = null, EncryptedPassword = null, CompletedAt = now }),
+            _ => Transition<Order>.Refuse($"The order is {Status}; only a submitted order ends {outcome}."),
+        };
+    }
+
+    // The provisioning steps write only while the order is provisioning and nobody asked to cancel it.
+    private Transition<Order> WhileProvisioning(Order next) =>
+        CancelRequested ? Transition<Order>.Refuse("The order was cancelled.")
+        : Status != OrderStatus.Provisioning ? Transition<Order>.Refuse($"The order is {Status}; only a provisioning order takes this step.")
+        : Transition<Order>.To(next);
 }
 
 /// <summary><c>POST /api/orders</c> (and <c>PATCH</c>, where every part is optional and replaces what the draft had).</summary>

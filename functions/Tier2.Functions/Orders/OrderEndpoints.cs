@@ -22,6 +22,8 @@ namespace Tier2.Functions.Orders;
 /// </summary>
 public static class OrderEndpoints
 {
+    private const string ItemRoute = "orders/{id}";
+
     [Function(nameof(CreateOrder))]
     [ProducesETag]
     [HttpHandler(nameof(CreateAsync))]
@@ -37,7 +39,7 @@ public static class OrderEndpoints
     [HttpHandler(nameof(GetAsync))]
     [Tags("Orders")]
     [EndpointSummary("The order's review, progress or confirmation")]
-    public static IResult GetOrder([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "orders/{id}")] HttpRequest request) =>
+    public static IResult GetOrder([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = ItemRoute)] HttpRequest request) =>
         HttpFunctions.Run(request);
 
     [Function(nameof(UpdateOrder))]
@@ -47,7 +49,7 @@ public static class OrderEndpoints
     [EndpointSummary("Change a draft (If-Match required)")]
     [ProducesProblem(StatusCodes.Status409Conflict)]
     [ProducesProblem(StatusCodes.Status428PreconditionRequired)]
-    public static IResult UpdateOrder([HttpTrigger(AuthorizationLevel.Anonymous, "patch", Route = "orders/{id}")] HttpRequest request) =>
+    public static IResult UpdateOrder([HttpTrigger(AuthorizationLevel.Anonymous, "patch", Route = ItemRoute)] HttpRequest request) =>
         HttpFunctions.Run(request);
 
     [Function(nameof(SubmitOrder))]
@@ -56,7 +58,7 @@ public static class OrderEndpoints
     [EndpointSummary("Submit a draft without problems (If-Match required, Idempotency-Key accepted): 202 to the onboarding's status")]
     [ProducesProblem(StatusCodes.Status409Conflict)]
     [ProducesProblem(StatusCodes.Status428PreconditionRequired)]
-    public static IResult SubmitOrder([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "orders/{id}/submit")] HttpRequest request, [DurableClient] DurableTaskClient durable) =>
+    public static IResult SubmitOrder([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = ItemRoute + "/submit")] HttpRequest request, [DurableClient] DurableTaskClient durable) =>
         HttpFunctions.Run(request, durable);
 
     [Function(nameof(CancelOrder))]
@@ -64,7 +66,7 @@ public static class OrderEndpoints
     [Tags("Orders")]
     [EndpointSummary("Cancel a draft, or a submitted order (what was created is undone)")]
     [ProducesProblem(StatusCodes.Status409Conflict)]
-    public static IResult CancelOrder([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "orders/{id}/cancel")] HttpRequest request, [DurableClient] DurableTaskClient durable) =>
+    public static IResult CancelOrder([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = ItemRoute + "/cancel")] HttpRequest request, [DurableClient] DurableTaskClient durable) =>
         HttpFunctions.Run(request, durable);
 
     [Function(nameof(GetOrderSetupInfo))]
@@ -73,12 +75,12 @@ public static class OrderEndpoints
     [EndpointSummary("The admin user name and temporary password, exactly once; afterwards 410")]
     [ProducesProblem(StatusCodes.Status409Conflict)]
     [ProducesProblem(StatusCodes.Status410Gone)]
-    public static IResult GetOrderSetupInfo([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "orders/{id}/setup-info")] HttpRequest request) =>
+    public static IResult GetOrderSetupInfo([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = ItemRoute + "/setup-info")] HttpRequest request) =>
         HttpFunctions.Run(request);
 
     private static async Task<Results<Created<OrderView>, Ok<OrderView>, ValidationProblem, ProblemHttpResult>> CreateAsync(
         OrderRequest? request,
-        [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
+        [FromHeader(Name = IdempotencyKeys.Header)] string? idempotencyKey,
         OrderStore store,
         OrderReview review,
         TimeProvider time,
@@ -92,9 +94,9 @@ public static class OrderEndpoints
         }
 
         var errors = OrderReview.CheckShape(request, isCreate: true);
-        if (idempotencyKey is { Length: > 200 } or { Length: 0 })
+        if (IdempotencyKeys.Check(idempotencyKey) is { } badKey)
         {
-            errors["Idempotency-Key"] = ["An idempotency key has 1 to 200 characters."];
+            errors[IdempotencyKeys.Header] = [badKey];
         }
 
         if (errors.Count > 0)
@@ -108,47 +110,41 @@ public static class OrderEndpoints
         {
             if (earlier.RequestHash is { } hash && hash != requestHash)
             {
-                return Problem.IdempotencyKeyReused("This Idempotency-Key was used to create an order with a different body; send the same body to repeat that request, or use a new Idempotency-Key.");
+                return CreateKeyReused();
             }
 
             if (await store.GetAsync(earlier.OrderId, cancellationToken) is { } replayed)
             {
-                http.Response.Headers.ETag = replayed.ETag;
-                return TypedResults.Ok(await ViewAsync(replayed, review, cancellationToken));
+                return await OkAsync(replayed, review, http, cancellationToken);
             }
         }
 
-        var order = new Order
-        {
-            Id = OrderStore.NewId(),
-            Status = OrderStatus.Draft,
-            ResellerId = string.IsNullOrWhiteSpace(request.ResellerId) ? null : request.ResellerId.Trim(),
-            Customer = request.Customer!,
-            LineItems = request.LineItems!,
-            CreatedAt = time.GetUtcNow(),
-            CreatedBy = user.Actor(),
-        };
+        var order = Order.NewDraft(OrderStore.NewId(), string.IsNullOrWhiteSpace(request.ResellerId) ? null : request.ResellerId.Trim(), request.Customer!, request.LineItems!, time.GetUtcNow(), user.Actor());
         var created = await store.CreateAsync(order, keyScope, idempotencyKey, cancellationToken, requestHash);
         if (created is null)
         {
             var winner = idempotencyKey is null ? null : await store.FindKeyAsync(OrderStore.CreateKeyPrefix, keyScope, idempotencyKey, cancellationToken);
             if (winner?.RequestHash is { } hash && hash != requestHash)
             {
-                return Problem.IdempotencyKeyReused("This Idempotency-Key was used to create an order with a different body; send the same body to repeat that request, or use a new Idempotency-Key.");
+                return CreateKeyReused();
             }
 
             var existing = winner is null ? null : await store.GetAsync(winner.Value.OrderId, cancellationToken);
-            if (existing is null)
-            {
-                return Problem.Conflict("The order could not be created; retry.");
-            }
-
-            http.Response.Headers.ETag = existing.ETag;
-            return TypedResults.Ok(await ViewAsync(existing, review, cancellationToken));
+            return existing is null ? Problem.Conflict("The order could not be created; retry.") : await OkAsync(existing, review, http, cancellationToken);
         }
 
         http.Response.Headers.ETag = created.ETag;
-        return TypedResults.Created($"/api/orders/{created.Id}", await ViewAsync(created, review, cancellationToken));
+        return TypedResults.Created(ApiPaths.For(ItemRoute, created.Id), await ViewAsync(created, review, cancellationToken));
+    }
+
+    private static ProblemHttpResult CreateKeyReused() =>
+        Problem.IdempotencyKeyReused("This Idempotency-Key was used to create an order with a different body; send the same body to repeat that request, or use a new Idempotency-Key.");
+
+    /// <summary>200 with the order's view and its ETag (for the next If-Match).</summary>
+    private static async Task<Ok<OrderView>> OkAsync(Order order, OrderReview review, HttpContext http, CancellationToken cancellationToken)
+    {
+        http.Response.Headers.ETag = order.ETag;
+        return TypedResults.Ok(await ViewAsync(order, review, cancellationToken));
     }
 
     private static async Task<Results<Ok<OrderView>, ProblemHttpResult>> GetAsync(string id, OrderStore store, OrderReview review, ClaimsPrincipal user, HttpContext http, CancellationToken cancellationToken)
@@ -159,8 +155,7 @@ public static class OrderEndpoints
             return Problem.NotFound($"Order '{id}'");
         }
 
-        http.Response.Headers.ETag = order.ETag;
-        return TypedResults.Ok(await ViewAsync(order, review, cancellationToken));
+        return await OkAsync(order, review, http, cancellationToken);
     }
 
     private static async Task<Results<Ok<OrderView>, ValidationProblem, ProblemHttpResult>> UpdateAsync(
@@ -194,64 +189,34 @@ public static class OrderEndpoints
             return Problem.Validation(errors);
         }
 
-        string? notDraft = null;
-        var result = await store.UpdateAsync(id, ifMatch, user.Actor(), o =>
-        {
-            if (o.Status != OrderStatus.Draft)
-            {
-                notDraft = $"The order is {o.Status}; only a draft can be changed.";
-                return null;
-            }
-
-            return new OrderChange(
-                o with
-                {
-                    ResellerId = request.ResellerId is null ? o.ResellerId : request.ResellerId.Trim().Length == 0 ? null : request.ResellerId.Trim(),
-                    Customer = request.Customer ?? o.Customer,
-                    LineItems = request.LineItems ?? o.LineItems,
-                },
-                "updated");
-        }, cancellationToken);
-
-        if (Problem.ForChange(result, $"Order '{id}'", notDraft) is { } problem)
+        Transition<Order>? decided = null;
+        var result = await store.UpdateAsync(id, ifMatch, user.Actor(), o => OrderChange.For(decided = o.Revise(request.ResellerId, request.Customer, request.LineItems), "updated"), cancellationToken);
+        if (Problem.ForChange(result, $"Order '{id}'", decided?.Refusal) is { } problem)
         {
             return problem;
         }
 
-        http.Response.Headers.ETag = result.Value!.ETag;
-        return TypedResults.Ok(await ViewAsync(result.Value!, review, cancellationToken));
+        return await OkAsync(result.Value!, review, http, cancellationToken);
     }
 
     private static async Task<Results<Accepted<OrderView>, ValidationProblem, ProblemHttpResult>> SubmitAsync(
-        string id,
-        [FromHeader(Name = "If-Match")] string? ifMatch,
-        [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
-        OrderStore store,
-        OrderReview review,
-        OrchestrationClient durable,
-        TimeProvider time,
-        ClaimsPrincipal user,
-        CancellationToken cancellationToken)
+        string id, [FromHeader(Name = "If-Match")] string? ifMatch, [FromHeader(Name = IdempotencyKeys.Header)] string? idempotencyKey,
+        OrderStore store, OrderReview review, OrchestrationClient durable, TimeProvider time, ClaimsPrincipal user, CancellationToken cancellationToken)
     {
         if (await ProviderOnlyAsync(id, store, user, cancellationToken) is { } refusal)
         {
             return refusal;
         }
 
-        if (idempotencyKey is { Length: > 200 } or { Length: 0 })
+        if (IdempotencyKeys.Check(idempotencyKey) is { } badKey)
         {
-            return Problem.Field("Idempotency-Key", "An idempotency key has 1 to 200 characters.");
+            return Problem.Field(IdempotencyKeys.Header, badKey);
         }
 
         var keyScope = user.IdempotencyScope();
         if (idempotencyKey is not null && await store.FindOrderIdByKeyAsync(OrderStore.SubmitKeyPrefix, keyScope, idempotencyKey, cancellationToken) is { } keyedOrder)
         {
-            if (keyedOrder != id)
-            {
-                return KeyUsedForAnotherOrder();
-            }
-
-            return await AcceptedAsync((await store.GetAsync(id, cancellationToken))!, review, durable, cancellationToken);
+            return keyedOrder != id ? KeyUsedForAnotherOrder() : await AcceptedAsync((await store.GetAsync(id, cancellationToken))!, review, durable, cancellationToken);
         }
 
         if (string.IsNullOrEmpty(ifMatch))
@@ -273,14 +238,36 @@ public static class OrderEndpoints
             return await AcceptedAsync(draft, review, durable, cancellationToken);
         }
 
+        var now = time.GetUtcNow();
+        if (await NotSubmittableAsync(draft, ifMatch, now, review, cancellationToken) is { } notSubmittable)
+        {
+            return notSubmittable;
+        }
+
+        Transition<Order>? decided = null;
+        var result = await store.UpdateAsync(id, draft.ETag, user.Actor(), o => OrderChange.For(decided = o.Submit(now), "submitted", SubmitRows(o, keyScope, idempotencyKey)), cancellationToken);
+        return result.Outcome switch
+        {
+            ChangeOutcome.NotFound => Problem.NotFound($"Order '{id}'"),
+            ChangeOutcome.PreconditionFailed => Problem.PreconditionFailed(),
+            ChangeOutcome.Unchanged => Problem.Conflict(decided!.Refusal!),
+            ChangeOutcome.InvalidState => await SubmitConflictAsync(draft, result.Reason, keyScope, idempotencyKey, store, review, durable, cancellationToken),
+            _ => await AcceptedAsync(result.Value!, review, durable, cancellationToken),
+        };
+    }
+
+    /// <summary>Why the draft cannot be submitted as the request asks: a stale ETag (412), not a draft (409), review problems (400); null when it can.</summary>
+    private static async Task<Results<Accepted<OrderView>, ValidationProblem, ProblemHttpResult>?> NotSubmittableAsync(
+        Order draft, string ifMatch, DateTimeOffset now, OrderReview review, CancellationToken cancellationToken)
+    {
         if (ifMatch != "*" && ifMatch != draft.ETag)
         {
             return Problem.PreconditionFailed();
         }
 
-        if (draft.Status != OrderStatus.Draft)
+        if (draft.Submit(now).Refusal is { } notDraft)
         {
-            return Problem.Conflict($"The order is {draft.Status}; only a draft can be submitted.");
+            return Problem.Conflict(notDraft);
         }
 
         var problems = (await review.ReviewAsync(draft, cancellationToken)).Problems;
@@ -289,50 +276,43 @@ public static class OrderEndpoints
             return Problem.Validation(ProblemsByField(problems), "The order has problems; fix them (PATCH) and submit again.");
         }
 
-        var now = time.GetUtcNow();
-        var result = await store.UpdateAsync(id, draft.ETag, user.Actor(), o =>
+        return null;
+    }
+
+    /// <summary>The rows a submit writes with the order: its domain prefix claimed (<c>Also[0]</c>) and its <c>Idempotency-Key</c> (<c>Also[1]</c>).</summary>
+    private static List<Azure.Data.Tables.TableTransactionAction> SubmitRows(Order order, string keyScope, string? idempotencyKey)
+    {
+        var rows = new List<Azure.Data.Tables.TableTransactionAction> { OrderStore.ClaimDomain(order.DomainPrefix!, order.Id) };
+        if (idempotencyKey is not null)
         {
-            var also = new List<Azure.Data.Tables.TableTransactionAction> { OrderStore.ClaimDomain(o.DomainPrefix!, o.Id) };
-            if (idempotencyKey is not null)
-            {
-                also.Add(OrderStore.KeyRow(OrderStore.SubmitKeyPrefix, keyScope, idempotencyKey, o.Id));
-            }
-
-            return o.Status != OrderStatus.Draft ? null : new OrderChange(
-                o with { Status = OrderStatus.Submitted, SubmittedAt = now, CustomerId = Guid.NewGuid().ToString("N"), InstanceId = OrderStore.InstanceIdFor(o.Id) },
-                "submitted",
-                also);
-        }, cancellationToken);
-
-        switch (result.Outcome)
-        {
-            case ChangeOutcome.NotFound:
-                return Problem.NotFound($"Order '{id}'");
-            case ChangeOutcome.PreconditionFailed:
-                return Problem.PreconditionFailed();
-            case ChangeOutcome.Unchanged:
-                return Problem.Conflict($"The order is {result.Value!.Status}; only a draft can be submitted.");
-            case ChangeOutcome.InvalidState:
-                // Which row conflicted: the domain claim (Also[0]: another order took the prefix meanwhile) or the key
-                // row (Also[1]: a concurrent submit with the same key, of this order or another).
-                if (idempotencyKey is not null && result.Reason != OrderStore.ConflictReason(0))
-                {
-                    var holder = await store.FindOrderIdByKeyAsync(OrderStore.SubmitKeyPrefix, keyScope, idempotencyKey, cancellationToken);
-                    if (holder == id)
-                    {
-                        return await AcceptedAsync((await store.GetAsync(id, cancellationToken))!, review, durable, cancellationToken);
-                    }
-
-                    if (holder is not null || result.Reason == OrderStore.ConflictReason(1))
-                    {
-                        return KeyUsedForAnotherOrder();
-                    }
-                }
-
-                return Problem.Field("customer.domainPrefix", $"{Customers.CustomerNames.Domain(draft.DomainPrefix!)} was taken by another order meanwhile; choose another prefix.");
+            rows.Add(OrderStore.KeyRow(OrderStore.SubmitKeyPrefix, keyScope, idempotencyKey, order.Id));
         }
 
-        return await AcceptedAsync(result.Value!, review, durable, cancellationToken);
+        return rows;
+    }
+
+    /// <summary>
+    /// The answer to a submit one of whose rows conflicted (<paramref name="reason"/> says which): another order took
+    /// the domain prefix meanwhile, or a concurrent submit with the same key committed (of this order: its answer).
+    /// </summary>
+    private static async Task<Results<Accepted<OrderView>, ValidationProblem, ProblemHttpResult>> SubmitConflictAsync(
+        Order draft, string? reason, string keyScope, string? idempotencyKey, OrderStore store, OrderReview review, OrchestrationClient durable, CancellationToken cancellationToken)
+    {
+        if (idempotencyKey is not null && reason != OrderStore.ConflictReason(0))
+        {
+            var holder = await store.FindOrderIdByKeyAsync(OrderStore.SubmitKeyPrefix, keyScope, idempotencyKey, cancellationToken);
+            if (holder == draft.Id)
+            {
+                return await AcceptedAsync((await store.GetAsync(draft.Id, cancellationToken))!, review, durable, cancellationToken);
+            }
+
+            if (holder is not null || reason == OrderStore.ConflictReason(1))
+            {
+                return KeyUsedForAnotherOrder();
+            }
+        }
+
+        return Problem.Field("customer.domainPrefix", $"{Customers.CustomerNames.Domain(draft.DomainPrefix!)} was taken by another order meanwhile; choose another prefix.");
     }
 
     private static ProblemHttpResult KeyUsedForAnotherOrder() =>
@@ -372,29 +352,16 @@ public static class OrderEndpoints
         }
 
         var holder = noInstance && current!.DomainPrefix is { } prefix ? await store.DomainHolderAsync(prefix, cancellationToken) : null;
-        string? refused = null;
+        Transition<Order>? decided = null;
         var result = await store.UpdateAsync(id, string.IsNullOrEmpty(ifMatch) ? null : ifMatch, user.Actor(), o =>
         {
-            switch (o.Status)
-            {
-                case OrderStatus.Draft:
-                    return new OrderChange(o with { Status = OrderStatus.Cancelled, CompletedAt = time.GetUtcNow() }, "cancelled");
-                case OrderStatus.Submitted when noInstance:
-                    return new OrderChange(
-                        o with { Status = OrderStatus.Cancelled, CancelRequested = true, FailureReason = "Cancelled on request before provisioning started.", CompletedAt = time.GetUtcNow() },
-                        "cancelled",
-                        holder is { } h && h.OrderId == o.Id ? [OrderStore.ReleaseDomain(o.DomainPrefix!, h.ETag)] : null);
-                case OrderStatus.Submitted or OrderStatus.Provisioning when !o.CancelRequested:
-                    return new OrderChange(o with { CancelRequested = true }, "cancel-requested");
-                case OrderStatus.Completed or OrderStatus.Failed:
-                    refused = $"The order is {o.Status}; it can no longer be cancelled." + (o.Status == OrderStatus.Completed ? " Manage the customer's subscriptions instead." : string.Empty);
-                    return null;
-                default:
-                    return null;
-            }
+            decided = o.Cancel(time.GetUtcNow(), orchestrationEnded: noInstance);
+            var ended = decided.Next is { Status: OrderStatus.Cancelled };
+            // Ended here, a submitted order releases the domain prefix it claimed (a draft claimed none).
+            return OrderChange.For(decided, ended ? "cancelled" : "cancel-requested", ended && holder is { } h && h.OrderId == o.Id ? [OrderStore.ReleaseDomain(o.DomainPrefix!, h.ETag)] : null);
         }, cancellationToken);
 
-        if (Problem.ForChange(result, $"Order '{id}'", refused) is { } problem)
+        if (Problem.ForChange(result, $"Order '{id}'", decided?.Refusal) is { } problem)
         {
             return problem;
         }

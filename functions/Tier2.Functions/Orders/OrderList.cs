@@ -1,6 +1,5 @@
 using System.Security.Claims;
 using System.Text.Json.Serialization;
-using Azure.Data.Tables;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Azure.Functions.Worker;
 using Tier2.Functions.Auth;
@@ -89,34 +88,7 @@ public static class OrderList
             return badToken;
         }
 
-        // Order ids sort newest first within the one orders partition; the filters are columns of the order row.
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {OrderStore.Partition} and RowKey ge {"o|"} and RowKey lt {"o}"}");
-        if (resellerId is not null)
-        {
-            filter += " and " + TableClient.CreateQueryFilter($"ResellerId eq {resellerId}");
-        }
-
-        if (wanted is { } s)
-        {
-            filter += " and " + TableClient.CreateQueryFilter($"Status eq {s.ToString()}");
-        }
-
-        if (createdFrom is { } f)
-        {
-            filter += " and " + TableClient.CreateQueryFilter($"CreatedAt ge {f}");
-        }
-
-        if (createdTo is { } t)
-        {
-            filter += " and " + TableClient.CreateQueryFilter($"CreatedAt lt {t}");
-        }
-
-        var size = Paging.Size(pageSize);
-        await foreach (var page in store.Table.QueryAsync<TableEntity>(filter, size, cancellationToken: cancellationToken).AsPages(inner, size))
-        {
-            return TypedResults.Ok(new Page<OrderSummary>(page.Values.Select(e => OrderSummary.From(OrderStore.FromEntity(e))).ToList(), ContinuationToken.Encode(scope, page.ContinuationToken)));
-        }
-
-        return TypedResults.Ok(new Page<OrderSummary>([], null));
+        var page = await store.ListAsync(resellerId, wanted, createdFrom, createdTo, Paging.Size(pageSize), inner, cancellationToken);
+        return TypedResults.Ok(new Page<OrderSummary>(page.Items.Select(OrderSummary.From).ToList(), ContinuationToken.Encode(scope, page.ContinuationToken)));
     }
 }

@@ -9,7 +9,12 @@ using Tier2.Functions.Storage;
 namespace Tier2.Functions.Orders;
 
 /// <summary>A change an order update makes: the new order, the audit action, and rows to write in the same transaction.</summary>
-public sealed record OrderChange(Order After, string Action, IReadOnlyList<TableTransactionAction>? Also = null);
+public sealed record OrderChange(Order After, string Action, IReadOnlyList<TableTransactionAction>? Also = null)
+{
+    /// <summary>The change one of the order's transitions makes, or null when it moves nothing (already there, or refused).</summary>
+    public static OrderChange? For(Transition<Order> transition, string action, IReadOnlyList<TableTransactionAction>? also = null) =>
+        transition?.Next is { } next ? new OrderChange(next, action, also) : null;
+}
 
 /// <summary>
 /// Orders in one partition of <c>Orders</c>, with the rows that must change atomically with them:
@@ -159,6 +164,42 @@ public sealed class OrderStore(TableServiceClient tables, StorageNames names, Ti
         }
 
         return ChangeResult<Order>.PreconditionFailed();
+    }
+
+    /// <summary>
+    /// One page of orders, newest first (order ids sort so within the one orders partition), filtered by the columns
+    /// of the order row: reseller, status, creation time (<paramref name="createdFrom"/> inclusive, <paramref name="createdTo"/> not).
+    /// </summary>
+    public async Task<Storage.Page<Order>> ListAsync(
+        string? resellerId, OrderStatus? status, DateTimeOffset? createdFrom, DateTimeOffset? createdTo, int pageSize, string? continuation, CancellationToken cancellationToken)
+    {
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {Partition} and RowKey ge {OrderPrefix} and RowKey lt {"o}"}");
+        if (resellerId is not null)
+        {
+            filter += " and " + TableClient.CreateQueryFilter($"ResellerId eq {resellerId}");
+        }
+
+        if (status is { } s)
+        {
+            filter += " and " + TableClient.CreateQueryFilter($"Status eq {s.ToString()}");
+        }
+
+        if (createdFrom is { } f)
+        {
+            filter += " and " + TableClient.CreateQueryFilter($"CreatedAt ge {f}");
+        }
+
+        if (createdTo is { } t)
+        {
+            filter += " and " + TableClient.CreateQueryFilter($"CreatedAt lt {t}");
+        }
+
+        await foreach (var page in Table.QueryAsync<TableEntity>(filter, pageSize, cancellationToken: cancellationToken).AsPages(continuation, pageSize))
+        {
+            return new Storage.Page<Order>(page.Values.Select(FromEntity).ToList(), page.ContinuationToken);
+        }
+
+        return new Storage.Page<Order>([], null);
     }
 
     public static Order FromEntity(TableEntity e) => new()

@@ -32,7 +32,7 @@ public sealed class InvitesRepairJob(InviteStore invites) : IReconciliationJob
                 continue; // Running: its timers settle it; ReconcileOrchestrations watches instances that stall.
             }
 
-            if (invite.ExpiresAt <= context.Now)
+            if (!invite.IsLive(context.Now))
             {
                 if (await ExpireAsync(invite, context, cancellationToken))
                 {
@@ -60,9 +60,7 @@ public sealed class InvitesRepairJob(InviteStore invites) : IReconciliationJob
 
     private async Task<bool> ExpireAsync(Invite invite, JobContext context, CancellationToken cancellationToken)
     {
-        var result = await invites.UpdateAsync(invite.Id, "reconciliation:" + Name, "expired", current =>
-            current.Status == InviteStatus.Pending && current.ExpiresAt <= context.Now ? current with { Status = InviteStatus.Expired } : null,
-            newTokenHash: null, cancellationToken);
+        var result = await invites.UpdateAsync(invite.Id, "reconciliation:" + Name, "expired", current => current.Expire(context.Now), newTokenHash: null, cancellationToken);
         return result.Outcome == ChangeOutcome.Changed;
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Tier2.Functions.Storage;
 
 namespace Tier2.Functions.Resellers;
 
@@ -47,4 +48,50 @@ public sealed record Reseller
 
     [JsonIgnore]
     public string? ETag { get; init; }
+
+    /// <summary>A reseller that accepted an invite (through the invite page): PendingActivation until the invite's orchestration activates it.</summary>
+    public static Reseller Accepted(
+        string id, string companyName, string mpnId, Guid tenantId, string contactName, string contactEmail, string invitedEmail, string inviteId, DateTimeOffset now) => new()
+    {
+        Id = id,
+        CompanyName = companyName,
+        MpnId = mpnId,
+        TenantId = tenantId,
+        ContactName = contactName,
+        ContactEmail = contactEmail,
+        InvitedEmail = invitedEmail,
+        Status = ResellerStatus.PendingActivation,
+        InviteId = inviteId,
+        CreatedAt = now,
+    };
+
+    /// <summary>The partnership orchestration activates a reseller that accepted.</summary>
+    public Transition<Reseller> Activate(DateTimeOffset now) => Move(ResellerStatus.PendingActivation, ResellerStatus.Active, now);
+
+    /// <summary>The provider pauses an Active partnership (existing associations remain, no new ones).</summary>
+    public Transition<Reseller> Suspend(DateTimeOffset now) => Move(ResellerStatus.Active, ResellerStatus.Suspended, now);
+
+    /// <summary>The provider resumes a Suspended partnership.</summary>
+    public Transition<Reseller> Reactivate(DateTimeOffset now) => Move(ResellerStatus.Suspended, ResellerStatus.Active, now);
+
+    // Every move is from one status to another: already there is nothing to do, any other status is refused.
+    private Transition<Reseller> Move(ResellerStatus from, ResellerStatus to, DateTimeOffset now)
+    {
+        if (Status == to)
+        {
+            return Transition<Reseller>.Stay();
+        }
+
+        if (Status != from)
+        {
+            return Transition<Reseller>.Refuse($"The reseller is {Status}; only a {from} reseller can become {to}.");
+        }
+
+        return Transition<Reseller>.To(this with
+        {
+            Status = to,
+            ActivatedAt = to == ResellerStatus.Active ? ActivatedAt ?? now : ActivatedAt,
+            SuspendedAt = to == ResellerStatus.Suspended ? now : null,
+        });
+    }
 }

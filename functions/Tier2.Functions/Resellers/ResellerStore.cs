@@ -130,9 +130,20 @@ public sealed class ResellerStore(TableServiceClient tables, StorageNames names,
         }
     }
 
-    /// <summary>Moves a reseller to a new status (ETag-guarded), with its audit row in the same transaction.</summary>
+    /// <summary>
+    /// Moves a reseller from <paramref name="from"/> to <paramref name="to"/> through the reseller's own transition
+    /// (<see cref="Reseller.Activate"/>, <see cref="Reseller.Suspend"/>, <see cref="Reseller.Reactivate"/>, which
+    /// decide), ETag-guarded, with its audit row in the same transaction.
+    /// </summary>
     public async Task<ChangeResult<Reseller>> ChangeStatusAsync(string id, ResellerStatus from, ResellerStatus to, string actor, string? ifMatch, CancellationToken cancellationToken)
     {
+        var action = (from, to) switch
+        {
+            (ResellerStatus.PendingActivation, ResellerStatus.Active) => "activated",
+            (ResellerStatus.Suspended, ResellerStatus.Active) => "reactivated",
+            (ResellerStatus.Active, ResellerStatus.Suspended) => "suspended",
+            _ => throw new ArgumentOutOfRangeException(nameof(to), $"A reseller does not move from {from} to {to}."),
+        };
         var entity = await Table.GetOrNullAsync<TableEntity>(Partition, RowPrefix + id, cancellationToken);
         if (entity is null)
         {
@@ -145,30 +156,23 @@ public sealed class ResellerStore(TableServiceClient tables, StorageNames names,
         }
 
         var before = FromEntity(entity);
-        if (before.Status == to)
+        var now = time.GetUtcNow();
+        var decided = action switch
+        {
+            "activated" => before.Activate(now),
+            "reactivated" => before.Reactivate(now),
+            _ => before.Suspend(now),
+        };
+        if (decided.Refusal is { } refusal)
+        {
+            return ChangeResult<Reseller>.InvalidState(before, refusal);
+        }
+
+        if (decided.Next is not { } after)
         {
             return ChangeResult<Reseller>.Unchanged(before);
         }
 
-        if (before.Status != from)
-        {
-            return ChangeResult<Reseller>.InvalidState(before, $"The reseller is {before.Status}; only a {from} reseller can become {to}.");
-        }
-
-        var now = time.GetUtcNow();
-        var after = before with
-        {
-            Status = to,
-            ActivatedAt = to == ResellerStatus.Active ? before.ActivatedAt ?? now : before.ActivatedAt,
-            SuspendedAt = to == ResellerStatus.Suspended ? now : null,
-        };
-        var action = to switch
-        {
-            ResellerStatus.Active when from == ResellerStatus.PendingActivation => "activated",
-            ResellerStatus.Active => "reactivated",
-            ResellerStatus.Suspended => "suspended",
-            _ => "status-changed",
-        };
         try
         {
             await Table.SubmitTransactionAsync(

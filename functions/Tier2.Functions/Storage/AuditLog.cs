@@ -33,4 +33,18 @@ public static class AuditLog
         var prefix = $"{RowPrefix}{entityType}|{entityId}|";
         return (prefix, prefix + "~");
     }
+
+    /// <summary>One page of an entity's audit rows, in row-key order, from the table and partition its store writes them to.</summary>
+    public static async Task<Page<TableEntity>> ReadAsync(TableClient table, string partition, string entityType, string entityId, int pageSize, string? continuation, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        var (from, to) = Range(entityType, entityId);
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey ge {from} and RowKey lt {to}");
+        await foreach (var page in table.QueryAsync<TableEntity>(filter, pageSize, cancellationToken: cancellationToken).AsPages(continuation, pageSize))
+        {
+            return new Page<TableEntity>(page.Values.ToList(), page.ContinuationToken);
+        }
+
+        return new Page<TableEntity>([], null);
+    }
 }

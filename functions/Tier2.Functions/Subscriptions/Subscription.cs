@@ -1,5 +1,8 @@
 using System.ComponentModel.DataAnnotations;
 using System.Text.Json.Serialization;
+using Tier2.Functions.Offers;
+using Tier2.Functions.Resellers;
+using Tier2.Functions.Storage;
 
 namespace Tier2.Functions.Subscriptions;
 
@@ -52,7 +55,89 @@ public sealed record Subscription
     /// <summary>What a reseller admin may see: subscriptions it is partner of record or support contact for.</summary>
     public bool IsVisibleTo(string resellerId) =>
         string.Equals(PartnerOfRecordResellerId, resellerId, StringComparison.Ordinal) || string.Equals(SupportContact?.ResellerId, resellerId, StringComparison.Ordinal);
+
+    /// <summary>A new, Active subscription to <paramref name="offer"/>, with <paramref name="partnerOfRecord"/> credited (its MPN ID on record).</summary>
+    public static Subscription Purchase(
+        string id, string customerId, Offer offer, int quantity, string termDuration, string billingCycle, Reseller? partnerOfRecord, string? orderId, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(offer);
+        return new()
+        {
+            Id = id,
+            CustomerId = customerId,
+            OfferId = offer.Id,
+            OfferName = offer.Name,
+            Quantity = quantity,
+            TermDuration = termDuration,
+            BillingCycle = billingCycle,
+            Status = SubscriptionStatus.Active,
+            PartnerOfRecordResellerId = partnerOfRecord?.Id,
+            PartnerIdOnRecord = partnerOfRecord?.MpnId,
+            OrderId = orderId,
+            CreatedAt = now,
+        };
+    }
+
+    /// <summary>Suspends an Active subscription (its license count is then frozen until it is reactivated).</summary>
+    public Transition<Subscription> Suspend() =>
+        Status == SubscriptionStatus.Suspended ? Transition<Subscription>.Stay() : Transition<Subscription>.To(this with { Status = SubscriptionStatus.Suspended });
+
+    /// <summary>Reactivates a Suspended subscription.</summary>
+    public Transition<Subscription> Reactivate() =>
+        Status == SubscriptionStatus.Active ? Transition<Subscription>.Stay() : Transition<Subscription>.To(this with { Status = SubscriptionStatus.Active });
+
+    /// <summary>Why the license count cannot become <paramref name="quantity"/> once the subscription is <paramref name="status"/>, or null: a suspended subscription's count does not change.</summary>
+    public string? QuantityRefusal(int quantity, SubscriptionStatus status) =>
+        status == SubscriptionStatus.Suspended && quantity != Quantity ? "A suspended subscription's license count cannot change; reactivate it first." : null;
+
+    /// <summary>
+    /// Applies a checked PATCH: each part that differs changes, in order (licenses, partner of record, support
+    /// contact, status), and the audit action names every part that did ("quantity-changed,suspended").
+    /// </summary>
+    public (Subscription After, string Action) Apply(SubscriptionPatch patch)
+    {
+        ArgumentNullException.ThrowIfNull(patch);
+        var actions = new List<string>();
+        var next = this;
+        if (patch.Quantity is { } quantity && quantity != Quantity)
+        {
+            next = next with { Quantity = quantity };
+            actions.Add("quantity-changed");
+        }
+
+        if (patch.SetsPartnerOfRecord && !string.Equals(patch.PartnerOfRecord?.Id, PartnerOfRecordResellerId, StringComparison.Ordinal))
+        {
+            next = next with { PartnerOfRecordResellerId = patch.PartnerOfRecord?.Id, PartnerIdOnRecord = patch.PartnerOfRecord?.MpnId };
+            actions.Add("partner-of-record-changed");
+        }
+
+        if (patch.SetsSupportContact && !string.Equals(patch.SupportContact?.Id, SupportContact?.ResellerId, StringComparison.Ordinal))
+        {
+            next = next with { SupportContact = patch.SupportContact is null ? null : PartnerRules.ContactFor(patch.SupportContact) };
+            actions.Add("support-contact-changed");
+        }
+
+        var moved = patch.Status switch
+        {
+            SubscriptionStatus.Suspended => next.Suspend(),
+            SubscriptionStatus.Active => next.Reactivate(),
+            _ => Transition<Subscription>.Stay(),
+        };
+        if (moved.Next is { } after)
+        {
+            next = after;
+            actions.Add(after.Status == SubscriptionStatus.Suspended ? "suspended" : "reactivated");
+        }
+
+        return (next, string.Join(",", actions));
+    }
 }
+
+/// <summary>
+/// A subscription PATCH, checked: a null part stays as it is. <see cref="SetsPartnerOfRecord"/> (or
+/// <see cref="SetsSupportContact"/>) with a null reseller clears it.
+/// </summary>
+public sealed record SubscriptionPatch(int? Quantity, bool SetsPartnerOfRecord, Reseller? PartnerOfRecord, bool SetsSupportContact, Reseller? SupportContact, SubscriptionStatus? Status);
 
 /// <summary><c>POST /api/customers/{id}/subscriptions</c>: buy a new subscription.</summary>
 public sealed record CreateSubscriptionRequest([property: Required] string? OfferId, [property: Required] int? Quantity, [property: Required] string? TermDuration, [property: Required] string? BillingCycle, string? PartnerOfRecordResellerId);

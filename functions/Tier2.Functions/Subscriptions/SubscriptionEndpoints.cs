@@ -22,6 +22,8 @@ namespace Tier2.Functions.Subscriptions;
 /// </summary>
 public static class SubscriptionEndpoints
 {
+    private const string ItemRoute = "customers/{id}/subscriptions/{subscriptionId}";
+
     [Function(nameof(ListSubscriptions))]
     [HttpHandler(nameof(ListAsync))]
     [Tags("Subscriptions")]
@@ -34,7 +36,7 @@ public static class SubscriptionEndpoints
     [HttpHandler(nameof(GetAsync))]
     [Tags("Subscriptions")]
     [EndpointSummary("A subscription with its partner of record and support contact (ETag for If-Match)")]
-    public static IResult GetSubscription([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "customers/{id}/subscriptions/{subscriptionId}")] HttpRequest request) =>
+    public static IResult GetSubscription([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = ItemRoute)] HttpRequest request) =>
         HttpFunctions.Run(request);
 
     [Function(nameof(CreateSubscription))]
@@ -51,7 +53,7 @@ public static class SubscriptionEndpoints
     [Tags("Subscriptions")]
     [EndpointSummary("Change licenses, partner of record, designated support contact, or suspend/reactivate (If-Match required)")]
     [ProducesProblem(StatusCodes.Status428PreconditionRequired)]
-    public static IResult UpdateSubscription([HttpTrigger(AuthorizationLevel.Anonymous, "patch", Route = "customers/{id}/subscriptions/{subscriptionId}")] HttpRequest request) =>
+    public static IResult UpdateSubscription([HttpTrigger(AuthorizationLevel.Anonymous, "patch", Route = ItemRoute)] HttpRequest request) =>
         HttpFunctions.Run(request);
 
     private static async Task<Results<Ok<Page<Subscription>>, ValidationProblem, ProblemHttpResult>> ListAsync(
@@ -94,7 +96,7 @@ public static class SubscriptionEndpoints
     private static async Task<Results<Created<Subscription>, Ok<Subscription>, ValidationProblem, ProblemHttpResult>> CreateAsync(
         string id,
         CreateSubscriptionRequest? request,
-        [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
+        [FromHeader(Name = IdempotencyKeys.Header)] string? idempotencyKey,
         CustomerStore customers,
         SubscriptionStore store,
         OfferCatalog offers,
@@ -109,9 +111,9 @@ public static class SubscriptionEndpoints
             return Problem.NotFound($"Customer '{id}'");
         }
 
-        if (idempotencyKey is { Length: > 200 } or { Length: 0 })
+        if (IdempotencyKeys.Check(idempotencyKey) is { } badKey)
         {
-            return Problem.Field("Idempotency-Key", "An idempotency key has 1 to 200 characters.");
+            return Problem.Field(IdempotencyKeys.Header, badKey);
         }
 
         var key = idempotencyKey is null ? null : new IdempotencyKey(
@@ -123,6 +125,33 @@ public static class SubscriptionEndpoints
             return Replay(earlier.Subscription, earlier.RequestHash, key, user, http);
         }
 
+        var (offer, partner, errors) = await CheckPurchaseAsync(request, user, offers, partners, cancellationToken);
+        if (errors.Count > 0)
+        {
+            return Problem.Validation(errors);
+        }
+
+        var subscription = Subscription.Purchase(SubscriptionStore.NewId(), id, offer!, request!.Quantity!.Value, request.TermDuration!, request.BillingCycle!, partner, orderId: null, time.GetUtcNow());
+        var created = await store.CreateAsync(subscription, key, user.Actor(), cancellationToken);
+        if (created.Id != subscription.Id && key is not null && await store.FindByIdempotencyKeyAsync(id, key, cancellationToken) is { } winner)
+        {
+            // A concurrent request with the same key won.
+            return Replay(winner.Subscription, winner.RequestHash, key, user, http);
+        }
+
+        http.Response.Headers.ETag = created.ETag;
+        return created.Id == subscription.Id
+            ? TypedResults.Created(ApiPaths.For(ItemRoute, id, created.Id), created)
+            : TypedResults.Ok(created);
+    }
+
+    /// <summary>
+    /// A purchase's input rules, by field: a sold offer and what it allows; a partner of record that may be named
+    /// (a reseller admin names only its own reseller, the default when none is given).
+    /// </summary>
+    private static async Task<(Offer? Offer, Resellers.Reseller? Partner, Dictionary<string, string[]> Errors)> CheckPurchaseAsync(
+        CreateSubscriptionRequest? request, ClaimsPrincipal user, OfferCatalog offers, PartnerRules partners, CancellationToken cancellationToken)
+    {
         var errors = new Dictionary<string, string[]>();
         var offer = offers.Find(request?.OfferId);
         if (offer is null)
@@ -158,36 +187,7 @@ public static class SubscriptionEndpoints
             }
         }
 
-        if (errors.Count > 0)
-        {
-            return Problem.Validation(errors);
-        }
-
-        var subscription = new Subscription
-        {
-            Id = SubscriptionStore.NewId(),
-            CustomerId = id,
-            OfferId = offer!.Id,
-            OfferName = offer.Name,
-            Quantity = request!.Quantity!.Value,
-            TermDuration = request.TermDuration!,
-            BillingCycle = request.BillingCycle!,
-            Status = SubscriptionStatus.Active,
-            PartnerOfRecordResellerId = partner?.Id,
-            PartnerIdOnRecord = partner?.MpnId,
-            CreatedAt = time.GetUtcNow(),
-        };
-        var created = await store.CreateAsync(subscription, key, user.Actor(), cancellationToken);
-        if (created.Id != subscription.Id && key is not null && await store.FindByIdempotencyKeyAsync(id, key, cancellationToken) is { } winner)
-        {
-            // A concurrent request with the same key won.
-            return Replay(winner.Subscription, winner.RequestHash, key, user, http);
-        }
-
-        http.Response.Headers.ETag = created.ETag;
-        return created.Id == subscription.Id
-            ? TypedResults.Created($"/api/customers/{id}/subscriptions/{created.Id}", created)
-            : TypedResults.Ok(created);
+        return (offer, partner, errors);
     }
 
     /// <summary>
@@ -212,17 +212,8 @@ public static class SubscriptionEndpoints
     }
 
     private static async Task<Results<Ok<Subscription>, ValidationProblem, ProblemHttpResult>> UpdateAsync(
-        string id,
-        string subscriptionId,
-        UpdateSubscriptionRequest? request,
-        [FromHeader(Name = "If-Match")] string? ifMatch,
-        CustomerStore customers,
-        SubscriptionStore store,
-        OfferCatalog offers,
-        PartnerRules partners,
-        ClaimsPrincipal user,
-        HttpContext http,
-        CancellationToken cancellationToken)
+        string id, string subscriptionId, UpdateSubscriptionRequest? request, [FromHeader(Name = "If-Match")] string? ifMatch,
+        CustomerStore customers, SubscriptionStore store, OfferCatalog offers, PartnerRules partners, ClaimsPrincipal user, HttpContext http, CancellationToken cancellationToken)
     {
         var current = await GetVisibleAsync(id, subscriptionId, customers, store, user, cancellationToken);
         if (current is null)
@@ -246,19 +237,39 @@ public static class SubscriptionEndpoints
             return Problem.Field("body", "Send at least one of quantity, partnerOfRecordResellerId, supportContactResellerId, status.");
         }
 
-        if (!user.IsProviderAdmin())
+        if (!user.IsProviderAdmin() && (request.PartnerOfRecordResellerId, request.SupportContactResellerId) is not (null, null))
         {
-            if (request.PartnerOfRecordResellerId is not null)
-            {
-                return Problem.Forbidden("partnerOfRecordResellerId: only the provider changes a subscription's partner of record.");
-            }
-
-            if (request.SupportContactResellerId is not null)
-            {
-                return Problem.Forbidden("supportContactResellerId: only the provider designates a subscription's support contact.");
-            }
+            return Problem.Forbidden(request.PartnerOfRecordResellerId is not null
+                ? "partnerOfRecordResellerId: only the provider changes a subscription's partner of record."
+                : "supportContactResellerId: only the provider designates a subscription's support contact.");
         }
 
+        var (patch, errors) = await CheckPatchAsync(request, current, offers, partners, cancellationToken);
+        if (errors.Count > 0)
+        {
+            return Problem.Validation(errors);
+        }
+
+        var result = await store.UpdateAsync(id, subscriptionId, ifMatch, user.Actor(), s => s.Apply(patch), cancellationToken);
+        switch (result.Outcome)
+        {
+            case ChangeOutcome.NotFound:
+                return Problem.NotFound($"Subscription '{subscriptionId}' of customer '{id}'");
+            case ChangeOutcome.PreconditionFailed:
+                return Problem.PreconditionFailed();
+            default:
+                http.Response.Headers.ETag = result.Value!.ETag;
+                return TypedResults.Ok(result.Value!);
+        }
+    }
+
+    /// <summary>
+    /// A PATCH's input rules, by field: a known status; a license count the offer sells and the subscription (as it
+    /// will be) allows; a partner of record and a support contact that may be named ("" clears them).
+    /// </summary>
+    private static async Task<(SubscriptionPatch Patch, Dictionary<string, string[]> Errors)> CheckPatchAsync(
+        UpdateSubscriptionRequest request, Subscription current, OfferCatalog offers, PartnerRules partners, CancellationToken cancellationToken)
+    {
         var errors = new Dictionary<string, string[]>();
         SubscriptionStatus? status = null;
         if (request.Status is not null)
@@ -284,9 +295,9 @@ public static class SubscriptionEndpoints
             {
                 errors["quantity"] = [$"{offer.Name} is sold in {offer.MinQuantity} to {offer.MaxQuantity} licenses; {quantity} is out of range."];
             }
-            else if ((status ?? current.Status) == SubscriptionStatus.Suspended && quantity != current.Quantity)
+            else if (current.QuantityRefusal(quantity, status ?? current.Status) is { } refusal)
             {
-                errors["quantity"] = ["A suspended subscription's license count cannot change; reactivate it first."];
+                errors["quantity"] = [refusal];
             }
         }
 
@@ -310,52 +321,7 @@ public static class SubscriptionEndpoints
             }
         }
 
-        if (errors.Count > 0)
-        {
-            return Problem.Validation(errors);
-        }
-
-        var result = await store.UpdateAsync(id, subscriptionId, ifMatch, user.Actor(), s =>
-        {
-            var actions = new List<string>();
-            var next = s;
-            if (request.Quantity is { } q && q != s.Quantity)
-            {
-                next = next with { Quantity = q };
-                actions.Add("quantity-changed");
-            }
-
-            if (request.PartnerOfRecordResellerId is not null && !string.Equals(partner?.Id, s.PartnerOfRecordResellerId, StringComparison.Ordinal))
-            {
-                next = next with { PartnerOfRecordResellerId = partner?.Id, PartnerIdOnRecord = partner?.MpnId };
-                actions.Add("partner-of-record-changed");
-            }
-
-            if (request.SupportContactResellerId is not null && !string.Equals(support?.Id, s.SupportContact?.ResellerId, StringComparison.Ordinal))
-            {
-                next = next with { SupportContact = support is null ? null : PartnerRules.ContactFor(support) };
-                actions.Add("support-contact-changed");
-            }
-
-            if (status is { } st && st != s.Status)
-            {
-                next = next with { Status = st };
-                actions.Add(st == SubscriptionStatus.Suspended ? "suspended" : "reactivated");
-            }
-
-            return (next, string.Join(",", actions));
-        }, cancellationToken);
-
-        switch (result.Outcome)
-        {
-            case ChangeOutcome.NotFound:
-                return Problem.NotFound($"Subscription '{subscriptionId}' of customer '{id}'");
-            case ChangeOutcome.PreconditionFailed:
-                return Problem.PreconditionFailed();
-            default:
-                http.Response.Headers.ETag = result.Value!.ETag;
-                return TypedResults.Ok(result.Value!);
-        }
+        return (new SubscriptionPatch(request.Quantity, request.PartnerOfRecordResellerId is not null, partner, request.SupportContactResellerId is not null, support, status), errors);
     }
 
     private static async Task<Subscription?> GetVisibleAsync(string customerId, string subscriptionId, CustomerStore customers, SubscriptionStore store, ClaimsPrincipal user, CancellationToken cancellationToken)

@@ -175,7 +175,7 @@ public static class OpenApiContract
             text.Append(" Send `If-Match` with the ETag you read (412 when it is stale).");
         }
 
-        if (headers.Contains("Idempotency-Key"))
+        if (headers.Contains(Http.IdempotencyKeys.Header))
         {
             statuses.Add(422);
             text.Append(" An `Idempotency-Key` repeats the first answer for the same request; reused for a different one it is 422.");
