@@ -41,6 +41,7 @@ public static class Tier2AppSettings
             ["Reconciliation:OrdersSchedule"] = "0 */10 * * * *",
             ["Reconciliation:AssociationsSchedule"] = "0 0 6 * * *",
             ["Reconciliation:RetentionSchedule"] = "0 30 3 * * *",
+            ["PartnerCenter:ConnectionCheckSchedule"] = "0 0 7 * * *",
         };
         return separator == ":" ? settings : settings.ToDictionary(kv => kv.Key.Replace(":", separator, StringComparison.Ordinal), kv => kv.Value, StringComparer.Ordinal);
     }

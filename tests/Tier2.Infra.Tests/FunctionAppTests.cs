@@ -174,7 +174,7 @@ public sealed class FunctionAppTests
         string[] schedules =
         [
             "Reconciliation__OrchestrationRepairSchedule", "Reconciliation__InvitesSchedule", "Reconciliation__OrdersSchedule",
-            "Reconciliation__AssociationsSchedule", "Reconciliation__RetentionSchedule",
+            "Reconciliation__AssociationsSchedule", "Reconciliation__RetentionSchedule", "PartnerCenter__ConnectionCheckSchedule",
         ];
         Assert.All(schedules, k => Assert.Matches(@"^\S+( \S+){5}$", ValueOf(k)));
         // Tier2.Durable and its settings are gone: the task hub name comes from host.json
@@ -184,7 +184,7 @@ public sealed class FunctionAppTests
         string[] sections =
         [
             "Tier2", "Auth", "Email", "Storage", "DataProtection", "Reconciliation", "Telemetry", "Invites", "Offers",
-            "AzureWebJobsStorage", "AzureFunctionsJobHost",
+            "PartnerCenter", "AzureWebJobsStorage", "AzureFunctionsJobHost",
         ];
         Assert.All(keys.Where(k => !k.StartsWith("APPLICATIONINSIGHTS_", StringComparison.Ordinal)), k => Assert.Contains(k.Split("__")[0], sections));
         var values = AppSettings(parameterFile);

@@ -78,6 +78,8 @@ public sealed class TestApp : IAsyncDisposable
         ["Reconciliation:OrdersSchedule"] = "0 */10 * * * *",
         ["Reconciliation:AssociationsSchedule"] = "0 0 6 * * *",
         ["Reconciliation:RetentionSchedule"] = "0 30 3 * * *",
+        // Partner Center stays Disabled unless a test points the app at a local Partner Center; its timer's schedule is read either way.
+        ["PartnerCenter:ConnectionCheckSchedule"] = "0 0 7 * * *",
     };
 
     /// <summary>The function app's build output: functions.metadata and host.json, as the Functions host reads them.</summary>
