@@ -1,0 +1,131 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+
+namespace Tier2.LocalPartnerCenter;
+
+/// <summary>
+/// A local Partner Center running in this process, for one test: its own state on its own port.
+/// <code>await using var pc = await LocalPartnerCenter.StartAsync(new LocalPartnerCenterOptions());</code>
+/// Calls go to <c>{BaseUrl}/v1/...</c>; tokens come from <see cref="TokenEndpoint"/>. The members below arm faults,
+/// seed resellers and read what the server holds and what it was sent.
+/// </summary>
+public sealed class LocalPartnerCenter : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private LocalPartnerCenter(WebApplication app, Uri baseUrl)
+    {
+        _app = app;
+        BaseUrl = baseUrl;
+        Options = app.Services.GetRequiredService<LocalPartnerCenterOptions>();
+        State = app.Services.GetRequiredService<PartnerCenterState>();
+        Tokens = app.Services.GetRequiredService<TokenStore>();
+        Faults = app.Services.GetRequiredService<FaultBook>();
+        Log = app.Services.GetRequiredService<RequestLog>();
+        Limiter = app.Services.GetRequiredService<RateLimiter>();
+    }
+
+    /// <summary>The API root (no trailing slash): calls go to <c>{BaseUrl}/v1/...</c>.</summary>
+    public Uri BaseUrl { get; }
+
+    /// <summary>The options it runs with; latency, delays, limits and shapes may be changed while it runs.</summary>
+    public LocalPartnerCenterOptions Options { get; }
+
+    /// <summary><c>{BaseUrl}/{providerTenantId}/oauth2/token</c>.</summary>
+    public Uri TokenEndpoint => new($"{BaseUrl}/{Options.ProviderTenantId}/oauth2/token");
+
+    /// <summary><c>{BaseUrl}/{providerTenantId}/oauth2/authorize</c>.</summary>
+    public Uri AuthorizeEndpoint => new($"{BaseUrl}/{Options.ProviderTenantId}/oauth2/authorize");
+
+    internal PartnerCenterState State { get; }
+
+    internal TokenStore Tokens { get; }
+
+    internal FaultBook Faults { get; }
+
+    internal RequestLog Log { get; }
+
+    internal RateLimiter Limiter { get; }
+
+    /// <summary>Starts an instance on 127.0.0.1 on a free port.</summary>
+    public static async Task<LocalPartnerCenter> StartAsync(LocalPartnerCenterOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        WebApplication app = LocalPartnerCenterApp.Build(options ?? new LocalPartnerCenterOptions(), [], builder =>
+        {
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+            builder.Logging.ClearProviders();
+        });
+        await app.StartAsync(cancellationToken);
+        string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new LocalPartnerCenter(app, new Uri(address.TrimEnd('/')));
+    }
+
+    /// <summary>Arms a fault for the next <see cref="FaultSpec.Count"/> matching calls.</summary>
+    public void ArmFault(FaultSpec fault) => Faults.Arm(fault);
+
+    /// <summary>Disarms every fault.</summary>
+    public void ClearFaults() => Faults.Clear();
+
+    /// <summary>Puts a reseller in partnership with the provider (or updates it); returns its tenant id.</summary>
+    public string SeedReseller(SeededReseller reseller)
+    {
+        lock (State.Gate)
+        {
+            return State.SeedReseller(reseller).TenantId;
+        }
+    }
+
+    /// <summary>Ends a reseller's partnership (the portal-only removal), audited as remove_partner_relationship.</summary>
+    public bool RemoveReseller(string tenantId)
+    {
+        lock (State.Gate)
+        {
+            return State.RemoveReseller(tenantId);
+        }
+    }
+
+    /// <summary>Makes a domain exist outside this server's customers (HEAD answers 200; create refuses it).</summary>
+    public void TakeDomain(string domain)
+    {
+        lock (State.Gate)
+        {
+            State.TakenDomains.Add(ValidationEndpoints.NormalizeDomain(domain));
+        }
+    }
+
+    /// <summary>A refresh token for the integration user, as if it had consented (skips the authorize flow).</summary>
+    public IssuedRefreshToken IssueRefreshToken() => Tokens.IssueRefreshToken();
+
+    /// <summary>Revokes one refresh token, or all when null; returns how many.</summary>
+    public int RevokeRefreshTokens(string? refreshToken = null) => Tokens.Revoke(refreshToken);
+
+    /// <summary>How many of each resource it holds (orders due are provisioned first).</summary>
+    public LocalCounts Counts()
+    {
+        lock (State.Gate)
+        {
+            return State.Counts();
+        }
+    }
+
+    /// <summary>Every API call received, oldest first, with its headers (without Authorization).</summary>
+    public IReadOnlyList<SeenRequest> Requests => Log.Requests;
+
+    /// <summary>The calls to a path (exact, case-insensitive), oldest first.</summary>
+    public IReadOnlyList<SeenRequest> RequestsTo(string method, string path) =>
+        [.. Log.Requests.Where(r => string.Equals(r.Method, method, StringComparison.OrdinalIgnoreCase) && string.Equals(r.Path, path, StringComparison.OrdinalIgnoreCase))];
+
+    /// <summary>Every subscription PATCH body received, and whether it cost auto-renew.</summary>
+    public IReadOnlyList<ReceivedPatch> PatchBodies => Log.Patches;
+
+    /// <summary>How many calls the rate limit refused.</summary>
+    public int RateLimitedCount => Limiter.Refused;
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}

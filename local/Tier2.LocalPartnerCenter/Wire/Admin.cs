@@ -1,0 +1,88 @@
+using System.Text.Json.Serialization;
+
+namespace Tier2.LocalPartnerCenter;
+
+// The control surface tests and scripts use (in-process on LocalPartnerCenter, over HTTP under /_local/).
+
+/// <summary>An indirect reseller in a partnership with the provider (what the portal-only "request a partnership"
+/// leaves behind once the reseller accepts).</summary>
+/// <param name="TenantId">The reseller's tenant id (the relationship's <c>id</c>); a new GUID when left out.</param>
+/// <param name="MpnId">The reseller's PartnerID.</param>
+/// <param name="Name">The reseller's name.</param>
+/// <param name="MpaSigned">Whether it has accepted the Microsoft Partner Agreement.</param>
+/// <param name="Location">Its country (ISO-2).</param>
+public sealed record SeededReseller(string? TenantId, string MpnId, string Name, bool MpaSigned = true, string Location = "US");
+
+/// <summary>What a fault does to the matching calls.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<FaultKind>))]
+public enum FaultKind
+{
+    /// <summary>429 with Retry-After and the throttling body, before anything changes.</summary>
+    Throttle,
+
+    /// <summary>500 with an error body, before anything changes.</summary>
+    ServerError,
+
+    /// <summary>The change is made, then the answer is withheld: the connection is aborted, or held for HoldForSeconds.</summary>
+    TimeoutAfterChange,
+
+    /// <summary>A documented error (Status, Code, Description), before anything changes.</summary>
+    Error,
+
+    /// <summary>Checkout answers 201 with orderErrors (Code, Description) instead of an order.</summary>
+    OrderErrors,
+
+    /// <summary>Checkout's order provisions after ProvisioningDelaySeconds instead of the configured delay.</summary>
+    SlowProvisioning,
+}
+
+/// <summary>A fault for the next <see cref="Count"/> calls whose method and path match.</summary>
+/// <param name="Path">A path pattern: <c>*</c> matches one segment, a trailing <c>**</c> any rest
+/// (e.g. <c>/v1/customers/*/carts/*/checkout</c>).</param>
+/// <param name="Kind">What happens.</param>
+/// <param name="Method">The HTTP method, or null for any.</param>
+/// <param name="Count">How many matching calls it affects.</param>
+/// <param name="Status">The HTTP status of an Error fault.</param>
+/// <param name="Code">The Partner Center code of an Error or OrderErrors fault.</param>
+/// <param name="Description">Its description.</param>
+/// <param name="RetryAfterSeconds">Retry-After of a Throttle fault.</param>
+/// <param name="HoldForSeconds">How long TimeoutAfterChange holds the answer; null aborts the connection.</param>
+/// <param name="ProvisioningDelaySeconds">SlowProvisioning's delay.</param>
+public sealed record FaultSpec(
+    string Path, FaultKind Kind, string? Method = null, int Count = 1, int Status = 0, int Code = 0,
+    string? Description = null, int RetryAfterSeconds = 57, double? HoldForSeconds = null, double? ProvisioningDelaySeconds = null);
+
+/// <summary>How many of each resource the server holds.</summary>
+public sealed record LocalCounts(int Resellers, int Customers, int Agreements, int Carts, int Orders, int Subscriptions, int AuditRecords);
+
+/// <summary>A call the server received: its method, path, query, headers (Authorization left out) and answer.</summary>
+public sealed record SeenRequest(
+    string Method, string Path, string Query, IReadOnlyDictionary<string, string> Headers, int Status, DateTimeOffset ReceivedAt);
+
+/// <summary>A subscription PATCH body as received, and what the server did because of what it lacked.</summary>
+/// <param name="CustomerId">The customer.</param>
+/// <param name="SubscriptionId">The subscription.</param>
+/// <param name="Body">The body, verbatim.</param>
+/// <param name="AutoRenewTurnedOff">autoRenewEnabled was missing, so auto-renew went off [K:update-a-subscription-by-id].</param>
+/// <param name="NextTermInstructionsDeleted">scheduledNextTermInstructions were set and the body lacked them, so they went.</param>
+public sealed record ReceivedPatch(
+    string CustomerId, string SubscriptionId, string Body, bool AutoRenewTurnedOff, bool NextTermInstructionsDeleted);
+
+/// <summary>A refresh token issued for the integration user without the authorize flow (local development).</summary>
+public sealed record IssuedRefreshToken(string RefreshToken, string UserPrincipalName, DateTimeOffset ExpiresOn);
+
+/// <summary>Revokes one refresh token, or all of them when <see cref="RefreshToken"/> is null.</summary>
+public sealed record RevokeRefreshTokens(string? RefreshToken);
+
+/// <summary>A domain that exists outside the server's customers (HEAD /v1/domains answers 200, create is refused).</summary>
+public sealed record TakenDomain(string Domain);
+
+/// <summary>Changes to the running server's behaviour; what is null stays as it is.</summary>
+public sealed record LocalSettings(
+    double? LatencyMs = null, double? ProvisioningDelayMs = null, double? CheckoutProcessingMs = null,
+    int? RateLimitPerTenant = null, double? RateLimitWindowSeconds = null, bool? SandboxLimits = null,
+    double? RefreshTokenLifetimeSeconds = null, bool? SlowSubscriptionChanges = null, bool? RefuseSupportContactForNce = null,
+    RelationshipRequestShape? RelationshipRequestShape = null);
+
+/// <summary>The server's endpoints, for a script that started it as a process.</summary>
+public sealed record LocalEndpoints(string BaseUrl, string TokenEndpoint, string AuthorizeEndpoint, string TenantId, string ClientId);
