@@ -26,10 +26,14 @@ public sealed record PartnerRelationship(string Id, string? Name, string? Relati
 
 public sealed record AgreementStatus(bool IsAgreementSigned);
 
-public sealed record MpnProfile(string? PartnerName, string? MpnId)
+public sealed record MpnProfile
 {
+    public string? PartnerName { get; init; }
+
+    public string? MpnId { get; init; }
+
     [JsonExtensionData]
-    public Dictionary<string, JsonElement>? Extra { get; init; }
+    public Dictionary<string, JsonElement>? Extra { get; set; }
 }
 
 public sealed record Address(
@@ -51,20 +55,30 @@ public sealed record AddressValidationResult(Address? OriginalAddress, IReadOnly
     public bool IsValid => Status is "VerifiedShippable" or "Verified";
 }
 
-public sealed record CountryValidationRules(
-    string? Iso2Code,
-    string? DefaultCulture,
-    bool IsStateRequired,
-    bool IsPostalCodeRequired,
-    string? PostalCodeRegex,
-    bool IsCityRequired,
-    string? PhoneNumberRegex,
-    bool IsRegistrationNumberSupported,
-    IReadOnlyList<string>? SupportedLanguages,
-    IReadOnlyList<string>? SupportedCultures)
+public sealed record CountryValidationRules
 {
+    public string? Iso2Code { get; init; }
+
+    public string? DefaultCulture { get; init; }
+
+    public bool IsStateRequired { get; init; }
+
+    public bool IsPostalCodeRequired { get; init; }
+
+    public string? PostalCodeRegex { get; init; }
+
+    public bool IsCityRequired { get; init; }
+
+    public string? PhoneNumberRegex { get; init; }
+
+    public bool IsRegistrationNumberSupported { get; init; }
+
+    public IReadOnlyList<string>? SupportedLanguages { get; init; }
+
+    public IReadOnlyList<string>? SupportedCultures { get; init; }
+
     [JsonExtensionData]
-    public Dictionary<string, JsonElement>? Extra { get; init; }
+    public Dictionary<string, JsonElement>? Extra { get; set; }
 }
 
 public sealed record CompanyProfile(string? TenantId, string? Domain, string? CompanyName, string? OrganizationRegistrationNumber = null);
@@ -121,18 +135,26 @@ public sealed record CartParticipant(string Key, string Value)
 
 public sealed record CartLineItemError(int ErrorCode, string? ErrorDescription);
 
-public sealed record CartLineItem(
-    int Id,
-    string CatalogItemId,
-    int Quantity,
-    string? BillingCycle,
-    string? TermDuration,
-    IReadOnlyList<CartParticipant>? Participants,
-    string? OrderGroup = null,
-    CartLineItemError? Error = null)
+public sealed record CartLineItem
 {
+    public int Id { get; init; }
+
+    public string CatalogItemId { get; init; } = string.Empty;
+
+    public int Quantity { get; init; }
+
+    public string? BillingCycle { get; init; }
+
+    public string? TermDuration { get; init; }
+
+    public IReadOnlyList<CartParticipant>? Participants { get; init; }
+
+    public string? OrderGroup { get; init; }
+
+    public CartLineItemError? Error { get; init; }
+
     [JsonExtensionData]
-    public Dictionary<string, JsonElement>? Extra { get; init; }
+    public Dictionary<string, JsonElement>? Extra { get; set; }
 }
 
 public sealed record Cart(
@@ -147,40 +169,81 @@ public sealed record OrderError(string? OrderGroupId, int Code, string? Descript
 
 public sealed record CartCheckoutResult(IReadOnlyList<Order>? Orders, IReadOnlyList<OrderError>? OrderErrors);
 
-public sealed record OrderLineItem(int LineItemNumber, string? OfferId, string? SubscriptionId, int Quantity, string? PartnerIdOnRecord = null, string? TermDuration = null)
+public sealed record OrderLineItem
 {
+    public int LineItemNumber { get; init; }
+
+    public string? OfferId { get; init; }
+
+    public string? SubscriptionId { get; init; }
+
+    public int Quantity { get; init; }
+
+    public string? PartnerIdOnRecord { get; init; }
+
+    public string? TermDuration { get; init; }
+
     [JsonExtensionData]
-    public Dictionary<string, JsonElement>? Extra { get; init; }
+    public Dictionary<string, JsonElement>? Extra { get; set; }
 }
 
-public sealed record Order(string? Id, string? ReferenceCustomerId, string? BillingCycle, IReadOnlyList<OrderLineItem>? LineItems, string? Status, DateTimeOffset? CreationDate)
+public sealed record Order
 {
+    public string? Id { get; init; }
+
+    public string? ReferenceCustomerId { get; init; }
+
+    public string? BillingCycle { get; init; }
+
+    public IReadOnlyList<OrderLineItem>? LineItems { get; init; }
+
+    public string? Status { get; init; }
+
+    public DateTimeOffset? CreationDate { get; init; }
+
     [JsonExtensionData]
-    public Dictionary<string, JsonElement>? Extra { get; init; }
+    public Dictionary<string, JsonElement>? Extra { get; set; }
 }
 
-public sealed record OrderLineItemProvisioningStatus(int LineItemNumber, string? Status, string? SubscriptionId)
+public sealed record OrderLineItemProvisioningStatus
 {
+    public int LineItemNumber { get; init; }
+
+    public string? Status { get; init; }
+
+    public string? SubscriptionId { get; init; }
+
     [JsonExtensionData]
-    public Dictionary<string, JsonElement>? Extra { get; init; }
+    public Dictionary<string, JsonElement>? Extra { get; set; }
 }
 
 /// <summary>A subscription; <see cref="PartnerId"/> is the reseller of record's PartnerID. PATCH sends it whole (read, change, write).</summary>
-public sealed record Subscription(
-    string Id,
-    string? OfferId,
-    string? OfferName,
-    string? FriendlyName,
-    int Quantity,
-    string? Status,
-    string? PartnerId,
-    bool? AutoRenewEnabled,
-    string? TermDuration,
-    string? BillingCycle,
-    string? OrderId)
+public sealed record Subscription
 {
+    public string Id { get; init; } = string.Empty;
+
+    public string? OfferId { get; init; }
+
+    public string? OfferName { get; init; }
+
+    public string? FriendlyName { get; init; }
+
+    public int Quantity { get; init; }
+
+    public string? Status { get; init; }
+
+    public string? PartnerId { get; init; }
+
+    public bool? AutoRenewEnabled { get; init; }
+
+    public string? TermDuration { get; init; }
+
+    public string? BillingCycle { get; init; }
+
+    public string? OrderId { get; init; }
+
     [JsonExtensionData]
-    public Dictionary<string, JsonElement>? Extra { get; init; }
+    public Dictionary<string, JsonElement>? Extra { get; set; }
 }
 
 /// <summary>What a subscription PATCH answered: the subscription (200), or accepted for later (202, poll <see cref="Location"/>).</summary>
@@ -190,41 +253,77 @@ public sealed record SupportContact(string SupportTenantId, string SupportMpnId,
 
 public sealed record ProductType(string? Id, string? DisplayName);
 
-public sealed record Product(string Id, string? Title, string? Description, ProductType? ProductType)
+public sealed record Product
 {
+    public string Id { get; init; } = string.Empty;
+
+    public string? Title { get; init; }
+
+    public string? Description { get; init; }
+
+    public ProductType? ProductType { get; init; }
+
     [JsonExtensionData]
-    public Dictionary<string, JsonElement>? Extra { get; init; }
+    public Dictionary<string, JsonElement>? Extra { get; set; }
 }
 
-public sealed record Sku(string Id, string? ProductId, string? Title, string? Description)
+public sealed record Sku
 {
+    public string Id { get; init; } = string.Empty;
+
+    public string? ProductId { get; init; }
+
+    public string? Title { get; init; }
+
+    public string? Description { get; init; }
+
     [JsonExtensionData]
-    public Dictionary<string, JsonElement>? Extra { get; init; }
+    public Dictionary<string, JsonElement>? Extra { get; set; }
 }
 
 public sealed record AvailabilityTerm(string? Duration, string? BillingCycle, string? Description);
 
 /// <summary>An availability; <see cref="CatalogItemId"/> is <c>{productId}:{skuId}:{availabilityId}</c>, what a cart line orders.</summary>
-public sealed record Availability(string Id, string? ProductId, string? SkuId, string? CatalogItemId, IReadOnlyList<AvailabilityTerm>? Terms)
+public sealed record Availability
 {
+    public string Id { get; init; } = string.Empty;
+
+    public string? ProductId { get; init; }
+
+    public string? SkuId { get; init; }
+
+    public string? CatalogItemId { get; init; }
+
+    public IReadOnlyList<AvailabilityTerm>? Terms { get; init; }
+
     [JsonExtensionData]
-    public Dictionary<string, JsonElement>? Extra { get; init; }
+    public Dictionary<string, JsonElement>? Extra { get; set; }
 }
 
-public sealed record AuditRecord(
-    string? PartnerId,
-    string? CustomerId,
-    string? CustomerName,
-    string? UserPrincipalName,
-    string? ResourceType,
-    string? ResourceNewValue,
-    string? ResourceOldValue,
-    string? OperationType,
-    DateTimeOffset? OperationDate,
-    string? OperationStatus)
+public sealed record AuditRecord
 {
+    public string? PartnerId { get; init; }
+
+    public string? CustomerId { get; init; }
+
+    public string? CustomerName { get; init; }
+
+    public string? UserPrincipalName { get; init; }
+
+    public string? ResourceType { get; init; }
+
+    public string? ResourceNewValue { get; init; }
+
+    public string? ResourceOldValue { get; init; }
+
+    public string? OperationType { get; init; }
+
+    public DateTimeOffset? OperationDate { get; init; }
+
+    public string? OperationStatus { get; init; }
+
     [JsonExtensionData]
-    public Dictionary<string, JsonElement>? Extra { get; init; }
+    public Dictionary<string, JsonElement>? Extra { get; set; }
 }
 
 /// <summary>A webhook registration: <c>{SubscriberId, WebhookUrl, WebhookEvents}</c>.</summary>
