@@ -36,8 +36,22 @@ fi
 log "building the function app and the standalone host"
 dotnet build functions/Tier2.Functions -c Debug --nologo -v quiet
 dotnet build functions/Tier2.Standalone -c Debug --nologo -v quiet
+dotnet build local/Tier2.LocalPartnerCenter -c Debug --nologo -v quiet
+if port_in_use 7073; then
+  log "something already listens on 7073; using it as the local Partner Center"
+else
+  log "starting the local Partner Center on http://127.0.0.1:7073 (admin API: /_local/, see local/Tier2.LocalPartnerCenter/README.md)"
+  start_local_partner_center 7073 "$ROOT/.azurite"
+fi
 app_dir="$ROOT/functions/Tier2.Functions/bin/Debug/net10.0"
-cp local.settings.json "$app_dir/local.settings.json"
+# The app's copy of the settings points Partner Center at the local one (local.settings.json itself is left as it is).
+python3 - local.settings.json "$app_dir/local.settings.json" "$(partner_center_settings http://127.0.0.1:7073)" <<'PY'
+import json, sys
+source, target, partner_center = sys.argv[1:]
+settings = json.load(open(source))
+settings.setdefault("Values", {}).update(json.loads(partner_center))
+json.dump(settings, open(target, "w"), indent=2)
+PY
 log "Tier2 on http://localhost:7071 (health: /api/health, OpenAPI: /api/openapi.json). Ctrl-C stops."
 # In the foreground: Ctrl-C reaches the host directly (background jobs of a script ignore SIGINT); when it has
 # stopped, the EXIT trap stops the emulators this script started.

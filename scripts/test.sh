@@ -45,6 +45,12 @@ scripts/package.sh
 
 mkdir -p artifacts/test-results
 dotnet build Serverless.sln -c Debug --nologo -v quiet
+
+# The local Partner Center (built with the solution), for the tests that run a client or an app against it.
+pc_port=$(free_port)
+log "starting the local Partner Center on $pc_port"
+start_local_partner_center "$pc_port" "$work/partner-center"
+export TIER2_TEST_PARTNER_CENTER_URL="http://127.0.0.1:$pc_port"
 dotnet test Serverless.sln -c Debug --no-build --nologo \
   --logger "trx;LogFilePrefix=results" --results-directory artifacts/test-results \
   --logger "console;verbosity=normal" "$@"

@@ -26,17 +26,18 @@ public sealed class LocalPartnerCenter : IAsyncDisposable
         Limiter = app.Services.GetRequiredService<RateLimiter>();
     }
 
-    /// <summary>The API root (no trailing slash): calls go to <c>{BaseUrl}/v1/...</c>.</summary>
+    /// <summary>The API root, <c>http://127.0.0.1:{port}/</c> (a root Uri always prints its trailing slash): calls go to
+    /// <c>{BaseUrl}v1/...</c>, i.e. <c>new Uri(BaseUrl, "v1/...")</c>.</summary>
     public Uri BaseUrl { get; }
 
     /// <summary>The options it runs with; latency, delays, limits and shapes may be changed while it runs.</summary>
     public LocalPartnerCenterOptions Options { get; }
 
     /// <summary><c>{BaseUrl}/{providerTenantId}/oauth2/token</c>.</summary>
-    public Uri TokenEndpoint => new($"{BaseUrl}/{Options.ProviderTenantId}/oauth2/token");
+    public Uri TokenEndpoint => new(BaseUrl, $"{Options.ProviderTenantId}/oauth2/token");
 
     /// <summary><c>{BaseUrl}/{providerTenantId}/oauth2/authorize</c>.</summary>
-    public Uri AuthorizeEndpoint => new($"{BaseUrl}/{Options.ProviderTenantId}/oauth2/authorize");
+    public Uri AuthorizeEndpoint => new(BaseUrl, $"{Options.ProviderTenantId}/oauth2/authorize");
 
     internal PartnerCenterState State { get; }
 
@@ -58,7 +59,7 @@ public sealed class LocalPartnerCenter : IAsyncDisposable
         });
         await app.StartAsync(cancellationToken);
         string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new LocalPartnerCenter(app, new Uri(address.TrimEnd('/')));
+        return new LocalPartnerCenter(app, new Uri(address.TrimEnd('/') + "/"));
     }
 
     /// <summary>Arms a fault for the next <see cref="FaultSpec.Count"/> matching calls.</summary>

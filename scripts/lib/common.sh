@@ -91,3 +91,23 @@ stop_started() {
   done
   STARTED_PIDS=()
 }
+
+# start_local_partner_center PORT LOG_DIR: the local Partner Center (local/Tier2.LocalPartnerCenter; build it first)
+# on 127.0.0.1:PORT with its default options (tenant, client id and secret in LocalPartnerCenterOptions.cs; override
+# with LocalPartnerCenter__* environment variables). Admin API under /_local/ (see its README).
+start_local_partner_center() {
+  local port=$1 logdir=$2
+  mkdir -p "$logdir"
+  dotnet "$ROOT/local/Tier2.LocalPartnerCenter/bin/Debug/net10.0/Tier2.LocalPartnerCenter.dll" --urls "http://127.0.0.1:$port" \
+    >"$logdir/partner-center.log" 2>&1 &
+  STARTED_PIDS+=($!)
+  wait_for_port "$port" "the local Partner Center"
+}
+
+# partner_center_settings BASE_URL: the PartnerCenter__* app settings (JSON object members) that point Tier2 at a local
+# Partner Center started with its default options.
+partner_center_settings() {
+  local base=$1 tenant=5d9bd1c6-6a2c-4b0b-9c44-3b7c8c1f0a11
+  printf '{"PartnerCenter__BaseUrl": "%s", "PartnerCenter__TokenEndpoint": "%s/%s/oauth2/token", "PartnerCenter__AuthorizeEndpoint": "%s/%s/oauth2/authorize", "PartnerCenter__TenantId": "%s", "PartnerCenter__ClientId": "00000000-0000-0000-0000-00000000c11e", "PartnerCenter__ClientSecret": "local-partner-center-secret"}' \
+    "$base" "$base" "$tenant" "$base" "$tenant" "$tenant"
+}
