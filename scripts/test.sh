@@ -61,10 +61,12 @@ log "scripts/demo.sh against the standalone host"
 demo_port=$(free_port)
 demo_settings="$work/local.settings.json"
 key=$(head -c 32 /dev/urandom | base64 | tr -d '\n')
-python3 - "$demo_settings" "$TIER2_TEST_STORAGE" "$demo_port" "$smtp" "$key" <<'PY'
+python3 - "$demo_settings" "$TIER2_TEST_STORAGE" "$demo_port" "$smtp" "$key" "$(partner_center_settings "$TIER2_TEST_PARTNER_CENTER_URL")" <<'PY'
 import json, sys
-path, storage, port, smtp, key = sys.argv[1:]
+path, storage, port, smtp, key, partner_center = sys.argv[1:]
 settings = json.load(open("local.settings.sample.json"))
+# The sample's Partner Center ports are placeholders: the local Partner Center this script started fills them.
+settings["Values"].update(json.loads(partner_center))
 settings["Values"].update({"AzureWebJobsStorage": storage, "Storage__Prefix": "demo", "Email__SmtpPort": smtp,
     "Tier2__PublicBaseUrl": f"http://127.0.0.1:{port}/api", "Auth__SigningKey": key,
     "AzureFunctionsJobHost__extensions__durableTask__hubName": "demo"})

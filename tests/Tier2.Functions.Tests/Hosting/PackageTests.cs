@@ -57,8 +57,8 @@ public sealed class PackageTests
             .Select(b => b.GetProperty("schedule").GetString()!)
             .ToList();
 
-        Assert.Equal(5, schedules.Count);
-        Assert.All(schedules, s => Assert.Matches("^%Reconciliation:[A-Za-z]+Schedule%$", s));
+        Assert.Equal(6, schedules.Count);
+        Assert.All(schedules, s => Assert.Matches("^%(Reconciliation|PartnerCenter):[A-Za-z]+Schedule%$", s));
     }
 
     [Fact]
