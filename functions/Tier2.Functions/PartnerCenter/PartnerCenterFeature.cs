@@ -38,15 +38,26 @@ public static class PartnerCenterFeature
         services.AddTransient<PartnerCenterRateLimitHandler>();
 
         services.AddHttpClient(PartnerCenterTokens.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
-            .AddResilienceHandler("partner-center-token", Resilience);
+            .AddResilienceHandler("partner-center-token", (builder, context) =>
+            {
+                Retries(builder, context);
+                AttemptTimeout(builder, context);
+            });
+
+        // Outermost first: retries; the token; the rate limit, as close to the wire as it can be (each attempt takes
+        // a permit right before it goes, so retries count too and nothing queued elsewhere bunches up behind it);
+        // then the attempt timeout, which starts once the permit is held: time queued behind the limit in a burst is
+        // not a slow attempt and must not be retried as one.
         var client = services.AddHttpClient<PartnerCenterClient>(c => c.Timeout = Timeout.InfiniteTimeSpan);
-        client.AddResilienceHandler("partner-center", Resilience);
-        client.AddHttpMessageHandler<PartnerCenterAuthHandler>().AddHttpMessageHandler<PartnerCenterRateLimitHandler>();
+        client.AddResilienceHandler("partner-center", Retries);
+        client.AddHttpMessageHandler<PartnerCenterAuthHandler>();
+        client.AddHttpMessageHandler<PartnerCenterRateLimitHandler>();
+        client.AddResilienceHandler("partner-center-attempt", AttemptTimeout);
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Add(PartnerCenterApiJsonContext.Default));
         return services;
     }
 
-    private static void Resilience(ResiliencePipelineBuilder<HttpResponseMessage> builder, ResilienceHandlerContext context)
+    private static void Retries(ResiliencePipelineBuilder<HttpResponseMessage> builder, ResilienceHandlerContext context)
     {
         var settings = context.ServiceProvider.GetRequiredService<IOptions<PartnerCenterOptions>>().Value;
         if (settings.MaxRetries > 0)
@@ -62,9 +73,10 @@ public static class PartnerCenterFeature
                 ShouldRetryAfterHeader = true,
             });
         }
-
-        builder.AddTimeout(settings.AttemptTimeout);
     }
+
+    private static void AttemptTimeout(ResiliencePipelineBuilder<HttpResponseMessage> builder, ResilienceHandlerContext context) =>
+        builder.AddTimeout(context.ServiceProvider.GetRequiredService<IOptions<PartnerCenterOptions>>().Value.AttemptTimeout);
 }
 
 [System.Text.Json.Serialization.JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web, UseStringEnumConverter = true)]

@@ -40,14 +40,17 @@ public sealed class PartnerCenterRateLimiter : IDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         var settings = options.Value;
-        // A sliding window frees a segment's permits a whole window after that segment started, so two bursts at a
-        // segment's end and the next window's start could fall within one server minute. Stretching the window by one
-        // segment ((S-1) segments always lie between them) makes the guarantee exact: any window of
-        // RateLimitWindow holds at most RequestsPerMinute requests, however the server counts.
+        // The limiter's segments tick from its creation, not from the first request, so a permit taken late in a segment
+        // comes back (S-1) segments later: stretched by one segment, two full batches can still be exactly one
+        // RateLimitWindow apart, and the network's jitter between taking a permit and reaching Partner Center pushes
+        // them inside one server window (a burst test saw 96 arrivals within 2 s against a limit of 50 every 2 s).
+        // Stretching by two segments leaves a whole segment of slack: any RateLimitWindow holds at most
+        // RequestsPerMinute requests even with jitter of up to a segment (6 s for the default minute), at the cost of
+        // a fifth of the throughput.
         Limiter = new SlidingWindowRateLimiter(new SlidingWindowRateLimiterOptions
         {
             PermitLimit = settings.RequestsPerMinute,
-            Window = settings.RateLimitWindow * Segments / (Segments - 1),
+            Window = settings.RateLimitWindow * Segments / (Segments - 2),
             SegmentsPerWindow = Segments,
             QueueLimit = 100_000,
             QueueProcessingOrder = QueueProcessingOrder.OldestFirst,

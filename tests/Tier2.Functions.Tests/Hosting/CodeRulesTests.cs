@@ -32,7 +32,7 @@ public sealed partial class CodeRulesTests
     public void A_status_is_assigned_only_inside_the_record_that_owns_it()
     {
         // Allowed outside the records: a store's row-to-record mapping (it reads back the status a transition wrote
-        // and decides nothing), and ProblemDetails.Status (an HTTP status code, not a record's state).
+        // and decides nothing), and an HTTP status code (ProblemDetails.Status, PartnerCenterException.Status), not a record's state.
         var offenders = AppSources()
             .Where(source => !RecordFiles.Contains(source.Path))
             .SelectMany(source => source.Lines.Select((line, n) => (source.Path, Line: n + 1, Text: line.Trim())))
@@ -95,7 +95,8 @@ public sealed partial class CodeRulesTests
     [GeneratedRegex(@"^Status = Enum\.Parse<(Invite|Order|Reseller|Subscription)Status>\(e\.GetString\(""Status""\)\),$")]
     private static partial Regex StoredStatusRead();
 
-    [GeneratedRegex(@"ProblemDetails = \{ Status = status,")]
+    // An HTTP status code (a problem's, or the one Partner Center answered, kept on its exception): not a record's state.
+    [GeneratedRegex(@"ProblemDetails = \{ Status = status,|^(problem\.)?Status = status;$")]
     private static partial Regex ProblemStatus();
 
     // A member declared at class level (four spaces in) whose first parenthesis comes before any '=': a method.

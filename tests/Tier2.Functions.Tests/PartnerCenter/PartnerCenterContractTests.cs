@@ -93,20 +93,21 @@ public sealed class PartnerCenterContractTests
     [Fact]
     public async Task A_burst_of_100_calls_never_draws_a_429_from_a_server_enforcing_the_limit()
     {
-        // The server allows 25 a second (scaled down from 500 a minute to keep the test short); the client 24.
-        await using var pc = await LocalPc.StartAsync(new LocalPartnerCenterOptions { RateLimitPerTenant = 25, RateLimitWindow = TimeSpan.FromSeconds(1) });
+        // Partner Center's 500 a minute and Tier2's default 450 (90 %), scaled down to 50 and 45 every 2 s to keep the
+        // test short; the window stays long enough that a loaded machine's scheduling jitter is well inside the margin.
+        await using var pc = await LocalPc.StartAsync(new LocalPartnerCenterOptions { RateLimitPerTenant = 50, RateLimitWindow = TimeSpan.FromSeconds(2) });
         await using var app = await PartnerCenterTestKit.StartAsync(pc, s =>
         {
-            s["PartnerCenter:RequestsPerMinute"] = "24";
-            s["PartnerCenter:RateLimitWindow"] = "00:00:01";
+            s["PartnerCenter:RequestsPerMinute"] = "45";
+            s["PartnerCenter:RateLimitWindow"] = "00:00:02";
         });
         await PartnerCenterTestKit.ConnectAsync(app.Services, pc);
         var client = app.Services.GetRequiredService<PartnerCenterClient>();
 
         await Task.WhenAll(Enumerable.Range(0, 100).Select(_ => client.Customers.ListAsync(pageSize: 1).CollectAsync()));
 
+        Assert.True(0 == pc.RateLimitedCount, "answers: " + string.Join(", ", pc.RequestsTo("GET", "/v1/customers").GroupBy(r => r.Status).Select(g => $"{g.Key} x{g.Count()}")));
         Assert.Equal(100, pc.RequestsTo("GET", "/v1/customers").Count);
-        Assert.Equal(0, pc.RateLimitedCount);
     }
 
     [Fact]
