@@ -112,6 +112,14 @@ public sealed class CustomerTestKit : IAsyncDisposable
         return document.RootElement.Clone();
     }
 
+    /// <summary>Asserts the status (naming the body when it is another) and reads the body into the app's response record.</summary>
+    public static async Task<T> ExpectAsync<T>(HttpResponseMessage response, HttpStatusCode status)
+    {
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(status == response.StatusCode, $"Expected {(int)status}, got {(int)response.StatusCode}: {body}");
+        return await response.ReadAsync<T>();
+    }
+
     public static async Task<HttpResponseMessage> SendAsync(HttpClient client, HttpMethod method, string url, object? body = null, string? ifMatch = null, string? idempotencyKey = null)
     {
         using var request = new HttpRequestMessage(method, url);

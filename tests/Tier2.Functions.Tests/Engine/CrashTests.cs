@@ -143,7 +143,7 @@ public sealed class CrashTests(ITestOutputHelper output)
         foreach (var email in duplicated)
         {
             Assert.True(outAtKill.Contains(email), $"{email} got {counts[email]} invitations though none was out at the kill: a re-run sent twice; invite-{ids[email]}");
-            var messageIds = (await Maildev.MessagesToAsync(email)).Select(m => m.GetProperty("messageId").GetString()).Distinct().ToList();
+            var messageIds = (await Maildev.MessagesToAsync(email)).Select(m => m.MessageId).Distinct().ToList();
             Assert.True(messageIds.Count == 1, $"{email} got {counts[email]} invitations with different Message-Ids ({string.Join(", ", messageIds)}): a re-run sent a new email; invite-{ids[email]}");
         }
 
