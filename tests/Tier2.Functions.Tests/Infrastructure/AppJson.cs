@@ -56,6 +56,10 @@ public static class AppJson
         return await response.ReadAsync<T>();
     }
 
+    /// <summary>A JSON snapshot inside a response (an audit row's before or after) as the record it was written from.</summary>
+    public static T As<T>(this JsonElement? snapshot) =>
+        snapshot is { } element ? element.Deserialize<T>(Options)! : throw new InvalidOperationException($"No snapshot to read as a {typeof(T).Name}.");
+
     /// <summary>A problem's extension member <paramref name="name"/> (extension members are keyed by wire name by design).</summary>
     public static T? Extension<T>(this ProblemDetails problem, string name)
     {

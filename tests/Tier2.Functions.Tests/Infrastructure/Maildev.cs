@@ -4,7 +4,8 @@ namespace Tier2.Functions.Tests.Infrastructure;
 public static class Maildev
 {
     private static readonly HttpClient Client = new() { BaseAddress = TestApp.MaildevUrl, Timeout = TimeSpan.FromSeconds(30) };
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    /// <summary>maildev's JSON (camelCase).</summary>
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     public static async Task<IReadOnlyList<MaildevMessage>> MessagesToAsync(string address)
     {

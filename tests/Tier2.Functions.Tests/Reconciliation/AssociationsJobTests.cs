@@ -17,7 +17,7 @@ public sealed class AssociationsJobTests
         var healthy = await kit.CreateResellerAsync("Healthy Reseller");
         var failing = await kit.CreateResellerAsync("Failing Reseller");
         var order = await OnboardAsync(provider, failing.Id, NewDomainPrefix(), "Contoso Pharma", ("m365-business-premium", 10, "P1Y", "monthly"));
-        var customerId = order.GetProperty("customerId").GetString()!;
+        var customerId = order.CustomerId!;
         await OnboardAsync(provider, healthy.Id, NewDomainPrefix(), "Fine Customer", ("exchange-online-p1", 3, "P1M", "monthly"));
         var before = await RunAsync(provider);
 
