@@ -93,23 +93,18 @@ public sealed class CustomerTestKit : IAsyncDisposable
         ["lineItems"] = lines.Select(l => new Dictionary<string, object?> { ["offerId"] = l.OfferId, ["quantity"] = l.Quantity, ["termDuration"] = l.Term, ["billingCycle"] = l.Billing }).ToList(),
     };
 
-    public static async Task<JsonElement> ReadJsonAsync(HttpResponseMessage response)
-    {
-        using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        return document.RootElement.Clone();
-    }
-
-    public static async Task<JsonElement> ExpectAsync(HttpResponseMessage response, HttpStatusCode status)
+    /// <summary>Asserts the status, naming the body when it is another.</summary>
+    public static async Task ExpectAsync(HttpResponseMessage response, HttpStatusCode status)
     {
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(status == response.StatusCode, $"Expected {(int)status}, got {(int)response.StatusCode}: {body}");
-        if (body.Length == 0)
-        {
-            return default;
-        }
+    }
 
-        using var document = JsonDocument.Parse(body);
-        return document.RootElement.Clone();
+    /// <summary>Asserts the status (naming the body when it is another) and reads the body into the app's response record.</summary>
+    public static async Task<T> ExpectAsync<T>(HttpResponseMessage response, HttpStatusCode status)
+    {
+        await ExpectAsync(response, status);
+        return await response.ReadAsync<T>();
     }
 
     public static async Task<HttpResponseMessage> SendAsync(HttpClient client, HttpMethod method, string url, object? body = null, string? ifMatch = null, string? idempotencyKey = null)
@@ -137,15 +132,15 @@ public sealed class CustomerTestKit : IAsyncDisposable
         response.Headers.TryGetValues("ETag", out var values) ? values.Single() : throw new InvalidOperationException("No ETag header.");
 
     /// <summary>Creates a draft; returns its id and ETag.</summary>
-    public static async Task<(string Id, string ETag, JsonElement View)> CreateDraftAsync(HttpClient provider, object body)
+    public static async Task<(string Id, string ETag, OrderView View)> CreateDraftAsync(HttpClient provider, object body)
     {
         using var response = await provider.PostAsJsonAsync("/api/orders", body);
-        var view = await ExpectAsync(response, HttpStatusCode.Created);
-        return (view.GetProperty("id").GetString()!, ETagOf(response), view);
+        var view = await ExpectAsync<OrderView>(response, HttpStatusCode.Created);
+        return (view.Id, ETagOf(response), view);
     }
 
     /// <summary>Submits a draft (202 with Location to the status resource) and waits until the order settles.</summary>
-    public static async Task<JsonElement> SubmitAndWaitAsync(HttpClient provider, string orderId, string etag, string? idempotencyKey = null)
+    public static async Task<OrderView> SubmitAndWaitAsync(HttpClient provider, string orderId, string etag, string? idempotencyKey = null)
     {
         using var submitted = await SendAsync(provider, HttpMethod.Post, $"/api/orders/{orderId}/submit", ifMatch: etag, idempotencyKey: idempotencyKey);
         await ExpectAsync(submitted, HttpStatusCode.Accepted);
@@ -154,15 +149,14 @@ public sealed class CustomerTestKit : IAsyncDisposable
     }
 
     /// <summary>Polls the order until it is Completed, Failed or Cancelled (generous deadline; never a timing assertion).</summary>
-    public static async Task<JsonElement> WaitForOrderAsync(HttpClient provider, string orderId)
+    public static async Task<OrderView> WaitForOrderAsync(HttpClient provider, string orderId)
     {
         var deadline = DateTime.UtcNow.AddMinutes(2);
         while (true)
         {
             using var response = await provider.GetAsync($"/api/orders/{orderId}");
-            var view = await ExpectAsync(response, HttpStatusCode.OK);
-            var status = view.GetProperty("status").GetString();
-            if (status is "Completed" or "Failed" or "Cancelled")
+            var view = await ExpectAsync<OrderView>(response, HttpStatusCode.OK);
+            if (view.Status is OrderStatus.Completed or OrderStatus.Failed or OrderStatus.Cancelled)
             {
                 // The order row settles inside the orchestration's last activity; wait for the instance too.
                 await WaitForInstanceAsync(provider, "order-" + orderId, deadline);
@@ -190,11 +184,11 @@ public sealed class CustomerTestKit : IAsyncDisposable
     }
 
     /// <summary>Runs the seed's whole procedure for a new customer; returns the completed order view.</summary>
-    public static async Task<JsonElement> OnboardAsync(HttpClient provider, string? resellerId, string domainPrefix, string companyName, params (string OfferId, int Quantity, string Term, string Billing)[] lines)
+    public static async Task<OrderView> OnboardAsync(HttpClient provider, string? resellerId, string domainPrefix, string companyName, params (string OfferId, int Quantity, string Term, string Billing)[] lines)
     {
         var (id, etag, _) = await CreateDraftAsync(provider, OrderBody(resellerId, domainPrefix, companyName, lines));
         var done = await SubmitAndWaitAsync(provider, id, etag);
-        Assert.True(done.GetProperty("status").GetString() == "Completed", $"Order did not complete: {done}");
+        Assert.True(done.Status == OrderStatus.Completed, $"Order did not complete: {done}");
         return done;
     }
 

@@ -1,5 +1,9 @@
 using Tier2.Functions.Auth;
+using Tier2.Functions.Customers;
 using Tier2.Functions.Resellers;
+using Tier2.Functions.Storage;
+using Tier2.Functions.Subscriptions;
+using Tier2.Functions.Tests.Infrastructure;
 using static Tier2.Functions.Tests.Customers.CustomerTestKit;
 
 namespace Tier2.Functions.Tests.Customers;
@@ -12,7 +16,7 @@ public sealed class CustomerTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _kit.DisposeAsync();
 
-    private static List<string> Names(JsonElement page) => page.GetProperty("items").EnumerateArray().Select(c => c.GetProperty("companyName").GetString()!).ToList();
+    private static List<string> Names(Page<CustomerSummary> page) => page.Items.Select(c => c.CompanyName).ToList();
 
     [Fact]
     public async Task Customers_are_filtered_by_reseller_searched_by_name_and_paged()
@@ -26,29 +30,29 @@ public sealed class CustomerTests : IAsyncLifetime
         }
 
         using var ofA = await provider.GetAsync($"/api/customers?resellerId={a.Id}");
-        Assert.Equal(["Alpha One", "Alpha Two", "Beta/Works"], Names(await ExpectAsync(ofA, HttpStatusCode.OK)));
+        Assert.Equal(["Alpha One", "Alpha Two", "Beta/Works"], Names(await ExpectAsync<Page<CustomerSummary>>(ofA, HttpStatusCode.OK)));
         using var all = await provider.GetAsync("/api/customers");
-        Assert.Equal(4, Names(await ExpectAsync(all, HttpStatusCode.OK)).Count);
+        Assert.Equal(4, Names(await ExpectAsync<Page<CustomerSummary>>(all, HttpStatusCode.OK)).Count);
         using var search = await provider.GetAsync($"/api/customers?resellerId={a.Id}&search=ALPHA");
-        Assert.Equal(["Alpha One", "Alpha Two"], Names(await ExpectAsync(search, HttpStatusCode.OK)));
+        Assert.Equal(["Alpha One", "Alpha Two"], Names(await ExpectAsync<Page<CustomerSummary>>(search, HttpStatusCode.OK)));
         using var slash = await provider.GetAsync($"/api/customers?search={Uri.EscapeDataString("beta/w")}");
-        Assert.Equal(["Beta/Works"], Names(await ExpectAsync(slash, HttpStatusCode.OK)));
+        Assert.Equal(["Beta/Works"], Names(await ExpectAsync<Page<CustomerSummary>>(slash, HttpStatusCode.OK)));
 
         var paged = new List<string>();
         string? token = null;
         do
         {
             using var page = await provider.GetAsync($"/api/customers?resellerId={a.Id}&pageSize=1" + (token is null ? string.Empty : "&continuationToken=" + Uri.EscapeDataString(token)));
-            var body = await ExpectAsync(page, HttpStatusCode.OK);
+            var body = await ExpectAsync<Page<CustomerSummary>>(page, HttpStatusCode.OK);
             paged.AddRange(Names(body));
-            token = body.GetProperty("continuationToken").GetString();
+            token = body.ContinuationToken;
         }
         while (token is not null);
         Assert.Equal(["Alpha One", "Alpha Two", "Beta/Works"], paged);
 
         using var resellerA = _kit.Reseller(a.Id);
         using var own = await resellerA.GetAsync("/api/customers");
-        Assert.Equal(3, Names(await ExpectAsync(own, HttpStatusCode.OK)).Count);
+        Assert.Equal(3, Names(await ExpectAsync<Page<CustomerSummary>>(own, HttpStatusCode.OK)).Count);
         using var others = await resellerA.GetAsync($"/api/customers?resellerId={b.Id}");
         await ExpectAsync(others, HttpStatusCode.NotFound);
         using var foreignToken = await provider.GetAsync($"/api/customers?resellerId={b.Id}&continuationToken={Uri.EscapeDataString(token ?? "eA")}");
@@ -62,24 +66,24 @@ public sealed class CustomerTests : IAsyncLifetime
         var paused = await _kit.CreateResellerAsync("Paused", ResellerStatus.Suspended);
         using var provider = _kit.Provider();
         using var resellerB = _kit.Reseller(b.Id);
-        var customerId = (await OnboardAsync(provider, null, NewDomainPrefix(), "Existing Co", ("o365-e3", 1, "P1M", "monthly"))).GetProperty("customerId").GetString()!;
+        var customerId = (await OnboardAsync(provider, null, NewDomainPrefix(), "Existing Co", ("o365-e3", 1, "P1M", "monthly"))).CustomerId!;
         using (var before = await resellerB.GetAsync($"/api/customers/{customerId}"))
         {
             await ExpectAsync(before, HttpStatusCode.NotFound);
         }
 
         using var added = await provider.PostAsJsonAsync($"/api/customers/{customerId}/resellers", new { resellerId = b.Id });
-        Assert.Equal(b.MpnId, (await ExpectAsync(added, HttpStatusCode.Created)).GetProperty("mpnId").GetString());
+        Assert.Equal(b.MpnId, (await ExpectAsync<CustomerReseller>(added, HttpStatusCode.Created)).MpnId);
         using var repeat = await provider.PostAsJsonAsync($"/api/customers/{customerId}/resellers", new { resellerId = b.Id });
         await ExpectAsync(repeat, HttpStatusCode.OK);
         using var refused = await provider.PostAsJsonAsync($"/api/customers/{customerId}/resellers", new { resellerId = paused.Id });
-        Assert.True((await ExpectAsync(refused, HttpStatusCode.BadRequest)).GetProperty("errors").TryGetProperty("resellerId", out _));
+        Assert.True((await ExpectAsync<HttpValidationProblemDetails>(refused, HttpStatusCode.BadRequest)).Errors.ContainsKey("resellerId"));
 
         using var detail = await resellerB.GetAsync($"/api/customers/{customerId}");
-        var seen = await ExpectAsync(detail, HttpStatusCode.OK);
-        Assert.Empty(seen.GetProperty("subscriptions").EnumerateArray()); // not partner of record or support contact of any
+        var seen = await ExpectAsync<CustomerView>(detail, HttpStatusCode.OK);
+        Assert.Empty(seen.Subscriptions); // not partner of record or support contact of any
         using var list = await resellerB.GetAsync("/api/customers");
-        Assert.Equal(["Existing Co"], Names(await ExpectAsync(list, HttpStatusCode.OK)));
+        Assert.Equal(["Existing Co"], Names(await ExpectAsync<Page<CustomerSummary>>(list, HttpStatusCode.OK)));
         using var byReseller = await resellerB.PostAsJsonAsync($"/api/customers/{customerId}/resellers", new { resellerId = b.Id });
         await ExpectAsync(byReseller, HttpStatusCode.Forbidden);
 
@@ -88,7 +92,7 @@ public sealed class CustomerTests : IAsyncLifetime
         using var after = await resellerB.GetAsync($"/api/customers/{customerId}");
         await ExpectAsync(after, HttpStatusCode.NotFound);
         using var emptied = await resellerB.GetAsync("/api/customers");
-        Assert.Empty(Names(await ExpectAsync(emptied, HttpStatusCode.OK)));
+        Assert.Empty(Names(await ExpectAsync<Page<CustomerSummary>>(emptied, HttpStatusCode.OK)));
         using var again = await provider.DeleteAsync($"/api/customers/{customerId}/resellers/{b.Id}");
         await ExpectAsync(again, HttpStatusCode.NotFound);
     }
@@ -100,10 +104,10 @@ public sealed class CustomerTests : IAsyncLifetime
         var b = await _kit.CreateResellerAsync("Reseller B");
         using var provider = _kit.Provider();
         var order = await OnboardAsync(provider, a.Id, NewDomainPrefix(), "A's Customer", ("o365-e3", 5, "P1M", "monthly"));
-        var orderId = order.GetProperty("id").GetString()!;
-        var customerId = order.GetProperty("customerId").GetString()!;
+        var orderId = order.Id;
+        var customerId = order.CustomerId!;
         using var customerResponse = await provider.GetAsync($"/api/customers/{customerId}");
-        var subscriptionId = (await ExpectAsync(customerResponse, HttpStatusCode.OK)).GetProperty("subscriptions")[0].GetProperty("id").GetString()!;
+        var subscriptionId = (await ExpectAsync<CustomerView>(customerResponse, HttpStatusCode.OK)).Subscriptions[0].Id;
         var sub = $"/api/customers/{customerId}/subscriptions/{subscriptionId}";
         using var other = _kit.Reseller(b.Id);
 
@@ -143,7 +147,7 @@ public sealed class CustomerTests : IAsyncLifetime
         // The owner still has everything, and nothing above changed anything.
         using var owner = _kit.Reseller(a.Id);
         using var mine = await owner.GetAsync(sub);
-        Assert.Equal(5, (await ExpectAsync(mine, HttpStatusCode.OK)).GetProperty("quantity").GetInt32());
+        Assert.Equal(5, (await ExpectAsync<Subscription>(mine, HttpStatusCode.OK)).Quantity);
         using var ownOrder = await owner.GetAsync($"/api/orders/{orderId}");
         await ExpectAsync(ownOrder, HttpStatusCode.OK);
         using var ownSetup = await owner.GetAsync($"/api/orders/{orderId}/setup-info");
@@ -157,7 +161,7 @@ public sealed class CustomerTests : IAsyncLifetime
     {
         var a = await _kit.CreateResellerAsync("Reseller A");
         using var provider = _kit.Provider();
-        var customerId = (await OnboardAsync(provider, a.Id, NewDomainPrefix(), "Victim Co", ("o365-e3", 1, "P1M", "monthly"))).GetProperty("customerId").GetString()!;
+        var customerId = (await OnboardAsync(provider, a.Id, NewDomainPrefix(), "Victim Co", ("o365-e3", 1, "P1M", "monthly"))).CustomerId!;
         using var resellerA = _kit.Reseller(a.Id);
         string[] attacks =
         [
@@ -195,7 +199,7 @@ public sealed class CustomerTests : IAsyncLifetime
                 Assert.True(response.StatusCode is HttpStatusCode.OK or HttpStatusCode.BadRequest or HttpStatusCode.NotFound, $"{url}: {(int)response.StatusCode} {body}");
                 if (response.StatusCode == HttpStatusCode.OK)
                 {
-                    Assert.Empty((await ReadJsonAsync(response)).GetProperty("items").EnumerateArray());
+                    Assert.Empty((await response.ReadAsync<Page<object>>()).Items);
                 }
             }
         }
@@ -209,22 +213,22 @@ public sealed class CustomerTests : IAsyncLifetime
         using var provider = _kit.Provider();
         using var resellerA = _kit.Reseller(a.Id);
         using var resellerB = _kit.Reseller(b.Id);
-        var customerId = (await OnboardAsync(provider, a.Id, NewDomainPrefix(), "Shared Co", ("o365-e3", 1, "P1M", "monthly"))).GetProperty("customerId").GetString()!;
+        var customerId = (await OnboardAsync(provider, a.Id, NewDomainPrefix(), "Shared Co", ("o365-e3", 1, "P1M", "monthly"))).CustomerId!;
         using (var added = await provider.PostAsJsonAsync($"/api/customers/{customerId}/resellers", new { resellerId = b.Id }))
         {
             await ExpectAsync(added, HttpStatusCode.Created);
         }
 
         using var detailB = await resellerB.GetAsync($"/api/customers/{customerId}");
-        Assert.Equal(JsonValueKind.Null, (await ExpectAsync(detailB, HttpStatusCode.OK)).GetProperty("associatedPartnerId").ValueKind);
+        Assert.Null((await ExpectAsync<CustomerView>(detailB, HttpStatusCode.OK)).AssociatedPartnerId);
         using var listB = await resellerB.GetAsync("/api/customers");
-        Assert.Equal(JsonValueKind.Null, (await ExpectAsync(listB, HttpStatusCode.OK)).GetProperty("items")[0].GetProperty("associatedPartnerId").ValueKind);
+        Assert.Null((await ExpectAsync<Page<CustomerSummary>>(listB, HttpStatusCode.OK)).Items[0].AssociatedPartnerId);
 
         using var detailA = await resellerA.GetAsync($"/api/customers/{customerId}");
-        Assert.Equal(a.Id, (await ExpectAsync(detailA, HttpStatusCode.OK)).GetProperty("associatedPartnerId").GetString());
+        Assert.Equal(a.Id, (await ExpectAsync<CustomerView>(detailA, HttpStatusCode.OK)).AssociatedPartnerId);
         using var listA = await resellerA.GetAsync("/api/customers");
-        Assert.Equal(a.Id, (await ExpectAsync(listA, HttpStatusCode.OK)).GetProperty("items")[0].GetProperty("associatedPartnerId").GetString());
+        Assert.Equal(a.Id, (await ExpectAsync<Page<CustomerSummary>>(listA, HttpStatusCode.OK)).Items[0].AssociatedPartnerId);
         using var detailProvider = await provider.GetAsync($"/api/customers/{customerId}");
-        Assert.Equal(a.Id, (await ExpectAsync(detailProvider, HttpStatusCode.OK)).GetProperty("associatedPartnerId").GetString());
+        Assert.Equal(a.Id, (await ExpectAsync<CustomerView>(detailProvider, HttpStatusCode.OK)).AssociatedPartnerId);
     }
 }

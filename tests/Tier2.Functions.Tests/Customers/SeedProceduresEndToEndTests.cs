@@ -1,3 +1,8 @@
+using Tier2.Functions.Customers;
+using Tier2.Functions.Offers;
+using Tier2.Functions.Orders;
+using Tier2.Functions.Storage;
+using Tier2.Functions.Subscriptions;
 using static Tier2.Functions.Tests.Customers.CustomerTestKit;
 
 namespace Tier2.Functions.Tests.Customers;
@@ -21,7 +26,7 @@ public sealed class SeedProceduresEndToEndTests
         // 1-3. New customer for the reseller, with two subscriptions (offers from the catalog).
         using (var offers = await provider.GetAsync("/api/offers"))
         {
-            Assert.Contains((await ExpectAsync(offers, HttpStatusCode.OK)).EnumerateArray(), o => o.GetProperty("id").GetString() == "m365-business-premium");
+            Assert.Contains(await ExpectAsync<IReadOnlyList<Offer>>(offers, HttpStatusCode.OK), o => o.Id == "m365-business-premium");
         }
 
         var (orderId, etag, draft) = await CreateDraftAsync(provider, OrderBody(reseller.Id, prefix, "Tailspin Toys", ("m365-business-premium", 20, "P1Y", "monthly"), ("exchange-online-p1", 5, "P1M", "monthly")));
@@ -29,26 +34,26 @@ public sealed class SeedProceduresEndToEndTests
         // 4. Review: both lines, the reseller, nothing to fix.
         using (var review = await provider.GetAsync($"/api/orders/{orderId}"))
         {
-            var view = await ExpectAsync(review, HttpStatusCode.OK);
-            Assert.True(view.GetProperty("canSubmit").GetBoolean());
-            Assert.Equal("Northwind Resale", view.GetProperty("reseller").GetProperty("companyName").GetString());
-            Assert.Equal(2, view.GetProperty("lineItems").GetArrayLength());
-            Assert.All(view.GetProperty("lineItems").EnumerateArray(), l => Assert.Equal(reseller.MpnId, l.GetProperty("partnerIdOnRecord").GetString()));
+            var view = await ExpectAsync<OrderView>(review, HttpStatusCode.OK);
+            Assert.True(view.CanSubmit);
+            Assert.Equal("Northwind Resale", view.Reseller!.CompanyName);
+            Assert.Equal(2, view.LineItems.Count);
+            Assert.All(view.LineItems, l => Assert.Equal(reseller.MpnId, l.PartnerIdOnRecord));
         }
 
-        Assert.Equal(draft.GetProperty("id").GetString(), orderId);
+        Assert.Equal(draft.Id, orderId);
 
         // 5. Submit (202 + Location), wait for the onboarding.
         var done = await SubmitAndWaitAsync(provider, orderId, etag);
-        Assert.Equal("Completed", done.GetProperty("status").GetString());
-        var customerId = done.GetProperty("customerId").GetString()!;
+        Assert.Equal(OrderStatus.Completed, done.Status);
+        var customerId = done.CustomerId;
 
         // 6. Confirmation: the setup info once; the second read is 410.
         using (var setup = await provider.GetAsync($"/api/orders/{orderId}/setup-info"))
         {
-            var info = await ExpectAsync(setup, HttpStatusCode.OK);
-            Assert.Equal($"admin@{prefix}.onmicrosoft.com", info.GetProperty("userName").GetString());
-            Assert.False(string.IsNullOrEmpty(info.GetProperty("temporaryPassword").GetString()));
+            var info = await ExpectAsync<SetupInfo>(setup, HttpStatusCode.OK);
+            Assert.Equal($"admin@{prefix}.onmicrosoft.com", info.UserName);
+            Assert.False(string.IsNullOrEmpty(info.TemporaryPassword));
         }
 
         using (var again = await provider.GetAsync($"/api/orders/{orderId}/setup-info"))
@@ -59,27 +64,27 @@ public sealed class SeedProceduresEndToEndTests
         // 7. The customer is in the customers list filtered by the reseller, and the reseller's own token sees it.
         using (var list = await provider.GetAsync($"/api/customers?resellerId={reseller.Id}"))
         {
-            Assert.Equal([customerId], (await ExpectAsync(list, HttpStatusCode.OK)).GetProperty("items").EnumerateArray().Select(c => c.GetProperty("id").GetString()));
+            Assert.Equal([customerId], (await ExpectAsync<Page<CustomerSummary>>(list, HttpStatusCode.OK)).Items.Select(c => c.Id));
         }
 
         using (var own = await resellerAdmin.GetAsync($"/api/customers/{customerId}"))
         {
-            var seen = await ExpectAsync(own, HttpStatusCode.OK);
-            Assert.Equal(reseller.Id, seen.GetProperty("associatedPartnerId").GetString());
-            Assert.Equal(2, seen.GetProperty("subscriptions").GetArrayLength());
+            var seen = await ExpectAsync<CustomerView>(own, HttpStatusCode.OK);
+            Assert.Equal(reseller.Id, seen.AssociatedPartnerId);
+            Assert.Equal(2, seen.Subscriptions.Count);
         }
 
         // Second procedure: another subscription with the reseller as partner of record, then as support contact.
         using var bought = await provider.PostAsJsonAsync($"/api/customers/{customerId}/subscriptions", new { offerId = "teams-rooms-pro", quantity = 2, termDuration = "P1Y", billingCycle = "annual", partnerOfRecordResellerId = reseller.Id });
-        var subscription = await ExpectAsync(bought, HttpStatusCode.Created);
-        Assert.Equal(reseller.MpnId, subscription.GetProperty("partnerIdOnRecord").GetString());
+        var subscription = await ExpectAsync<Subscription>(bought, HttpStatusCode.Created);
+        Assert.Equal(reseller.MpnId, subscription.PartnerIdOnRecord);
         var subscriptionUrl = bought.Headers.Location!.OriginalString;
         using var support = await SendAsync(provider, HttpMethod.Patch, subscriptionUrl, new { supportContactResellerId = reseller.Id }, ifMatch: ETagOf(bought));
-        var supported = await ExpectAsync(support, HttpStatusCode.OK);
-        Assert.Equal(reseller.MpnId, supported.GetProperty("supportContact").GetProperty("supportMpnId").GetString());
-        Assert.Equal(reseller.TenantId, supported.GetProperty("supportContact").GetProperty("supportTenantId").GetGuid());
+        var supported = await ExpectAsync<Subscription>(support, HttpStatusCode.OK);
+        Assert.Equal(reseller.MpnId, supported.SupportContact!.SupportMpnId);
+        Assert.Equal(reseller.TenantId, supported.SupportContact!.SupportTenantId);
 
         using var subscriptions = await resellerAdmin.GetAsync($"/api/customers/{customerId}/subscriptions");
-        Assert.Equal(3, (await ExpectAsync(subscriptions, HttpStatusCode.OK)).GetProperty("items").GetArrayLength());
+        Assert.Equal(3, (await ExpectAsync<Page<Subscription>>(subscriptions, HttpStatusCode.OK)).Items.Count);
     }
 }

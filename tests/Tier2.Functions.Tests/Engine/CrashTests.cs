@@ -1,7 +1,10 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using Tier2.Functions.Auth;
+using Tier2.Functions.Customers;
 using Tier2.Functions.Invites;
+using Tier2.Functions.Orders;
+using Tier2.Functions.Subscriptions;
 using Tier2.Functions.Tests.Infrastructure;
 using Xunit.Abstractions;
 using static Tier2.Functions.Tests.Engine.EngineFlows;
@@ -29,16 +32,16 @@ public sealed class CrashTests(ITestOutputHelper output)
         var orders = await Task.WhenAll(Enumerable.Range(1, 4).Select(i => CreateAndSubmitOrderAsync(host.Provider, resellerId, $"Crash Co {i}", FourLines)));
 
         // Kill while at least one order is being provisioned (its customer or subscriptions half made).
-        var seen = new Dictionary<string, string>();
+        var seen = new Dictionary<string, OrderStatus>();
         var watch = Stopwatch.StartNew();
         while (true)
         {
             foreach (var id in orders)
             {
-                seen[id] = (await GetOrderAsync(host.Provider, id)).GetProperty("status").GetString()!;
+                seen[id] = (await GetOrderAsync(host.Provider, id)).Status;
             }
 
-            if (seen.Values.Any(s => s == "Provisioning") || watch.Elapsed > TimeSpan.FromSeconds(60))
+            if (seen.Values.Any(s => s == OrderStatus.Provisioning) || watch.Elapsed > TimeSpan.FromSeconds(60))
             {
                 break;
             }
@@ -49,30 +52,30 @@ public sealed class CrashTests(ITestOutputHelper output)
         host.KillHard();
         var atKill = string.Join(", ", seen.Select(s => $"{s.Key}={s.Value}"));
         output.WriteLine($"killed after {watch.Elapsed.TotalSeconds:F1}s with orders {atKill}");
-        Assert.True(seen.Values.Any(s => s == "Provisioning"), $"No order was Provisioning when the host was killed: {atKill}");
+        Assert.True(seen.Values.Any(s => s == OrderStatus.Provisioning), $"No order was Provisioning when the host was killed: {atKill}");
 
         var restarted = Stopwatch.StartNew();
         await host.StartAgainAsync();
-        var done = new List<JsonElement>();
+        var done = new List<OrderView>();
         foreach (var id in orders)
         {
             done.Add(await WaitForOrderSettledAsync(host.Provider, id, AfterRestart, () => host.Tail()));
         }
 
         output.WriteLine($"all orders settled {restarted.Elapsed.TotalSeconds:F1}s after the restart");
-        Assert.True(done.All(o => o.GetProperty("status").GetString() == "Completed"), "Not every order completed: " + string.Join("\n", done) + "\n" + host.Tail());
+        Assert.True(done.All(o => o.Status == OrderStatus.Completed), "Not every order completed: " + string.Join("\n", done) + "\n" + host.Tail());
 
         // One customer per order, and one subscription per line, counted through the API.
-        var customers = await ListAllAsync(host.Provider, $"/api/customers?resellerId={resellerId}");
-        var customerIds = customers.Select(c => c.GetProperty("id").GetString()!).ToList();
-        var expected = done.Select(o => o.GetProperty("customerId").GetString()!).OrderBy(x => x, StringComparer.Ordinal).ToList();
+        var customers = await ListAllAsync<CustomerSummary>(host.Provider, $"/api/customers?resellerId={resellerId}");
+        var customerIds = customers.Select(c => c.Id).ToList();
+        var expected = done.Select(o => o.CustomerId!).OrderBy(x => x, StringComparer.Ordinal).ToList();
         Assert.True(expected.SequenceEqual(customerIds.OrderBy(x => x, StringComparer.Ordinal)),
             $"Customers of the reseller: {string.Join(", ", customerIds)}; the orders' customers: {string.Join(", ", expected)} (orders at kill: {atKill})");
         var problems = new List<string>();
         foreach (var customerId in customerIds)
         {
-            var subscriptions = await ListAllAsync(host.Provider, $"/api/customers/{customerId}/subscriptions");
-            var offers = subscriptions.Select(s => s.GetProperty("offerId").GetString()).OrderBy(x => x, StringComparer.Ordinal).ToList();
+            var subscriptions = await ListAllAsync<Subscription>(host.Provider, $"/api/customers/{customerId}/subscriptions");
+            var offers = subscriptions.Select(s => s.OfferId).OrderBy(x => x, StringComparer.Ordinal).ToList();
             if (!offers.SequenceEqual(FourLines.Select(l => l.OfferId).OrderBy(x => x, StringComparer.Ordinal)))
             {
                 problems.Add($"customer {customerId}: {string.Join(", ", offers)}");
@@ -143,7 +146,7 @@ public sealed class CrashTests(ITestOutputHelper output)
         foreach (var email in duplicated)
         {
             Assert.True(outAtKill.Contains(email), $"{email} got {counts[email]} invitations though none was out at the kill: a re-run sent twice; invite-{ids[email]}");
-            var messageIds = (await Maildev.MessagesToAsync(email)).Select(m => m.GetProperty("messageId").GetString()).Distinct().ToList();
+            var messageIds = (await Maildev.MessagesToAsync(email)).Select(m => m.MessageId).Distinct().ToList();
             Assert.True(messageIds.Count == 1, $"{email} got {counts[email]} invitations with different Message-Ids ({string.Join(", ", messageIds)}): a re-run sent a new email; invite-{ids[email]}");
         }
 
@@ -156,9 +159,9 @@ public sealed class CrashTests(ITestOutputHelper output)
         var lagging = new List<string>();
         foreach (var email in emails)
         {
-            var invite = await Eventually.UntilAsync(() => GetInviteAsync(host.Provider, ids[email]), i => i.GetProperty("sentAt").ValueKind != JsonValueKind.Null, TimeSpan.FromSeconds(30));
-            Assert.Equal("Pending", invite.GetProperty("status").GetString());
-            var orchestration = invite.GetProperty("orchestrationStatus").GetString();
+            var invite = await Eventually.UntilAsync(() => GetInviteAsync(host.Provider, ids[email]), i => i.SentAt is not null, TimeSpan.FromSeconds(30));
+            Assert.Equal(InviteStatus.Pending, invite.Status);
+            var orchestration = invite.OrchestrationStatus;
             Assert.True(orchestration is "Running" or "Pending", $"invite-{ids[email]} has orchestration {orchestration}: {invite}");
             if (orchestration == "Pending")
             {
@@ -175,7 +178,7 @@ public sealed class CrashTests(ITestOutputHelper output)
 
         foreach (var email in emails)
         {
-            await Eventually.UntilAsync(() => GetInviteAsync(host.Provider, ids[email]), i => i.GetProperty("orchestrationStatus").GetString() == "Completed", TimeSpan.FromSeconds(60), $"invite-{ids[email]} to complete after its revoke");
+            await Eventually.UntilAsync(() => GetInviteAsync(host.Provider, ids[email]), i => i.OrchestrationStatus == "Completed", TimeSpan.FromSeconds(60), $"invite-{ids[email]} to complete after its revoke");
         }
     }
 
@@ -217,7 +220,7 @@ public sealed class CrashTests(ITestOutputHelper output)
         };
         var requestHash = InviteStore.RequestHash(email.ToLowerInvariant(), "Engine Co", null, nameof(InviteDelivery.Email));
         Assert.NotNull(await store.CreateAsync(invite, InviteTokens.Hash(token), key, requestHash, CancellationToken.None));
-        Assert.Equal("NotFound", (await GetInviteAsync(provider, id)).GetProperty("orchestrationStatus").GetString());
+        Assert.Equal("NotFound", (await GetInviteAsync(provider, id)).OrchestrationStatus);
 
         var retried = await CreateInviteAsync(provider, email, idempotencyKey: key);
         var again = await CreateInviteAsync(provider, email, idempotencyKey: key);
@@ -226,7 +229,7 @@ public sealed class CrashTests(ITestOutputHelper output)
         Assert.Equal((HttpStatusCode.Accepted, id), (again.Status, again.Id));
         var counts = await WaitForEmailsAsync([email], TimeSpan.FromSeconds(60), quiet: TimeSpan.FromSeconds(3));
         Assert.Equal(1, counts[email]);
-        var view = await Infrastructure.Eventually.UntilAsync(() => GetInviteAsync(provider, id), v => v.GetProperty("sentAt").ValueKind != JsonValueKind.Null);
-        Assert.Equal("Running", view.GetProperty("orchestrationStatus").GetString());
+        var view = await Infrastructure.Eventually.UntilAsync(() => GetInviteAsync(provider, id), v => v.SentAt is not null);
+        Assert.Equal("Running", view.OrchestrationStatus);
     }
 }

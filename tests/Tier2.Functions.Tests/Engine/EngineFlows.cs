@@ -1,3 +1,7 @@
+using Tier2.Functions.Invites;
+using Tier2.Functions.Orchestrations;
+using Tier2.Functions.Orders;
+using Tier2.Functions.Storage;
 using Tier2.Functions.Tests.Infrastructure;
 
 namespace Tier2.Functions.Tests.Engine;
@@ -20,56 +24,48 @@ public static class EngineFlows
 
         using var response = await client.SendAsync(request);
         var body = await response.Content.ReadAsStringAsync();
-        string? id = null;
-        if (response.StatusCode == HttpStatusCode.Accepted)
-        {
-            using var document = JsonDocument.Parse(body);
-            id = document.RootElement.GetProperty("id").GetString();
-        }
-
+        var id = response.StatusCode == HttpStatusCode.Accepted ? (await response.ReadAsync<InviteView>()).Id : null;
         return (response.StatusCode, id, body);
     }
 
-    public static async Task<JsonElement> GetInviteAsync(HttpClient client, string id)
+    public static async Task<InviteView> GetInviteAsync(HttpClient client, string id)
     {
         using var response = await client.GetAsync(new Uri($"/api/resellers/invites/{id}", UriKind.Relative));
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.OK, $"GET invite {id}: {(int)response.StatusCode} {body}");
-        using var document = JsonDocument.Parse(body);
-        return document.RootElement.Clone();
+        return await response.ReadAsync<InviteView>();
     }
 
     /// <summary>GET /api/orchestrations/{id}: its runtime status, or "NotFound".</summary>
-    public static async Task<(string Status, JsonElement View)> GetOrchestrationAsync(HttpClient client, string instanceId)
+    public static async Task<(string Status, OrchestrationView? View)> GetOrchestrationAsync(HttpClient client, string instanceId)
     {
         using var response = await client.GetAsync(new Uri($"/api/orchestrations/{instanceId}", UriKind.Relative));
         if (response.StatusCode == HttpStatusCode.NotFound)
         {
-            return ("NotFound", default);
+            return ("NotFound", null);
         }
 
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode is HttpStatusCode.OK or HttpStatusCode.Accepted, $"GET orchestration {instanceId}: {(int)response.StatusCode} {body}");
-        using var document = JsonDocument.Parse(body);
-        var view = document.RootElement.Clone();
-        return (view.GetProperty("status").GetString()!, view);
+        var view = await response.ReadAsync<OrchestrationView>();
+        return (view.Status, view);
     }
 
     /// <summary>How many messages maildev holds for each address (case-insensitive), from one read of its inbox.</summary>
-    public static async Task<Dictionary<string, int>> EmailCountsAsync(IEnumerable<string> addresses, Func<JsonElement, bool>? match = null)
+    public static async Task<Dictionary<string, int>> EmailCountsAsync(IEnumerable<string> addresses, Func<MaildevMessage, bool>? match = null)
     {
         var counts = addresses.ToDictionary(a => a, _ => 0, StringComparer.OrdinalIgnoreCase);
-        var all = await MaildevClient.GetFromJsonAsync<JsonElement>(new Uri("/email", UriKind.Relative));
-        foreach (var message in all.EnumerateArray())
+        var all = await MaildevClient.GetFromJsonAsync<List<MaildevMessage>>(new Uri("/email", UriKind.Relative), Maildev.Json) ?? [];
+        foreach (var message in all)
         {
             if (match is not null && !match(message))
             {
                 continue;
             }
 
-            foreach (var to in message.GetProperty("to").EnumerateArray())
+            foreach (var to in message.To)
             {
-                var address = to.GetProperty("address").GetString();
+                var address = to.Address;
                 if (address is not null && counts.TryGetValue(address, out var n))
                 {
                     counts[address] = n + 1;
@@ -80,14 +76,14 @@ public static class EngineFlows
         return counts;
     }
 
-    public static bool IsInvitation(JsonElement message) =>
-        message.GetProperty("subject").GetString()?.Contains("invites you to partner", StringComparison.Ordinal) == true;
+    public static bool IsInvitation(MaildevMessage message) =>
+        message.Subject?.Contains("invites you to partner", StringComparison.Ordinal) == true;
 
-    public static bool IsReminder(JsonElement message) =>
-        message.GetProperty("subject").GetString()?.StartsWith("Reminder", StringComparison.Ordinal) == true;
+    public static bool IsReminder(MaildevMessage message) =>
+        message.Subject?.StartsWith("Reminder", StringComparison.Ordinal) == true;
 
     /// <summary>Waits until every address has at least one message, then a quiet period for late duplicates; returns the counts.</summary>
-    public static async Task<Dictionary<string, int>> WaitForEmailsAsync(IReadOnlyCollection<string> addresses, TimeSpan timeout, Func<JsonElement, bool>? match = null, TimeSpan? quiet = null, Func<string>? context = null)
+    public static async Task<Dictionary<string, int>> WaitForEmailsAsync(IReadOnlyCollection<string> addresses, TimeSpan timeout, Func<MaildevMessage, bool>? match = null, TimeSpan? quiet = null, Func<string>? context = null)
     {
         var deadline = DateTime.UtcNow + timeout;
         Dictionary<string, int> counts;
@@ -130,28 +126,28 @@ public static class EngineFlows
     {
         var body = Customers.CustomerTestKit.OrderBody(resellerId, Customers.CustomerTestKit.NewDomainPrefix("eng"), companyName, lines);
         using var created = await provider.PostAsJsonAsync("/api/orders", body);
-        var view = await Customers.CustomerTestKit.ExpectAsync(created, HttpStatusCode.Created);
-        var id = view.GetProperty("id").GetString()!;
+        var view = await Customers.CustomerTestKit.ExpectAsync<OrderView>(created, HttpStatusCode.Created);
+        var id = view.Id;
         using var submitted = await Customers.CustomerTestKit.SendAsync(provider, HttpMethod.Post, $"/api/orders/{id}/submit", ifMatch: Customers.CustomerTestKit.ETagOf(created), idempotencyKey: "submit-" + id);
         await Customers.CustomerTestKit.ExpectAsync(submitted, HttpStatusCode.Accepted);
         return id;
     }
 
-    public static async Task<JsonElement> GetOrderAsync(HttpClient provider, string orderId)
+    public static async Task<OrderView> GetOrderAsync(HttpClient provider, string orderId)
     {
         using var response = await provider.GetAsync($"/api/orders/{orderId}");
-        return await Customers.CustomerTestKit.ExpectAsync(response, HttpStatusCode.OK);
+        return await Customers.CustomerTestKit.ExpectAsync<OrderView>(response, HttpStatusCode.OK);
     }
 
     /// <summary>Polls until the order is Completed, Failed or Cancelled and its orchestration has finished.</summary>
-    public static async Task<JsonElement> WaitForOrderSettledAsync(HttpClient provider, string orderId, TimeSpan timeout, Func<string>? context = null)
+    public static async Task<OrderView> WaitForOrderSettledAsync(HttpClient provider, string orderId, TimeSpan timeout, Func<string>? context = null)
     {
         var deadline = DateTime.UtcNow + timeout;
-        JsonElement view = default;
+        OrderView? view = null;
         while (DateTime.UtcNow < deadline)
         {
             view = await GetOrderAsync(provider, orderId);
-            if (view.GetProperty("status").GetString() is "Completed" or "Failed" or "Cancelled"
+            if (view.Status is OrderStatus.Completed or OrderStatus.Failed or OrderStatus.Cancelled
                 && (await GetOrchestrationAsync(provider, "order-" + orderId)).Status is "Completed" or "Failed" or "Terminated")
             {
                 return view;
@@ -161,27 +157,21 @@ public static class EngineFlows
         }
 
         Assert.Fail($"Order {orderId} did not settle within {timeout}; last seen {view}\n{context?.Invoke()}");
-        return view;
+        return view!;
     }
 
-    /// <summary>Every item of a paged list (<c>items</c> + <c>continuationToken</c>), or of a bare array.</summary>
-    public static async Task<List<JsonElement>> ListAllAsync(HttpClient client, string url)
+    /// <summary>Every item of a paged list (<see cref="Page{T}"/>: items + continuation token).</summary>
+    public static async Task<List<T>> ListAllAsync<T>(HttpClient client, string url)
     {
-        var items = new List<JsonElement>();
+        var items = new List<T>();
         string? continuation = null;
         do
         {
             var page = url + (continuation is null ? string.Empty : (url.Contains('?', StringComparison.Ordinal) ? "&" : "?") + "continuationToken=" + Uri.EscapeDataString(continuation));
             using var response = await client.GetAsync(new Uri(page, UriKind.Relative));
-            var body = await Customers.CustomerTestKit.ExpectAsync(response, HttpStatusCode.OK);
-            if (body.ValueKind == JsonValueKind.Array)
-            {
-                items.AddRange(body.EnumerateArray());
-                break;
-            }
-
-            items.AddRange(body.GetProperty("items").EnumerateArray());
-            continuation = body.TryGetProperty("continuationToken", out var token) && token.ValueKind == JsonValueKind.String ? token.GetString() : null;
+            var body = await Customers.CustomerTestKit.ExpectAsync<Page<T>>(response, HttpStatusCode.OK);
+            items.AddRange(body.Items);
+            continuation = body.ContinuationToken;
         }
         while (continuation is not null);
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Options;
+using Tier2.Functions.Invites;
 using Tier2.Functions.Orchestrations;
 using Tier2.Functions.Orders;
 using Tier2.Functions.Reconciliation;
@@ -31,14 +32,14 @@ public sealed class GuaranteeTests(ITestOutputHelper output)
         await WaitForEmailsAsync([email], TimeSpan.FromSeconds(60), IsInvitation, quiet: TimeSpan.Zero, context: () => host.Tail());
 
         // Both timers are set (the orchestration waits) when the host dies.
-        await Infrastructure.Eventually.UntilAsync(() => GetOrchestrationAsync(host.Provider, "invite-" + id), o => o.Status == "Running" && o.View.GetProperty("customStatus").GetString() == "waiting");
+        await Infrastructure.Eventually.UntilAsync(() => GetOrchestrationAsync(host.Provider, "invite-" + id), o => o.Status == "Running" && o.View?.CustomStatus?.GetString() == "waiting");
         host.KillHard();
         var watch = Stopwatch.StartNew();
         await host.StartAgainAsync();
 
         var expired = await Infrastructure.Eventually.UntilAsync(
             () => GetInviteAsync(host.Provider, id!),
-            i => i.GetProperty("status").GetString() == "Expired" && i.GetProperty("orchestrationStatus").GetString() == "Completed",
+            i => i.Status == InviteStatus.Expired && i.OrchestrationStatus == "Completed",
             TimeSpan.FromMinutes(2),
             $"invite {id} to expire after the restart\n{host.Tail()}");
         output.WriteLine($"expired {watch.Elapsed.TotalSeconds:F1}s after the kill");
@@ -47,12 +48,12 @@ public sealed class GuaranteeTests(ITestOutputHelper output)
         // nothing (the invite is no longer live) and the invite simply expires.
         var invitations = await EmailCountsAsync([email], IsInvitation);
         var reminders = await EmailCountsAsync([email], IsReminder);
-        var reminded = expired.GetProperty("remindedAt").ValueKind != JsonValueKind.Null;
+        var reminded = expired.RemindedAt is not null;
         output.WriteLine($"reminder sent: {reminded}");
-        Assert.True(invitations[email] == 1 && reminders[email] == (reminded ? 1 : 0), $"invite-{id}: {invitations[email]} invitations and {reminders[email]} reminders to {email} (remindedAt {expired.GetProperty("remindedAt")})");
+        Assert.True(invitations[email] == 1 && reminders[email] == (reminded ? 1 : 0), $"invite-{id}: {invitations[email]} invitations and {reminders[email]} reminders to {email} (remindedAt {expired.RemindedAt})");
         var (orchestration, view) = await GetOrchestrationAsync(host.Provider, "invite-" + id);
         Assert.Equal("Completed", orchestration);
-        Assert.Contains("Expired", view.GetProperty("output").GetRawText(), StringComparison.Ordinal);
+        Assert.Contains("Expired", view!.Output?.GetRawText(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -83,8 +84,8 @@ public sealed class GuaranteeTests(ITestOutputHelper output)
             {
                 var invite = await GetInviteAsync(provider, id);
                 var (orchestration, view) = await GetOrchestrationAsync(provider, "invite-" + id);
-                last = $"invite {invite.GetProperty("status").GetString()}, orchestration {orchestration} ({(view.ValueKind == JsonValueKind.Object ? view.GetProperty("customStatus").ToString() : "-")})";
-                if (invite.GetProperty("status").GetString() == "Revoked" && orchestration == "Completed" && view.GetProperty("output").GetRawText().Contains("Revoked", StringComparison.Ordinal))
+                last = $"invite {invite.Status}, orchestration {orchestration} ({(view is null ? "-" : view.CustomStatus.ToString())})";
+                if (invite.Status == InviteStatus.Revoked && orchestration == "Completed" && view?.Output?.GetRawText().Contains("Revoked", StringComparison.Ordinal) == true)
                 {
                     break;
                 }
@@ -135,14 +136,14 @@ public sealed class GuaranteeTests(ITestOutputHelper output)
             {
                 var invite = await GetInviteAsync(host.Provider, id);
                 var (orchestration, view) = await GetOrchestrationAsync(host.Provider, "invite-" + id);
-                if (invite.GetProperty("status").GetString() == "Revoked" && orchestration == "Completed")
+                if (invite.Status == InviteStatus.Revoked && orchestration == "Completed")
                 {
                     break;
                 }
 
                 if (DateTime.UtcNow > deadline)
                 {
-                    lost.Add($"invite-{id} ({delivery}; instance {before} when revoked): invite {invite.GetProperty("status").GetString()}, orchestration {orchestration}, custom status {(view.ValueKind == JsonValueKind.Object ? view.GetProperty("customStatus").ToString() : "-")}");
+                    lost.Add($"invite-{id} ({delivery}; instance {before} when revoked): invite {invite.Status}, orchestration {orchestration}, custom status {(view is null ? "-" : view.CustomStatus.ToString())}");
                     break;
                 }
 
@@ -174,8 +175,8 @@ public sealed class GuaranteeTests(ITestOutputHelper output)
         await durable.ScheduleNewOrchestrationInstanceAsync(CustomerOnboardingOrchestration.Name, "no-such-order", new StartOrchestrationOptions(orphan));
 
         var order = await WaitForOrderSettledAsync(provider, orderId, TimeSpan.FromMinutes(2));
-        Assert.Equal("Failed", order.GetProperty("status").GetString());
-        Assert.Contains($"see orchestration order-{orderId}", order.GetProperty("failureReason").GetString(), StringComparison.Ordinal);
+        Assert.Equal(OrderStatus.Failed, order.Status);
+        Assert.Contains($"see orchestration order-{orderId}", order.FailureReason, StringComparison.Ordinal);
         Assert.Equal("Completed", (await GetOrchestrationAsync(provider, "order-" + orderId)).Status);
 
         var (status, view) = await Infrastructure.Eventually.UntilAsync(() => GetOrchestrationAsync(provider, orphan), o => o.Status is "Failed" or "Completed", TimeSpan.FromMinutes(2), orphan);
@@ -183,7 +184,7 @@ public sealed class GuaranteeTests(ITestOutputHelper output)
         Assert.Equal("Failed", status);
         // The Azure Storage provider keeps no FailureDetails on the instance row: it writes FailureDetails.ToString() into
         // the output column, so on this engine the reason is in "output" and "failure" is null.
-        Assert.Contains("Order no-such-order does not exist", view.GetProperty("failure").GetRawText() + view.GetProperty("output").GetRawText(), StringComparison.Ordinal);
+        Assert.Contains("Order no-such-order does not exist", view!.Failure + view.Output?.GetRawText(), StringComparison.Ordinal);
 
         // ReconcileOrchestrations (looking from an hour later, past its stuck threshold) reports the failed instance with its reason.
         var job = new OrchestrationRepairJob(Options.Create(new ReconciliationOptions()));

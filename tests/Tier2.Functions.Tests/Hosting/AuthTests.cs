@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using Tier2.Functions.Auth;
+using Tier2.Functions.Health;
 using Tier2.Functions.Tests.Infrastructure;
 
 namespace Tier2.Functions.Tests.Hosting;
@@ -47,8 +48,8 @@ public sealed class AuthTests : IAsyncLifetime
     {
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        Assert.Equal("urn:tier2:problem:unauthorized", problem.RootElement.GetProperty("type").GetString());
+        var problem = await response.ReadProblemAsync();
+        Assert.Equal("urn:tier2:problem:unauthorized", problem.Type);
     }
 
     [Fact]
@@ -114,12 +115,12 @@ public sealed class AuthTests : IAsyncLifetime
     [Fact]
     public async Task Health_reports_every_storage_service_reachable()
     {
-        var report = await _app.Client.GetFromJsonAsync<JsonElement>(new Uri("/api/health", UriKind.Relative));
-        Assert.Equal("Healthy", report.GetProperty("status").GetString());
-        Assert.Equal("standalone", report.GetProperty("mode").GetString());
-        foreach (var service in new[] { "tables", "queues", "blobs" })
+        var report = await _app.Client.GetAsync<HealthReport>("/api/health");
+        Assert.Equal("Healthy", report.Status);
+        Assert.Equal("standalone", report.Mode);
+        foreach (var state in new[] { report.Storage.Tables, report.Storage.Queues, report.Storage.Blobs })
         {
-            Assert.Equal("reachable", report.GetProperty("storage").GetProperty(service).GetString());
+            Assert.Equal("reachable", state);
         }
     }
 }

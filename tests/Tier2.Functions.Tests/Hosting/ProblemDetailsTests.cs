@@ -21,11 +21,10 @@ public sealed class ProblemDetailsTests : IAsyncLifetime
     }
 
     // Creating an order takes a JSON body: a handler's body binding is the app's, under any host.
-    private async Task<(HttpResponseMessage Response, JsonElement Problem)> PostAsync(string body)
+    private async Task<(HttpResponseMessage Response, HttpValidationProblemDetails Problem)> PostAsync(string body)
     {
         var response = await _client.PostAsync(new Uri("/api/orders", UriKind.Relative), new StringContent(body, Encoding.UTF8, "application/json"));
-        var text = await response.Content.ReadAsStringAsync();
-        return (response, text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone());
+        return (response, await response.ReadProblemAsync());
     }
 
     [Fact]
@@ -34,8 +33,8 @@ public sealed class ProblemDetailsTests : IAsyncLifetime
         var (response, problem) = await PostAsync("""{"resellerId": "x", "lineItems": }""");
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        Assert.Equal("urn:tier2:problem:malformed-request", problem.GetProperty("type").GetString());
-        Assert.Contains("lineItems", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal("urn:tier2:problem:malformed-request", problem.Type);
+        Assert.Contains("lineItems", problem.Detail, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -43,7 +42,7 @@ public sealed class ProblemDetailsTests : IAsyncLifetime
     {
         var (response, problem) = await PostAsync("""{"lineItems": [{"offerId": "x", "quantity": "many"}]}""");
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Contains("$.lineItems[0].quantity", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Contains("$.lineItems[0].quantity", problem.Detail, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -51,7 +50,7 @@ public sealed class ProblemDetailsTests : IAsyncLifetime
     {
         var (response, problem) = await PostAsync("{\"resellerId\":\"" + new string('x', 4096) + "\"}");
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
-        Assert.Equal("urn:tier2:problem:payload-too-large", problem.GetProperty("type").GetString());
+        Assert.Equal("urn:tier2:problem:payload-too-large", problem.Type);
     }
 
     [Fact]
@@ -85,8 +84,8 @@ public sealed class ProblemDetailsTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
-        Assert.Equal("urn:tier2:problem:unsupported-media-type", problem.GetProperty("type").GetString());
+        var problem = await response.ReadProblemAsync();
+        Assert.Equal("urn:tier2:problem:unsupported-media-type", problem.Type);
     }
 
     [Fact]
@@ -111,5 +110,21 @@ public sealed class ProblemDetailsTests : IAsyncLifetime
 
         Assert.True(response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.BadRequest, response.StatusCode.ToString());
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task Problem_details_wire_names_are_rfc9457_and_stable()
+    {
+        // The one test that reads a problem as raw JSON: the others read HttpValidationProblemDetails, so this pins what clients see.
+        using var response = await _client.PostAsync(new Uri("/api/resellers/invites", UriKind.Relative), new StringContent("""{"delivery":"draft"}""", Encoding.UTF8, "application/json"));
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("urn:tier2:problem:validation", problem.GetProperty("type").GetString());
+        Assert.Equal(400, problem.GetProperty("status").GetInt32());
+        Assert.Equal(JsonValueKind.String, problem.GetProperty("title").ValueKind);
+        Assert.Equal("/api/resellers/invites", problem.GetProperty("instance").GetString());
+        Assert.Matches("^[0-9a-f]{32}$", problem.GetProperty("traceId").GetString());
+        Assert.Equal(JsonValueKind.Array, problem.GetProperty("errors").GetProperty("email").ValueKind);
     }
 }

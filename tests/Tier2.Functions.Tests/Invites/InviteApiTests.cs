@@ -1,5 +1,8 @@
 using System.Net.Http.Headers;
 using Tier2.Functions.Auth;
+using Tier2.Functions.Invites;
+using Tier2.Functions.Resellers;
+using Tier2.Functions.Storage;
 using Tier2.Functions.Tests.Infrastructure;
 
 namespace Tier2.Functions.Tests.Invites;
@@ -16,7 +19,13 @@ public sealed class InviteApiTests : AppTest
 
     private static string NewMpn() => Random.Shared.NextInt64(1_000_000, 9_999_999_999).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
-    private async Task<(HttpResponseMessage Response, JsonElement Body)> CreateAsync(object body, string? idempotencyKey = null)
+    private async Task<(HttpResponseMessage Response, InviteView Body)> CreateAsync(object body, string? idempotencyKey = null)
+    {
+        var response = await SendCreateAsync(body, idempotencyKey);
+        return (response, await response.ReadAsync<InviteView>());
+    }
+
+    private async Task<HttpResponseMessage> SendCreateAsync(object body, string? idempotencyKey = null)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/api/resellers/invites") { Content = JsonContent.Create(body) };
         if (idempotencyKey is not null)
@@ -24,11 +33,10 @@ public sealed class InviteApiTests : AppTest
             request.Headers.Add("Idempotency-Key", idempotencyKey);
         }
 
-        var response = await Provider.SendAsync(request);
-        return (response, JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone());
+        return await Provider.SendAsync(request);
     }
 
-    private async Task<JsonElement> GetInviteAsync(string id) => await Provider.GetFromJsonAsync<JsonElement>(new Uri($"/api/resellers/invites/{id}", UriKind.Relative));
+    private async Task<InviteView> GetInviteAsync(string id) => await Provider.GetAsync<InviteView>($"/api/resellers/invites/{id}");
 
     [Fact]
     public async Task A_draft_invite_answers_202_with_location_and_the_draft_for_the_portal()
@@ -37,15 +45,15 @@ public sealed class InviteApiTests : AppTest
         var (response, body) = await CreateAsync(new { email, companyName = "Fabrikam", message = "Let's work together", delivery = "draft" });
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        Assert.Equal($"/api/resellers/invites/{body.GetProperty("id").GetString()}", response.Headers.Location?.OriginalString);
-        Assert.Equal("Pending", body.GetProperty("status").GetString());
-        var draft = body.GetProperty("draft");
-        var link = draft.GetProperty("link").GetString()!;
+        Assert.Equal($"/api/resellers/invites/{body.Id}", response.Headers.Location?.OriginalString);
+        Assert.Equal(InviteStatus.Pending, body.Status);
+        var draft = body.Draft!;
+        var link = draft.Link;
         Assert.StartsWith("http://tier2.test.example/api/invite/", link, StringComparison.Ordinal);
         Assert.Matches("^[A-Za-z0-9_-]{43}$", link[(link.LastIndexOf('/') + 1)..]);
-        Assert.Contains(link, draft.GetProperty("plainText").GetString(), StringComparison.Ordinal);
-        Assert.Contains("Let&#x27;s work together", draft.GetProperty("html").GetString(), StringComparison.Ordinal);
-        var mailto = draft.GetProperty("mailTo").GetString()!;
+        Assert.Contains(link, draft.PlainText, StringComparison.Ordinal);
+        Assert.Contains("Let&#x27;s work together", draft.Html, StringComparison.Ordinal);
+        var mailto = draft.MailTo;
         Assert.StartsWith($"mailto:{email}?subject=", mailto, StringComparison.Ordinal);
         Assert.Contains(Uri.EscapeDataString(link), mailto, StringComparison.Ordinal);
     }
@@ -57,12 +65,12 @@ public sealed class InviteApiTests : AppTest
         request.Headers.Host = "evil.example";
         request.Headers.Add("X-Forwarded-Host", "evil.example");
         using var response = await Provider.SendAsync(request);
-        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        var body = await response.ReadAsync<InviteView>();
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        var link = body.GetProperty("draft").GetProperty("link").GetString()!;
+        var link = body.Draft!.Link;
         Assert.StartsWith("http://tier2.test.example/api/invite/", link, StringComparison.Ordinal);
-        Assert.DoesNotContain("evil", body.GetProperty("draft").GetProperty("html").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("evil", body.Draft!.Html, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -75,11 +83,11 @@ public sealed class InviteApiTests : AppTest
     public async Task Invalid_input_answers_400_naming_the_field(string json, string field)
     {
         using var response = await Provider.PostAsync(new Uri("/api/resellers/invites", UriKind.Relative), new StringContent(json, System.Text.Encoding.UTF8, "application/json"));
-        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        var problem = await response.ReadProblemAsync();
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Equal("urn:tier2:problem:validation", problem.GetProperty("type").GetString());
-        Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _));
+        Assert.Equal("urn:tier2:problem:validation", problem.Type);
+        Assert.True(problem.Errors.ContainsKey(field));
     }
 
     [Fact]
@@ -87,10 +95,11 @@ public sealed class InviteApiTests : AppTest
     {
         var email = NewEmail();
         var (_, first) = await CreateAsync(new { email, delivery = "draft" });
-        var (response, problem) = await CreateAsync(new { email = email.ToUpperInvariant(), delivery = "draft" });
+        using var response = await SendCreateAsync(new { email = email.ToUpperInvariant(), delivery = "draft" });
+        var problem = await response.ReadProblemAsync();
 
         Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
-        Assert.Equal(first.GetProperty("id").GetString(), problem.GetProperty("existingInviteId").GetString());
+        Assert.Equal(first.Id, problem.Extension<string>("existingInviteId"));
     }
 
     [Fact]
@@ -103,7 +112,7 @@ public sealed class InviteApiTests : AppTest
 
         Assert.Equal(HttpStatusCode.Accepted, r1.StatusCode);
         Assert.Equal(HttpStatusCode.Accepted, r2.StatusCode);
-        Assert.Equal(first.GetProperty("id").GetString(), second.GetProperty("id").GetString());
+        Assert.Equal(first.Id, second.Id);
     }
 
     [Fact]
@@ -111,11 +120,12 @@ public sealed class InviteApiTests : AppTest
     {
         var key = Guid.NewGuid().ToString();
         var (first, _) = await CreateAsync(new { email = NewEmail(), delivery = "draft" }, key);
-        var (second, problem) = await CreateAsync(new { email = NewEmail(), delivery = "draft" }, key);
+        using var second = await SendCreateAsync(new { email = NewEmail(), delivery = "draft" }, key);
+        var problem = await second.ReadProblemAsync();
 
         Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
         Assert.Equal(HttpStatusCode.UnprocessableEntity, second.StatusCode);
-        Assert.True(problem.GetProperty("errors").TryGetProperty("Idempotency-Key", out _));
+        Assert.True(problem.Errors.ContainsKey("Idempotency-Key"));
     }
 
     [Fact]
@@ -131,18 +141,18 @@ public sealed class InviteApiTests : AppTest
         request.Headers.Add("Idempotency-Key", key);
 
         using var response = await other.SendAsync(request);
-        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        var problem = await response.ReadProblemAsync();
 
         // Not a replay of the first admin's invite: a new request, refused because the address has a live invite.
         Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
-        Assert.Equal(mine.GetProperty("id").GetString(), problem.GetProperty("existingInviteId").GetString());
+        Assert.Equal(mine.Id, problem.Extension<string>("existingInviteId"));
     }
 
     [Fact]
     public async Task Accepting_a_draft_invite_makes_the_reseller_active_in_the_list_and_the_invite_accepted()
     {
         var (_, invite) = await CreateAsync(new { email = NewEmail(), companyName = "Fabrikam", delivery = "draft" });
-        var link = invite.GetProperty("draft").GetProperty("link").GetString()!;
+        var link = invite.Draft!.Link;
         var mpn = NewMpn();
         using var page = new InvitePageClient(App.Address);
 
@@ -150,13 +160,13 @@ public sealed class InviteApiTests : AppTest
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Contains("Partnership accepted", html, StringComparison.Ordinal);
-        var id = invite.GetProperty("id").GetString()!;
-        var accepted = await Eventually.UntilAsync(() => GetInviteAsync(id), i => i.GetProperty("orchestrationStatus").GetString() == "Completed", what: "the invite orchestration");
-        Assert.Equal("Accepted", accepted.GetProperty("status").GetString());
-        var resellers = await Provider.GetFromJsonAsync<JsonElement>(new Uri($"/api/resellers?search={mpn}", UriKind.Relative));
-        var reseller = Assert.Single(resellers.GetProperty("items").EnumerateArray());
-        Assert.Equal("Active", reseller.GetProperty("status").GetString());
-        Assert.Equal(accepted.GetProperty("resellerId").GetString(), reseller.GetProperty("id").GetString());
+        var id = invite.Id;
+        var accepted = await Eventually.UntilAsync(() => GetInviteAsync(id), i => i.OrchestrationStatus == "Completed", what: "the invite orchestration");
+        Assert.Equal(InviteStatus.Accepted, accepted.Status);
+        var resellers = await Provider.GetAsync<Page<Reseller>>($"/api/resellers?search={mpn}");
+        var reseller = Assert.Single(resellers.Items);
+        Assert.Equal(ResellerStatus.Active, reseller.Status);
+        Assert.Equal(accepted.ResellerId, reseller.Id);
     }
 
     [Fact]
@@ -168,18 +178,18 @@ public sealed class InviteApiTests : AppTest
         fields["companyName"] = name;
         using var page = new InvitePageClient(App.Address);
 
-        var (response, _) = await page.SubmitAsync(invite.GetProperty("draft").GetProperty("link").GetString()!, "accept", fields);
-        var found = await Provider.GetFromJsonAsync<JsonElement>(new Uri($"/api/resellers?search={Uri.EscapeDataString(name[..8])}", UriKind.Relative));
+        var (response, _) = await page.SubmitAsync(invite.Draft!.Link, "accept", fields);
+        var found = await Provider.GetAsync<Page<Reseller>>($"/api/resellers?search={Uri.EscapeDataString(name[..8])}");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Contains(found.GetProperty("items").EnumerateArray(), r => r.GetProperty("companyName").GetString() == name);
+        Assert.Contains(found.Items, r => r.CompanyName == name);
     }
 
     [Fact]
     public async Task A_double_submit_creates_one_reseller()
     {
         var (_, invite) = await CreateAsync(new { email = NewEmail(), delivery = "draft" });
-        var link = invite.GetProperty("draft").GetProperty("link").GetString()!;
+        var link = invite.Draft!.Link;
         var mpn = NewMpn();
         using var page = new InvitePageClient(App.Address);
         var (_, html) = await page.OpenAsync(link);
@@ -190,8 +200,8 @@ public sealed class InviteApiTests : AppTest
             page.SubmitAsync(link, "accept", InvitePageClient.ValidAcceptance(mpn), af));
 
         Assert.Contains(results, r => r.Response.StatusCode == HttpStatusCode.OK);
-        var resellers = await Provider.GetFromJsonAsync<JsonElement>(new Uri($"/api/resellers?search={mpn}", UriKind.Relative));
-        Assert.Single(resellers.GetProperty("items").EnumerateArray());
+        var resellers = await Provider.GetAsync<Page<Reseller>>($"/api/resellers?search={mpn}");
+        Assert.Single(resellers.Items);
     }
 
     [Fact]
@@ -200,17 +210,17 @@ public sealed class InviteApiTests : AppTest
         var mpn = NewMpn();
         var (_, first) = await CreateAsync(new { email = NewEmail(), delivery = "draft" });
         using var page = new InvitePageClient(App.Address);
-        await page.SubmitAsync(first.GetProperty("draft").GetProperty("link").GetString()!, "accept", InvitePageClient.ValidAcceptance(mpn));
+        await page.SubmitAsync(first.Draft!.Link, "accept", InvitePageClient.ValidAcceptance(mpn));
 
         var (_, second) = await CreateAsync(new { email = NewEmail(), delivery = "draft" });
         var fields = InvitePageClient.ValidAcceptance(mpn);
         fields["companyName"] = "Second Company Ltd";
-        var (response, html) = await page.SubmitAsync(second.GetProperty("draft").GetProperty("link").GetString()!, "accept", fields);
+        var (response, html) = await page.SubmitAsync(second.Draft!.Link, "accept", fields);
 
         Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
         Assert.Contains("already partnered", html, StringComparison.Ordinal);
         Assert.Contains("value=\"Second Company Ltd\"", html, StringComparison.Ordinal);
-        Assert.Equal("Pending", (await GetInviteAsync(second.GetProperty("id").GetString()!)).GetProperty("status").GetString());
+        Assert.Equal(InviteStatus.Pending, (await GetInviteAsync(second.Id)).Status);
     }
 
     [Fact]
@@ -227,7 +237,7 @@ public sealed class InviteApiTests : AppTest
             ["contactEmail"] = "ann@",
         };
 
-        var (response, html) = await page.SubmitAsync(invite.GetProperty("draft").GetProperty("link").GetString()!, "accept", fields);
+        var (response, html) = await page.SubmitAsync(invite.Draft!.Link, "accept", fields);
 
         Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
         Assert.Contains("1 to 10 digits", html, StringComparison.Ordinal);
@@ -244,31 +254,31 @@ public sealed class InviteApiTests : AppTest
         var (_, invite) = await CreateAsync(new { email = NewEmail(), delivery = "draft" });
         using var page = new InvitePageClient(App.Address);
 
-        var (response, html) = await page.SubmitAsync(invite.GetProperty("draft").GetProperty("link").GetString()!, "decline");
+        var (response, html) = await page.SubmitAsync(invite.Draft!.Link, "decline");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Contains("Invitation declined", html, StringComparison.Ordinal);
-        var id = invite.GetProperty("id").GetString()!;
-        var declined = await Eventually.UntilAsync(() => GetInviteAsync(id), i => i.GetProperty("orchestrationStatus").GetString() == "Completed");
-        Assert.Equal("Declined", declined.GetProperty("status").GetString());
-        Assert.Equal(JsonValueKind.Null, declined.GetProperty("resellerId").ValueKind);
+        var id = invite.Id;
+        var declined = await Eventually.UntilAsync(() => GetInviteAsync(id), i => i.OrchestrationStatus == "Completed");
+        Assert.Equal(InviteStatus.Declined, declined.Status);
+        Assert.Null(declined.ResellerId);
     }
 
     [Fact]
     public async Task Resend_rotates_the_token_so_the_old_link_is_dead_and_the_new_one_works()
     {
         var (_, invite) = await CreateAsync(new { email = NewEmail(), delivery = "draft" });
-        var id = invite.GetProperty("id").GetString()!;
-        var oldLink = invite.GetProperty("draft").GetProperty("link").GetString()!;
+        var id = invite.Id;
+        var oldLink = invite.Draft!.Link;
         await Task.Delay(TimeSpan.FromSeconds(2.2));
 
         using var resend = await Provider.PostAsync(new Uri($"/api/resellers/invites/{id}/resend", UriKind.Relative), null);
-        var resent = await resend.Content.ReadFromJsonAsync<JsonElement>();
+        var resent = await resend.ReadAsync<InviteView>();
 
         Assert.Equal(HttpStatusCode.OK, resend.StatusCode);
-        var newLink = resent.GetProperty("draft").GetProperty("link").GetString()!;
+        var newLink = resent.Draft!.Link;
         Assert.NotEqual(oldLink, newLink);
-        Assert.Equal(1, resent.GetProperty("resendCount").GetInt32());
+        Assert.Equal(1, resent.ResendCount);
         using var page = new InvitePageClient(App.Address);
         Assert.Equal(HttpStatusCode.Gone, (await page.OpenAsync(oldLink)).Response.StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await page.OpenAsync(newLink)).Response.StatusCode);
@@ -278,27 +288,27 @@ public sealed class InviteApiTests : AppTest
     public async Task Resending_an_invite_whose_orchestration_is_gone_starts_it_again()
     {
         var (_, invite) = await CreateAsync(new { email = NewEmail(), delivery = "draft" });
-        var id = invite.GetProperty("id").GetString()!;
-        var instanceId = invite.GetProperty("orchestrationId").GetString()!;
-        await Eventually.UntilAsync(() => GetInviteAsync(id), i => i.GetProperty("orchestrationStatus").GetString() == "Running");
+        var id = invite.Id;
+        var instanceId = invite.OrchestrationId;
+        await Eventually.UntilAsync(() => GetInviteAsync(id), i => i.OrchestrationStatus == "Running");
         using (await Provider.PostAsJsonAsync(new Uri($"/api/orchestrations/{instanceId}/terminate", UriKind.Relative), new { reason = "lost" }))
         {
         }
 
-        await Eventually.UntilAsync(() => GetInviteAsync(id), i => i.GetProperty("orchestrationStatus").GetString() == "Terminated");
+        await Eventually.UntilAsync(() => GetInviteAsync(id), i => i.OrchestrationStatus == "Terminated");
         using (await Provider.DeleteAsync(new Uri($"/api/orchestrations/{instanceId}", UriKind.Relative)))
         {
         }
 
         await Task.Delay(TimeSpan.FromSeconds(2.2));
         using var resend = await Provider.PostAsync(new Uri($"/api/resellers/invites/{id}/resend", UriKind.Relative), null);
-        var link = (await resend.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("draft").GetProperty("link").GetString()!;
-        await Eventually.UntilAsync(() => GetInviteAsync(id), i => i.GetProperty("orchestrationStatus").GetString() == "Running");
+        var link = (await resend.ReadAsync<InviteView>()).Draft!.Link;
+        await Eventually.UntilAsync(() => GetInviteAsync(id), i => i.OrchestrationStatus == "Running");
         using var page = new InvitePageClient(App.Address);
         await page.SubmitAsync(link, "decline");
 
-        var declined = await Eventually.UntilAsync(() => GetInviteAsync(id), i => i.GetProperty("orchestrationStatus").GetString() == "Completed");
-        Assert.Equal("Declined", declined.GetProperty("status").GetString());
+        var declined = await Eventually.UntilAsync(() => GetInviteAsync(id), i => i.OrchestrationStatus == "Completed");
+        Assert.Equal(InviteStatus.Declined, declined.Status);
     }
 
     [Fact]
@@ -306,35 +316,35 @@ public sealed class InviteApiTests : AppTest
     {
         var (_, invite) = await CreateAsync(new { email = NewEmail(), delivery = "draft" });
 
-        using var response = await Provider.PostAsync(new Uri($"/api/resellers/invites/{invite.GetProperty("id").GetString()}/resend", UriKind.Relative), null);
+        using var response = await Provider.PostAsync(new Uri($"/api/resellers/invites/{invite.Id}/resend", UriKind.Relative), null);
 
         Assert.Equal(HttpStatusCode.TooManyRequests, response.StatusCode);
         Assert.NotNull(response.Headers.RetryAfter);
-        Assert.Equal("urn:tier2:problem:rate-limited", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("type").GetString());
+        Assert.Equal("urn:tier2:problem:rate-limited", (await response.ReadProblemAsync()).Type);
     }
 
     [Fact]
     public async Task A_revoked_invite_link_gets_the_no_longer_valid_page_and_the_orchestration_ends()
     {
         var (_, invite) = await CreateAsync(new { email = NewEmail(), delivery = "draft" });
-        var id = invite.GetProperty("id").GetString()!;
+        var id = invite.Id;
 
         using var revoke = await Provider.PostAsync(new Uri($"/api/resellers/invites/{id}/revoke", UriKind.Relative), null);
 
         Assert.Equal(HttpStatusCode.OK, revoke.StatusCode);
         using var page = new InvitePageClient(App.Address);
-        var (response, html) = await page.OpenAsync(invite.GetProperty("draft").GetProperty("link").GetString()!);
+        var (response, html) = await page.OpenAsync(invite.Draft!.Link);
         Assert.Equal(HttpStatusCode.Gone, response.StatusCode);
         Assert.Contains("no longer valid", html, StringComparison.Ordinal);
-        var revoked = await Eventually.UntilAsync(() => GetInviteAsync(id), i => i.GetProperty("orchestrationStatus").GetString() == "Completed");
-        Assert.Equal("Revoked", revoked.GetProperty("status").GetString());
+        var revoked = await Eventually.UntilAsync(() => GetInviteAsync(id), i => i.OrchestrationStatus == "Completed");
+        Assert.Equal(InviteStatus.Revoked, revoked.Status);
     }
 
     [Fact]
     public async Task Unknown_tampered_and_used_tokens_get_the_same_no_longer_valid_page()
     {
         var (_, invite) = await CreateAsync(new { email = NewEmail(), delivery = "draft" });
-        var link = invite.GetProperty("draft").GetProperty("link").GetString()!;
+        var link = invite.Draft!.Link;
         using var page = new InvitePageClient(App.Address);
         var tampered = link[..^1] + (link[^1] == 'A' ? 'B' : 'A');
         await page.SubmitAsync(link, "decline");
@@ -364,18 +374,18 @@ public sealed class InviteApiTests : AppTest
         });
         using var provider = app.ClientAs();
         using var created = await provider.PostAsJsonAsync(new Uri("/api/resellers/invites", UriKind.Relative), new { email = NewEmail(), delivery = "draft" });
-        var invite = await created.Content.ReadFromJsonAsync<JsonElement>();
-        var id = invite.GetProperty("id").GetString()!;
+        var invite = await created.ReadAsync<InviteView>();
+        var id = invite.Id;
 
         var expired = await Eventually.UntilAsync(
-            () => provider.GetFromJsonAsync<JsonElement>(new Uri($"/api/resellers/invites/{id}", UriKind.Relative)),
-            i => i.GetProperty("status").GetString() == "Expired",
+            () => provider.GetAsync<InviteView>($"/api/resellers/invites/{id}"),
+            i => i.Status == InviteStatus.Expired,
             TimeSpan.FromMinutes(3),
             "the expiry timer");
 
-        Assert.Equal("Expired", expired.GetProperty("status").GetString());
+        Assert.Equal(InviteStatus.Expired, expired.Status);
         using var page = new InvitePageClient(app.Address);
-        Assert.Equal(HttpStatusCode.Gone, (await page.OpenAsync(invite.GetProperty("draft").GetProperty("link").GetString()!)).Response.StatusCode);
+        Assert.Equal(HttpStatusCode.Gone, (await page.OpenAsync(invite.Draft!.Link)).Response.StatusCode);
     }
 
     [Fact]
@@ -384,7 +394,7 @@ public sealed class InviteApiTests : AppTest
         var (_, invite) = await CreateAsync(new { email = NewEmail(), delivery = "draft" });
         using var page = new InvitePageClient(App.Address);
 
-        var (response, html) = await page.OpenAsync(invite.GetProperty("draft").GetProperty("link").GetString()!);
+        var (response, html) = await page.OpenAsync(invite.Draft!.Link);
 
         Assert.Equal("no-referrer", response.Headers.GetValues("Referrer-Policy").Single());
         var csp = response.Headers.GetValues("Content-Security-Policy").Single();
@@ -400,7 +410,7 @@ public sealed class InviteApiTests : AppTest
         await using var app = await TestApp.StartAsync(s => s["Tier2:PublicBaseUrl"] = "https://partners.contoso.example/api");
         using var provider = app.ClientAs();
         using var created = await provider.PostAsJsonAsync(new Uri("/api/resellers/invites", UriKind.Relative), new { email = NewEmail(), delivery = "draft" });
-        var link = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("draft").GetProperty("link").GetString()!;
+        var link = (await created.ReadAsync<InviteView>()).Draft!.Link;
 
         using var raw = new HttpClient(new HttpClientHandler { UseCookies = false }) { BaseAddress = app.Address };
         using var response = await raw.GetAsync(new Uri(new Uri(link).AbsolutePath, UriKind.Relative));
@@ -418,10 +428,10 @@ public sealed class InviteApiTests : AppTest
         var (_, invite) = await CreateAsync(new { email = NewEmail(), delivery = "draft" });
         using var page = new InvitePageClient(App.Address);
 
-        var (response, _) = await page.SubmitAsync(invite.GetProperty("draft").GetProperty("link").GetString()!, "accept", InvitePageClient.ValidAcceptance(NewMpn()), antiforgery: "forged");
+        var (response, _) = await page.SubmitAsync(invite.Draft!.Link, "accept", InvitePageClient.ValidAcceptance(NewMpn()), antiforgery: "forged");
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Equal("Pending", (await GetInviteAsync(invite.GetProperty("id").GetString()!)).GetProperty("status").GetString());
+        Assert.Equal(InviteStatus.Pending, (await GetInviteAsync(invite.Id)).Status);
     }
 
     [Theory]
@@ -473,22 +483,22 @@ public sealed class InviteApiTests : AppTest
         var (_, invite) = await CreateAsync(new { email = NewEmail(), delivery = "draft" });
         using var page = new InvitePageClient(App.Address);
         var mpn = NewMpn();
-        await page.SubmitAsync(invite.GetProperty("draft").GetProperty("link").GetString()!, "accept", InvitePageClient.ValidAcceptance(mpn));
-        var id = invite.GetProperty("id").GetString()!;
-        var accepted = await Eventually.UntilAsync(() => GetInviteAsync(id), i => i.GetProperty("orchestrationStatus").GetString() == "Completed");
-        var resellerId = accepted.GetProperty("resellerId").GetString();
+        await page.SubmitAsync(invite.Draft!.Link, "accept", InvitePageClient.ValidAcceptance(mpn));
+        var id = invite.Id;
+        var accepted = await Eventually.UntilAsync(() => GetInviteAsync(id), i => i.OrchestrationStatus == "Completed");
+        var resellerId = accepted.ResellerId;
 
         using var stale = new HttpRequestMessage(HttpMethod.Post, $"/api/resellers/{resellerId}/suspend");
         stale.Headers.TryAddWithoutValidation("If-Match", "W/\"datetime'2000-01-01T00%3A00%3A00.0000000Z'\"");
         using var staleResponse = await Provider.SendAsync(stale);
         using var suspend = await Provider.PostAsync(new Uri($"/api/resellers/{resellerId}/suspend", UriKind.Relative), null);
-        var suspended = await Provider.GetFromJsonAsync<JsonElement>(new Uri($"/api/resellers?status=Suspended&search={mpn}", UriKind.Relative));
+        var suspended = await Provider.GetAsync<Page<Reseller>>($"/api/resellers?status=Suspended&search={mpn}");
         using var reactivate = await Provider.PostAsync(new Uri($"/api/resellers/{resellerId}/reactivate", UriKind.Relative), null);
 
         Assert.Equal(HttpStatusCode.PreconditionFailed, staleResponse.StatusCode);
         Assert.Equal(HttpStatusCode.OK, suspend.StatusCode);
-        Assert.Single(suspended.GetProperty("items").EnumerateArray());
-        Assert.Equal("Active", (await reactivate.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString());
+        Assert.Single(suspended.Items);
+        Assert.Equal(ResellerStatus.Active, (await reactivate.ReadAsync<Reseller>()).Status);
     }
 
     [Theory]
@@ -501,11 +511,11 @@ public sealed class InviteApiTests : AppTest
     public async Task Control_characters_in_an_invites_text_answer_400_naming_the_field(string json, string field)
     {
         using var response = await Provider.PostAsync(new Uri("/api/resellers/invites", UriKind.Relative), new StringContent(json, System.Text.Encoding.UTF8, "application/json"));
-        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        var problem = await response.ReadProblemAsync();
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Equal("urn:tier2:problem:validation", problem.GetProperty("type").GetString());
-        Assert.Equal([field], problem.GetProperty("errors").EnumerateObject().Select(p => p.Name).ToArray());
+        Assert.Equal("urn:tier2:problem:validation", problem.Type);
+        Assert.Equal([field], problem.Errors.Keys.ToArray());
     }
 
     [Fact]
@@ -514,14 +524,14 @@ public sealed class InviteApiTests : AppTest
         var (response, invite) = await CreateAsync(new { email = NewEmail(), message = "Hello,\r\nlet us work together.\n\nAnn", delivery = "draft" });
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        Assert.Equal("Hello,\nlet us work together.\n\nAnn", invite.GetProperty("message").GetString());
+        Assert.Equal("Hello,\nlet us work together.\n\nAnn", invite.Message);
     }
 
     [Fact]
     public async Task A_line_break_in_the_company_or_contact_name_is_refused_on_the_page_and_nothing_is_saved()
     {
         var (_, invite) = await CreateAsync(new { email = NewEmail(), delivery = "draft" });
-        var link = invite.GetProperty("draft").GetProperty("link").GetString()!;
+        var link = invite.Draft!.Link;
         var mpn = NewMpn();
         using var page = new InvitePageClient(App.Address);
 
@@ -541,16 +551,16 @@ public sealed class InviteApiTests : AppTest
         Assert.Equal(HttpStatusCode.BadRequest, nulResponse.StatusCode);
         Assert.Contains("This form could not be read", nulHtml, StringComparison.Ordinal);
 
-        var resellers = await Provider.GetFromJsonAsync<JsonElement>(new Uri($"/api/resellers?search={mpn}", UriKind.Relative));
-        Assert.Empty(resellers.GetProperty("items").EnumerateArray());
-        Assert.Equal("Pending", (await GetInviteAsync(invite.GetProperty("id").GetString()!)).GetProperty("status").GetString());
+        var resellers = await Provider.GetAsync<Page<Reseller>>($"/api/resellers?search={mpn}");
+        Assert.Empty(resellers.Items);
+        Assert.Equal(InviteStatus.Pending, (await GetInviteAsync(invite.Id)).Status);
     }
 
     [Fact]
     public async Task Losers_of_ten_concurrent_accepts_get_the_no_longer_valid_page_never_a_confirmation()
     {
         var (_, invite) = await CreateAsync(new { email = NewEmail(), delivery = "draft" });
-        var link = invite.GetProperty("draft").GetProperty("link").GetString()!;
+        var link = invite.Draft!.Link;
         using var page = new InvitePageClient(App.Address);
         var (_, form) = await page.OpenAsync(link);
         var af = System.Text.RegularExpressions.Regex.Match(form, "name=\"__af\" value=\"([^\"]+)\"").Groups[1].Value;
@@ -569,16 +579,16 @@ public sealed class InviteApiTests : AppTest
             Assert.Contains("This invitation is no longer valid", r.Html, StringComparison.Ordinal);
             Assert.DoesNotContain("Thank you", r.Html, StringComparison.Ordinal);
         });
-        var stored = await GetInviteAsync(invite.GetProperty("id").GetString()!);
-        var reseller = await Provider.GetFromJsonAsync<JsonElement>(new Uri($"/api/resellers/{stored.GetProperty("resellerId").GetString()}", UriKind.Relative));
-        Assert.Contains($"Thank you. {reseller.GetProperty("companyName").GetString()} is now", winner.Html, StringComparison.Ordinal);
+        var stored = await GetInviteAsync(invite.Id);
+        var reseller = await Provider.GetAsync<Reseller>($"/api/resellers/{stored.ResellerId}");
+        Assert.Contains($"Thank you. {reseller.CompanyName} is now", winner.Html, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task An_invite_link_with_control_characters_appended_gets_the_no_longer_valid_page()
     {
         var (_, invite) = await CreateAsync(new { email = NewEmail(), delivery = "draft" });
-        var link = invite.GetProperty("draft").GetProperty("link").GetString()!;
+        var link = invite.Draft!.Link;
         using var page = new InvitePageClient(App.Address);
 
         // %00 never reaches the app: the server (Kestrel, under either host) refuses a path with NUL (README, "What the host answers").
@@ -594,12 +604,32 @@ public sealed class InviteApiTests : AppTest
     public async Task The_invites_list_shows_each_orchestrations_status_as_the_invite_does()
     {
         var (_, created) = await CreateAsync(new { email = $"listed-{Guid.NewGuid():N}@fabrikam.example", delivery = "draft" });
-        var id = created.GetProperty("id").GetString()!;
-        var detail = await Eventually.UntilAsync(() => GetInviteAsync(id), i => i.GetProperty("orchestrationStatus").GetString() == "Running");
+        var id = created.Id;
+        var detail = await Eventually.UntilAsync(() => GetInviteAsync(id), i => i.OrchestrationStatus == "Running");
 
-        var list = await Provider.GetFromJsonAsync<JsonElement>(new Uri("/api/resellers/invites?status=Pending", UriKind.Relative));
+        var list = await Provider.GetAsync<Page<InviteView>>("/api/resellers/invites?status=Pending");
 
-        var listed = list.GetProperty("items").EnumerateArray().Single(i => i.GetProperty("id").GetString() == id);
-        Assert.Equal(detail.GetProperty("orchestrationStatus").GetString(), listed.GetProperty("orchestrationStatus").GetString());
+        var listed = list.Items.Single(i => i.Id == id);
+        Assert.Equal(detail.OrchestrationStatus, listed.OrchestrationStatus);
+    }
+
+    [Fact]
+    public async Task Invite_view_wire_names_are_camelCase_and_stable()
+    {
+        // The one test that reads an invite as raw JSON: the others read InviteView, so this pins what clients see.
+        using var created = await SendCreateAsync(new { email = NewEmail(), companyName = "Fabrikam", message = "Hello", delivery = "draft" });
+        var invite = await created.Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.Equal(
+            ["id", "email", "companyName", "message", "delivery", "status", "createdAt", "createdBy", "expiresAt", "sentAt", "remindedAt", "respondedAt", "resendCount", "resellerId", "orchestrationId", "orchestrationStatus", "draft", "failureReason"],
+            invite.EnumerateObject().Select(p => p.Name).ToArray());
+        Assert.Equal(["to", "subject", "plainText", "html", "link", "mailTo"], invite.GetProperty("draft").EnumerateObject().Select(p => p.Name).ToArray());
+        Assert.Equal("Draft", invite.GetProperty("delivery").GetString());
+        Assert.Equal("Pending", invite.GetProperty("status").GetString());
+        Assert.Equal("Pending", invite.GetProperty("orchestrationStatus").GetString());
+
+        using var conflict = await SendCreateAsync(new { email = invite.GetProperty("email").GetString(), delivery = "draft" });
+        var problem = await conflict.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(invite.GetProperty("id").GetString(), problem.GetProperty("existingInviteId").GetString());
     }
 }

@@ -1,5 +1,8 @@
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
+using Tier2.Functions.Invites;
+using Tier2.Functions.Resellers;
+using Tier2.Functions.Storage;
 using Tier2.Functions.Tests.Infrastructure;
 
 namespace Tier2.Functions.Tests.Invites;
@@ -54,18 +57,18 @@ public sealed partial class InviteBrowserTests : IAsyncLifetime
     {
         using var created = await _provider.PostAsJsonAsync(new Uri("/api/resellers/invites", UriKind.Relative), new { email, companyName = "Northwind Traders", message = "We'd love to work with you.", delivery = "email" });
         Assert.Equal(HttpStatusCode.Accepted, created.StatusCode);
-        var invite = await created.Content.ReadFromJsonAsync<JsonElement>();
-        var message = await Maildev.WaitForMessageAsync(email, m => m.GetProperty("subject").GetString()!.Contains("invites you", StringComparison.Ordinal));
-        var link = InviteLink().Match(message.GetProperty("text").GetString()!).Value;
+        var invite = await created.ReadAsync<InviteView>();
+        var message = await Maildev.WaitForMessageAsync(email, m => m.Subject.Contains("invites you", StringComparison.Ordinal));
+        var link = InviteLink().Match(message.Text).Value;
         Assert.StartsWith(_app.Address.AbsoluteUri.TrimEnd('/') + "/api/invite/", link, StringComparison.Ordinal);
-        Assert.Contains("We&#x27;d love to work with you.", message.GetProperty("html").GetString(), StringComparison.Ordinal);
-        return (invite.GetProperty("id").GetString()!, link);
+        Assert.Contains("We&#x27;d love to work with you.", message.Html, StringComparison.Ordinal);
+        return (invite.Id, link);
     }
 
-    private async Task<JsonElement> WaitForInviteAsync(string id, string status) =>
+    private async Task<InviteView> WaitForInviteAsync(string id, InviteStatus status) =>
         await Eventually.UntilAsync(
-            () => _provider.GetFromJsonAsync<JsonElement>(new Uri($"/api/resellers/invites/{id}", UriKind.Relative)),
-            i => i.GetProperty("status").GetString() == status && i.GetProperty("orchestrationStatus").GetString() == "Completed",
+            () => _provider.GetAsync<InviteView>($"/api/resellers/invites/{id}"),
+            i => i.Status == status && i.OrchestrationStatus == "Completed",
             what: $"invite {id} to be {status}");
 
     [Fact]
@@ -92,13 +95,13 @@ public sealed partial class InviteBrowserTests : IAsyncLifetime
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Partnership accepted" })).ToBeVisibleAsync();
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ArtifactsDirectory(), "invite-accepted.png"), FullPage = true });
 
-        var invite = await WaitForInviteAsync(inviteId, "Accepted");
-        var resellers = await _provider.GetFromJsonAsync<JsonElement>(new Uri($"/api/resellers?status=Active&search={mpn}", UriKind.Relative));
-        var reseller = Assert.Single(resellers.GetProperty("items").EnumerateArray());
-        Assert.Equal(invite.GetProperty("resellerId").GetString(), reseller.GetProperty("id").GetString());
-        Assert.Equal("Northwind Traders", reseller.GetProperty("companyName").GetString());
-        var welcome = await Maildev.WaitForMessageAsync(contact, m => m.GetProperty("subject").GetString()!.StartsWith("Welcome", StringComparison.Ordinal));
-        Assert.Contains(mpn, welcome.GetProperty("text").GetString(), StringComparison.Ordinal);
+        var invite = await WaitForInviteAsync(inviteId, InviteStatus.Accepted);
+        var resellers = await _provider.GetAsync<Page<Reseller>>($"/api/resellers?status=Active&search={mpn}");
+        var reseller = Assert.Single(resellers.Items);
+        Assert.Equal(invite.ResellerId, reseller.Id);
+        Assert.Equal("Northwind Traders", reseller.CompanyName);
+        var welcome = await Maildev.WaitForMessageAsync(contact, m => m.Subject.StartsWith("Welcome", StringComparison.Ordinal));
+        Assert.Contains(mpn, welcome.Text, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -112,7 +115,7 @@ public sealed partial class InviteBrowserTests : IAsyncLifetime
         await page.GetByRole(AriaRole.Button, new() { Name = "Decline" }).ClickAsync();
 
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Invitation declined" })).ToBeVisibleAsync();
-        await WaitForInviteAsync(inviteId, "Declined");
+        await WaitForInviteAsync(inviteId, InviteStatus.Declined);
     }
 
     [Fact]

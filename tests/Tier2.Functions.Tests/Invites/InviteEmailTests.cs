@@ -1,3 +1,5 @@
+using Tier2.Functions.Invites;
+using Tier2.Functions.Resellers;
 using Tier2.Functions.Tests.Infrastructure;
 
 namespace Tier2.Functions.Tests.Invites;
@@ -17,11 +19,11 @@ public sealed class InviteEmailTests
         Assert.Equal(HttpStatusCode.Accepted, created.StatusCode);
 
         var message = await Maildev.WaitForMessageAsync(email);
-        var html = message.GetProperty("html").GetString()!;
+        var html = message.Html;
         Assert.DoesNotContain("<script", html, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain("<img", html, StringComparison.OrdinalIgnoreCase);
         Assert.Contains("&lt;script&gt;", html, StringComparison.Ordinal);
-        Assert.Contains("<script>alert('m')</script>", message.GetProperty("text").GetString(), StringComparison.Ordinal);
+        Assert.Contains("<script>alert('m')</script>", message.Text, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -35,15 +37,15 @@ public sealed class InviteEmailTests
         using var provider = app.ClientAs();
         var email = $"r-{Guid.NewGuid():N}@fabrikam.example";
         using var created = await provider.PostAsJsonAsync(new Uri("/api/resellers/invites", UriKind.Relative), new { email, delivery = "email" });
-        var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
+        var id = (await created.ReadAsync<InviteView>()).Id;
 
-        var reminder = await Maildev.WaitForMessageAsync(email, m => m.GetProperty("subject").GetString()!.StartsWith("Reminder", StringComparison.Ordinal));
+        var reminder = await Maildev.WaitForMessageAsync(email, m => m.Subject.StartsWith("Reminder", StringComparison.Ordinal));
         var invite = await Eventually.UntilAsync(
-            () => provider.GetFromJsonAsync<JsonElement>(new Uri($"/api/resellers/invites/{id}", UriKind.Relative)),
-            i => i.GetProperty("remindedAt").ValueKind != JsonValueKind.Null);
+            () => provider.GetAsync<InviteView>($"/api/resellers/invites/{id}"),
+            i => i.RemindedAt is not null);
 
-        Assert.Contains("/api/invite/", reminder.GetProperty("text").GetString(), StringComparison.Ordinal);
-        Assert.Equal("Pending", invite.GetProperty("status").GetString());
+        Assert.Contains("/api/invite/", reminder.Text, StringComparison.Ordinal);
+        Assert.Equal(InviteStatus.Pending, invite.Status);
         Assert.Equal(2, (await Maildev.MessagesToAsync(email)).Count);
     }
 
@@ -59,8 +61,8 @@ public sealed class InviteEmailTests
         var message = await Maildev.WaitForMessageAsync(email);
 
         Assert.Matches("^[0-9a-f]{32}$", correlation);
-        var headers = message.GetProperty("headers");
-        Assert.Equal(correlation, headers.GetProperty("x-tier2-correlation-id").GetString());
+        var headers = message.Headers;
+        Assert.Equal(correlation, headers["x-tier2-correlation-id"].GetString());
     }
 
     [Fact]
@@ -74,23 +76,23 @@ public sealed class InviteEmailTests
         using var provider = app.ClientAs();
         var email = $"late-{Guid.NewGuid():N}@fabrikam.example";
         using var created = await provider.PostAsJsonAsync(new Uri("/api/resellers/invites", UriKind.Relative), new { email, delivery = "email" });
-        var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
-        var reminder = await Maildev.WaitForMessageAsync(email, m => m.GetProperty("subject").GetString()!.StartsWith("Reminder", StringComparison.Ordinal));
-        var link = System.Text.RegularExpressions.Regex.Match(reminder.GetProperty("text").GetString()!, @"https?://\S+/api/invite/[A-Za-z0-9_-]{43}").Value;
+        var id = (await created.ReadAsync<InviteView>()).Id;
+        var reminder = await Maildev.WaitForMessageAsync(email, m => m.Subject.StartsWith("Reminder", StringComparison.Ordinal));
+        var link = System.Text.RegularExpressions.Regex.Match(reminder.Text, @"https?://\S+/api/invite/[A-Za-z0-9_-]{43}").Value;
         await Eventually.UntilAsync(
-            () => provider.GetFromJsonAsync<JsonElement>(new Uri($"/api/resellers/invites/{id}", UriKind.Relative)),
-            i => i.GetProperty("remindedAt").ValueKind != JsonValueKind.Null);
+            () => provider.GetAsync<InviteView>($"/api/resellers/invites/{id}"),
+            i => i.RemindedAt is not null);
 
         using var page = new InvitePageClient(app.Address);
         var (response, _) = await page.SubmitAsync(link, "accept", InvitePageClient.ValidAcceptance(Random.Shared.NextInt64(1_000_000, 9_999_999_999).ToString(System.Globalization.CultureInfo.InvariantCulture)));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var invite = await Eventually.UntilAsync(
-            () => provider.GetFromJsonAsync<JsonElement>(new Uri($"/api/resellers/invites/{id}", UriKind.Relative)),
-            i => i.GetProperty("orchestrationStatus").GetString() == "Completed",
+            () => provider.GetAsync<InviteView>($"/api/resellers/invites/{id}"),
+            i => i.OrchestrationStatus == "Completed",
             what: "the orchestration to finish after a late acceptance");
-        var reseller = await provider.GetFromJsonAsync<JsonElement>(new Uri($"/api/resellers/{invite.GetProperty("resellerId").GetString()}", UriKind.Relative));
-        Assert.Equal("Active", reseller.GetProperty("status").GetString());
+        var reseller = await provider.GetAsync<Reseller>($"/api/resellers/{invite.ResellerId}");
+        Assert.Equal(ResellerStatus.Active, reseller.Status);
     }
 
     [Fact]
@@ -100,13 +102,13 @@ public sealed class InviteEmailTests
         using var provider = app.ClientAs();
         var email = $"d-{Guid.NewGuid():N}@fabrikam.example";
         using var created = await provider.PostAsJsonAsync(new Uri("/api/resellers/invites", UriKind.Relative), new { email, delivery = "draft" });
-        var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
+        var id = (await created.ReadAsync<InviteView>()).Id;
 
         var invite = await Eventually.UntilAsync(
-            () => provider.GetFromJsonAsync<JsonElement>(new Uri($"/api/resellers/invites/{id}", UriKind.Relative)),
-            i => i.GetProperty("orchestrationStatus").GetString() == "Running");
+            () => provider.GetAsync<InviteView>($"/api/resellers/invites/{id}"),
+            i => i.OrchestrationStatus == "Running");
 
-        Assert.Equal(JsonValueKind.Null, invite.GetProperty("sentAt").ValueKind);
+        Assert.Null(invite.SentAt);
         Assert.Empty(await Maildev.MessagesToAsync(email));
     }
 }

@@ -15,13 +15,13 @@ public sealed class OfferCatalogTests
 
         using var response = await reseller.GetAsync("/api/offers");
 
-        var offers = await CustomerTestKit.ExpectAsync(response, HttpStatusCode.OK);
-        var e3 = offers.EnumerateArray().Single(o => o.GetProperty("id").GetString() == "o365-e3");
-        Assert.Equal("Office 365 E3", e3.GetProperty("name").GetString());
-        Assert.Equal(1, e3.GetProperty("minQuantity").GetInt32());
-        Assert.Equal(300, e3.GetProperty("maxQuantity").GetInt32());
-        Assert.Equal(["P1M", "P1Y", "P3Y"], e3.GetProperty("termDurations").EnumerateArray().Select(t => t.GetString()));
-        Assert.Equal(["monthly", "annual", "triennial"], e3.GetProperty("billingCycles").EnumerateArray().Select(t => t.GetString()));
+        var offers = await CustomerTestKit.ExpectAsync<IReadOnlyList<Offer>>(response, HttpStatusCode.OK);
+        var e3 = offers.Single(o => o.Id == "o365-e3");
+        Assert.Equal("Office 365 E3", e3.Name);
+        Assert.Equal(1, e3.MinQuantity);
+        Assert.Equal(300, e3.MaxQuantity);
+        Assert.Equal(["P1M", "P1Y", "P3Y"], e3.TermDurations);
+        Assert.Equal(["monthly", "annual", "triennial"], e3.BillingCycles);
     }
 
     [Theory]

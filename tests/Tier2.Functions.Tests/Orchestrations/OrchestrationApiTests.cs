@@ -1,4 +1,7 @@
 using Tier2.Functions.Auth;
+using Tier2.Functions.Invites;
+using Tier2.Functions.Orchestrations;
+using Tier2.Functions.Storage;
 using Tier2.Functions.Tests.Infrastructure;
 
 namespace Tier2.Functions.Tests.Orchestrations;
@@ -10,15 +13,16 @@ public sealed class OrchestrationApiTests : AppTest
     private async Task<string> StartWaitingOrchestrationAsync()
     {
         using var created = await Provider.PostAsJsonAsync(new Uri("/api/resellers/invites", UriKind.Relative), new { email = $"o-{Guid.NewGuid():N}@fabrikam.example", delivery = "draft" });
-        var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("orchestrationId").GetString()!;
-        await Eventually.UntilAsync(() => StatusAsync(id), s => s.Body.GetProperty("status").GetString() == "Running");
+        var id = (await created.ReadAsync<InviteView>()).OrchestrationId;
+        await Eventually.UntilAsync(() => StatusAsync(id), s => s.Body?.Status == "Running");
         return id;
     }
 
-    private async Task<(HttpStatusCode Code, JsonElement Body)> StatusAsync(string id)
+    /// <summary>The instance's status code and, when it has one (200 or 202), its view.</summary>
+    private async Task<(HttpStatusCode Code, OrchestrationView? Body)> StatusAsync(string id)
     {
         using var response = await Provider.GetAsync(new Uri($"/api/orchestrations/{id}", UriKind.Relative));
-        return (response.StatusCode, await response.Content.ReadFromJsonAsync<JsonElement>());
+        return (response.StatusCode, response.StatusCode is HttpStatusCode.OK or HttpStatusCode.Accepted ? await response.ReadAsync<OrchestrationView>() : null);
     }
 
     [Fact]
@@ -31,11 +35,11 @@ public sealed class OrchestrationApiTests : AppTest
         var (finished, done) = await Eventually.UntilAsync(() => StatusAsync(id), s => s.Code == HttpStatusCode.OK);
 
         Assert.Equal(HttpStatusCode.Accepted, running);
-        Assert.Equal("PartnershipInvite", body.GetProperty("name").GetString());
-        Assert.Equal("waiting", body.GetProperty("customStatus").GetString());
+        Assert.Equal("PartnershipInvite", body!.Name);
+        Assert.Equal("waiting", body.CustomStatus?.GetString());
         Assert.Equal(HttpStatusCode.Accepted, terminate.StatusCode);
         Assert.Equal(HttpStatusCode.OK, finished);
-        Assert.Equal("Terminated", done.GetProperty("status").GetString());
+        Assert.Equal("Terminated", done!.Status);
     }
 
     [Fact]
@@ -44,9 +48,9 @@ public sealed class OrchestrationApiTests : AppTest
         var id = await StartWaitingOrchestrationAsync();
 
         using var suspend = await Provider.PostAsync(new Uri($"/api/orchestrations/{id}/suspend", UriKind.Relative), null);
-        await Eventually.UntilAsync(() => StatusAsync(id), s => s.Body.GetProperty("status").GetString() == "Suspended");
+        await Eventually.UntilAsync(() => StatusAsync(id), s => s.Body?.Status == "Suspended");
         using var resume = await Provider.PostAsync(new Uri($"/api/orchestrations/{id}/resume", UriKind.Relative), null);
-        await Eventually.UntilAsync(() => StatusAsync(id), s => s.Body.GetProperty("status").GetString() == "Running");
+        await Eventually.UntilAsync(() => StatusAsync(id), s => s.Body?.Status == "Running");
 
         Assert.Equal(HttpStatusCode.Accepted, suspend.StatusCode);
         Assert.Equal(HttpStatusCode.Accepted, resume.StatusCode);
@@ -61,8 +65,8 @@ public sealed class OrchestrationApiTests : AppTest
         var (_, done) = await Eventually.UntilAsync(() => StatusAsync(id), s => s.Code == HttpStatusCode.OK);
 
         Assert.Equal(HttpStatusCode.Accepted, raised.StatusCode);
-        Assert.Equal("Completed", done.GetProperty("status").GetString());
-        Assert.Equal("Revoked", done.GetProperty("output").GetProperty("status").GetString());
+        Assert.Equal("Completed", done!.Status);
+        Assert.Equal(InviteStatus.Revoked, done.Output.As<InviteOutcome>().Status);
     }
 
     [Fact]
@@ -91,13 +95,13 @@ public sealed class OrchestrationApiTests : AppTest
         await StartWaitingOrchestrationAsync();
         await StartWaitingOrchestrationAsync();
 
-        var first = await Provider.GetFromJsonAsync<JsonElement>(new Uri("/api/orchestrations?status=Running&pageSize=1", UriKind.Relative));
-        var token = first.GetProperty("continuationToken").GetString();
-        var second = await Provider.GetFromJsonAsync<JsonElement>(new Uri($"/api/orchestrations?status=Running&pageSize=1&continuationToken={Uri.EscapeDataString(token!)}", UriKind.Relative));
+        var first = await Provider.GetAsync<Page<OrchestrationView>>("/api/orchestrations?status=Running&pageSize=1");
+        var token = first.ContinuationToken;
+        var second = await Provider.GetAsync<Page<OrchestrationView>>($"/api/orchestrations?status=Running&pageSize=1&continuationToken={Uri.EscapeDataString(token!)}");
         using var badStatus = await Provider.GetAsync(new Uri("/api/orchestrations?status=Sleeping", UriKind.Relative));
 
-        Assert.Single(first.GetProperty("items").EnumerateArray());
-        Assert.NotEqual(first.GetProperty("items")[0].GetProperty("id").GetString(), second.GetProperty("items")[0].GetProperty("id").GetString());
+        Assert.Single(first.Items);
+        Assert.NotEqual(first.Items[0].Id, second.Items[0].Id);
         Assert.Equal(HttpStatusCode.BadRequest, badStatus.StatusCode);
     }
 

@@ -1,5 +1,7 @@
+using Tier2.Functions.Audit;
 using Tier2.Functions.Customers;
 using Tier2.Functions.Orders;
+using Tier2.Functions.Storage;
 using Tier2.Functions.Tests.Customers;
 using static Tier2.Functions.Tests.Customers.CustomerTestKit;
 
@@ -32,15 +34,15 @@ public sealed class CompensationTests
 
         var done = await SubmitAndWaitAsync(provider, id, etag);
 
-        Assert.Equal("Failed", done.GetProperty("status").GetString());
-        var reason = done.GetProperty("failureReason").GetString()!;
+        Assert.Equal(OrderStatus.Failed, done.Status);
+        var reason = done.FailureReason!;
         Assert.Contains($"Step {step} failed (internal error); see orchestration order-{id}", reason, StringComparison.Ordinal);
         Assert.DoesNotContain("injected failure", reason, StringComparison.Ordinal);
-        Assert.False(done.GetProperty("setupInfoAvailable").GetBoolean());
-        Assert.Equal(JsonValueKind.Null, done.GetProperty("adminUserName").ValueKind);
+        Assert.False(done.SetupInfoAvailable);
+        Assert.Null(done.AdminUserName);
 
         // Nothing the order created is left: no customer, no subscriptions, no list entries, no user, no password.
-        var customerId = done.GetProperty("customerId").GetString()!;
+        var customerId = done.CustomerId!;
         using var customer = await provider.GetAsync($"/api/customers/{customerId}");
         await ExpectAsync(customer, HttpStatusCode.NotFound);
         var store = kit.Services.GetRequiredService<CustomerStore>();
@@ -56,7 +58,7 @@ public sealed class CompensationTests
         {
             // Every row removed with the customer left an audit row, written in the same transaction.
             using var audit = await provider.GetAsync($"/api/audit?entity=customer&id={customerId}");
-            var actions = (await ExpectAsync(audit, HttpStatusCode.OK)).GetProperty("items").EnumerateArray().Select(a => a.GetProperty("action").GetString()).ToList();
+            var actions = (await ExpectAsync<Page<AuditEntry>>(audit, HttpStatusCode.OK)).Items.Select(a => a.Action).ToList();
             Assert.Contains("reseller-removed", actions);
             Assert.Contains("deleted", actions);
         }
@@ -67,7 +69,7 @@ public sealed class CompensationTests
 
         // The domain prefix was released: a new order may take it.
         var (_, _, again) = await CreateDraftAsync(provider, OrderBody(reseller.Id, prefix, "Second Try Co", ("o365-e3", 5, "P1M", "monthly")));
-        Assert.Empty(again.GetProperty("problems").EnumerateArray());
+        Assert.Empty(again.Problems);
     }
 
     [Fact]
@@ -86,12 +88,12 @@ public sealed class CompensationTests
         Assert.NotNull(await kit.Services.GetRequiredService<CustomerStore>().GetAsync(customerId, CancellationToken.None));
 
         using var cancel = await provider.PostAsync($"/api/orders/{id}/cancel", null);
-        var cancelling = await ExpectAsync(cancel, HttpStatusCode.Accepted);
-        Assert.True(cancelling.GetProperty("cancelRequested").GetBoolean());
+        var cancelling = await ExpectAsync<OrderView>(cancel, HttpStatusCode.Accepted);
+        Assert.True(cancelling.CancelRequested);
         pause.Release.SetResult();
         var done = await WaitForOrderAsync(provider, id);
 
-        Assert.Equal("Cancelled", done.GetProperty("status").GetString());
+        Assert.Equal(OrderStatus.Cancelled, done.Status);
         using var customer = await provider.GetAsync($"/api/customers/{customerId}");
         await ExpectAsync(customer, HttpStatusCode.NotFound);
         Assert.Empty((await kit.Services.GetRequiredService<CustomerStore>().ListAsync(reseller.Id, null, 10, null, CancellationToken.None)).Items);
@@ -106,9 +108,9 @@ public sealed class CompensationTests
         using var provider = kit.Provider();
         var done = await OnboardAsync(provider, null, NewDomainPrefix(), "Kept Co", ("o365-e3", 1, "P1M", "monthly"));
 
-        using var cancel = await provider.PostAsync($"/api/orders/{done.GetProperty("id").GetString()}/cancel", null);
+        using var cancel = await provider.PostAsync($"/api/orders/{done.Id}/cancel", null);
 
-        var problem = await ExpectAsync(cancel, HttpStatusCode.Conflict);
-        Assert.Equal("urn:tier2:problem:conflict", problem.GetProperty("type").GetString());
+        var problem = await ExpectAsync<HttpValidationProblemDetails>(cancel, HttpStatusCode.Conflict);
+        Assert.Equal("urn:tier2:problem:conflict", problem.Type);
     }
 }

@@ -20,19 +20,19 @@ public sealed class OnboardingTests
 
         var done = await OnboardAsync(provider, reseller.Id, prefix, "Woodgrove Bank", ("o365-e3", 25, "P1Y", "monthly"), ("m365-e5", 3, "P1Y", "annual"));
 
-        var customerId = done.GetProperty("customerId").GetString()!;
-        Assert.Equal($"admin@{prefix}.onmicrosoft.com", done.GetProperty("adminUserName").GetString());
-        Assert.True(done.GetProperty("setupInfoAvailable").GetBoolean());
+        var customerId = done.CustomerId!;
+        Assert.Equal($"admin@{prefix}.onmicrosoft.com", done.AdminUserName);
+        Assert.True(done.SetupInfoAvailable);
         using var response = await provider.GetAsync($"/api/customers/{customerId}");
-        var customer = await ExpectAsync(response, HttpStatusCode.OK);
-        Assert.Equal(reseller.Id, customer.GetProperty("associatedPartnerId").GetString());
-        Assert.Equal($"{prefix}.onmicrosoft.com", customer.GetProperty("domain").GetString());
-        Assert.Equal([reseller.Id], customer.GetProperty("resellers").EnumerateArray().Select(r => r.GetProperty("resellerId").GetString()));
-        var subscriptions = customer.GetProperty("subscriptions").EnumerateArray().OrderBy(s => s.GetProperty("offerId").GetString()).ToList();
-        Assert.Equal(["m365-e5", "o365-e3"], subscriptions.Select(s => s.GetProperty("offerId").GetString()));
-        Assert.Equal([3, 25], subscriptions.Select(s => s.GetProperty("quantity").GetInt32()));
-        Assert.All(subscriptions, s => Assert.Equal(reseller.MpnId, s.GetProperty("partnerIdOnRecord").GetString()));
-        Assert.All(subscriptions, s => Assert.Equal(reseller.Id, s.GetProperty("partnerOfRecordResellerId").GetString()));
+        var customer = await ExpectAsync<CustomerView>(response, HttpStatusCode.OK);
+        Assert.Equal(reseller.Id, customer.AssociatedPartnerId);
+        Assert.Equal($"{prefix}.onmicrosoft.com", customer.Domain);
+        Assert.Equal([reseller.Id], customer.Resellers.Select(r => r.ResellerId));
+        var subscriptions = customer.Subscriptions.OrderBy(s => s.OfferId).ToList();
+        Assert.Equal(["m365-e5", "o365-e3"], subscriptions.Select(s => s.OfferId));
+        Assert.Equal([3, 25], subscriptions.Select(s => s.Quantity));
+        Assert.All(subscriptions, s => Assert.Equal(reseller.MpnId, s.PartnerIdOnRecord));
+        Assert.All(subscriptions, s => Assert.Equal(reseller.Id, s.PartnerOfRecordResellerId));
         Assert.True(await kit.Services.GetRequiredService<CustomerStore>().HasUserAsync(customerId, $"admin@{prefix}.onmicrosoft.com", CancellationToken.None));
     }
 
@@ -44,11 +44,11 @@ public sealed class OnboardingTests
 
         var done = await OnboardAsync(provider, null, NewDomainPrefix(), "Direct Co", ("exchange-online-p1", 10, "P1M", "monthly"));
 
-        using var response = await provider.GetAsync($"/api/customers/{done.GetProperty("customerId").GetString()}");
-        var customer = await ExpectAsync(response, HttpStatusCode.OK);
-        Assert.Equal(JsonValueKind.Null, customer.GetProperty("associatedPartnerId").ValueKind);
-        Assert.Empty(customer.GetProperty("resellers").EnumerateArray());
-        Assert.Equal(JsonValueKind.Null, customer.GetProperty("subscriptions")[0].GetProperty("partnerIdOnRecord").ValueKind);
+        using var response = await provider.GetAsync($"/api/customers/{done.CustomerId}");
+        var customer = await ExpectAsync<CustomerView>(response, HttpStatusCode.OK);
+        Assert.Null(customer.AssociatedPartnerId);
+        Assert.Empty(customer.Resellers);
+        Assert.Null(customer.Subscriptions[0].PartnerIdOnRecord);
     }
 
     [Fact]
@@ -59,7 +59,7 @@ public sealed class OnboardingTests
         using var provider = kit.Provider();
         var prefix = NewDomainPrefix();
         var done = await OnboardAsync(provider, reseller.Id, prefix, "Contoso Pharma", ("o365-e3", 5, "P1M", "monthly"));
-        var orderId = done.GetProperty("id").GetString()!;
+        var orderId = done.Id;
 
         // Before the read: the order row holds only ciphertext.
         var orders = kit.Services.GetRequiredService<OrderStore>();
@@ -67,16 +67,16 @@ public sealed class OnboardingTests
         Assert.NotNull(stored!.EncryptedPassword);
 
         using var first = await provider.GetAsync($"/api/orders/{orderId}/setup-info");
-        var info = await ExpectAsync(first, HttpStatusCode.OK);
+        var info = await ExpectAsync<SetupInfo>(first, HttpStatusCode.OK);
         Assert.Equal("no-store", first.Headers.CacheControl?.ToString());
-        var password = info.GetProperty("temporaryPassword").GetString()!;
-        Assert.Equal($"admin@{prefix}.onmicrosoft.com", info.GetProperty("userName").GetString());
+        var password = info.TemporaryPassword;
+        Assert.Equal($"admin@{prefix}.onmicrosoft.com", info.UserName);
         Assert.True(TemporaryPassword.MeetsComplexity(password), password);
         Assert.DoesNotContain(password, stored.EncryptedPassword, StringComparison.Ordinal);
 
         using var second = await provider.GetAsync($"/api/orders/{orderId}/setup-info");
-        var gone = await ExpectAsync(second, HttpStatusCode.Gone);
-        Assert.Equal("urn:tier2:problem:gone", gone.GetProperty("type").GetString());
+        var gone = await ExpectAsync<HttpValidationProblemDetails>(second, HttpStatusCode.Gone);
+        Assert.Equal("urn:tier2:problem:gone", gone.Type);
 
         // The password is nowhere: not in any table the app or its orchestrations wrote (orders, audit, customers,
         // durable instances and history), and the ciphertext is gone from the order.
@@ -110,7 +110,7 @@ public sealed class OnboardingTests
         await using var kit = await StartAsync();
         using var provider = kit.Provider();
         var done = await OnboardAsync(provider, null, NewDomainPrefix(), "Race Co", ("o365-e3", 1, "P1M", "monthly"));
-        var orderId = done.GetProperty("id").GetString()!;
+        var orderId = done.Id;
 
         var responses = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => provider.GetAsync($"/api/orders/{orderId}/setup-info")));
 
@@ -131,14 +131,14 @@ public sealed class OnboardingTests
 
         var done = await SubmitAndWaitAsync(provider, id, etag, idempotencyKey: "submit-1");
         using var again = await SendAsync(provider, HttpMethod.Post, $"/api/orders/{id}/submit", ifMatch: etag, idempotencyKey: "submit-1");
-        var view = await ExpectAsync(again, HttpStatusCode.Accepted);
+        var view = await ExpectAsync<OrderView>(again, HttpStatusCode.Accepted);
         Assert.Equal($"/api/orchestrations/order-{id}", again.Headers.Location?.OriginalString);
-        Assert.Equal("Completed", view.GetProperty("status").GetString());
+        Assert.Equal(OrderStatus.Completed, view.Status);
 
         using var withoutKey = await SendAsync(provider, HttpMethod.Post, $"/api/orders/{id}/submit", ifMatch: "*");
         await ExpectAsync(withoutKey, HttpStatusCode.Conflict);
-        using var customer = await provider.GetAsync($"/api/customers/{done.GetProperty("customerId").GetString()}");
-        Assert.Single((await ExpectAsync(customer, HttpStatusCode.OK)).GetProperty("subscriptions").EnumerateArray());
+        using var customer = await provider.GetAsync($"/api/customers/{done.CustomerId}");
+        Assert.Single((await ExpectAsync<CustomerView>(customer, HttpStatusCode.OK)).Subscriptions);
     }
 
 
@@ -153,7 +153,7 @@ public sealed class OnboardingTests
 
         using var reused = await SendAsync(provider, HttpMethod.Post, $"/api/orders/{second}/submit", ifMatch: secondETag, idempotencyKey: "submit-shared");
 
-        var problem = await ExpectAsync(reused, HttpStatusCode.UnprocessableEntity);
-        Assert.True(problem.GetProperty("errors").TryGetProperty("Idempotency-Key", out _));
+        var problem = await ExpectAsync<HttpValidationProblemDetails>(reused, HttpStatusCode.UnprocessableEntity);
+        Assert.True(problem.Errors.ContainsKey("Idempotency-Key"));
     }
 }

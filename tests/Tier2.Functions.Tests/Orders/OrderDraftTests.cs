@@ -1,3 +1,4 @@
+using Tier2.Functions.Orders;
 using Tier2.Functions.Resellers;
 using Tier2.Functions.Tests.Customers;
 using static Tier2.Functions.Tests.Customers.CustomerTestKit;
@@ -12,8 +13,8 @@ public sealed class OrderDraftTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _kit.DisposeAsync();
 
-    private static Dictionary<string, string> Problems(JsonElement view) =>
-        view.GetProperty("problems").EnumerateArray().ToDictionary(p => p.GetProperty("field").GetString()!, p => p.GetProperty("code").GetString()!);
+    private static Dictionary<string, string> Problems(OrderView view) =>
+        view.Problems.ToDictionary(p => p.Field, p => p.Code);
 
     [Fact]
     public async Task A_draft_answers_201_with_every_line_and_every_problem()
@@ -23,10 +24,10 @@ public sealed class OrderDraftTests : IAsyncLifetime
 
         var (_, _, view) = await CreateDraftAsync(provider, OrderBody(suspended.Id, "9-bad prefix", "Problem Co", ("no-such-offer", 1, "P1M", "monthly"), ("o365-e3", 301, "P1M", "monthly"), ("defender-business", 2, "P1M", "annual")));
 
-        Assert.Equal("Draft", view.GetProperty("status").GetString());
-        Assert.False(view.GetProperty("canSubmit").GetBoolean());
-        Assert.Equal(3, view.GetProperty("lineItems").GetArrayLength());
-        Assert.Equal("Office 365 E3", view.GetProperty("lineItems")[1].GetProperty("offerName").GetString());
+        Assert.Equal(OrderStatus.Draft, view.Status);
+        Assert.False(view.CanSubmit);
+        Assert.Equal(3, view.LineItems.Count);
+        Assert.Equal("Office 365 E3", view.LineItems[1].OfferName);
         var problems = Problems(view);
         Assert.Equal("reseller-not-active", problems["resellerId"]);
         Assert.Equal("domain-prefix-malformed", problems["customer.domainPrefix"]);
@@ -59,15 +60,15 @@ public sealed class OrderDraftTests : IAsyncLifetime
         var prefix = NewDomainPrefix();
         var (first, firstETag, _) = await CreateDraftAsync(provider, OrderBody(null, prefix, "First Co", ("o365-e3", 1, "P1M", "monthly")));
         var (second, secondETag, secondView) = await CreateDraftAsync(provider, OrderBody(null, prefix.ToUpperInvariant(), "Second Co", ("o365-e3", 1, "P1M", "monthly")));
-        Assert.Empty(secondView.GetProperty("problems").EnumerateArray());
+        Assert.Empty(secondView.Problems);
 
         await SubmitAndWaitAsync(provider, first, firstETag);
 
         using var review = await provider.GetAsync($"/api/orders/{second}");
-        Assert.Equal("domain-prefix-taken", Problems(await ExpectAsync(review, HttpStatusCode.OK))["customer.domainPrefix"]);
+        Assert.Equal("domain-prefix-taken", Problems(await ExpectAsync<OrderView>(review, HttpStatusCode.OK))["customer.domainPrefix"]);
         using var submit = await SendAsync(provider, HttpMethod.Post, $"/api/orders/{second}/submit", ifMatch: secondETag);
-        var problem = await ExpectAsync(submit, HttpStatusCode.BadRequest);
-        Assert.True(problem.GetProperty("errors").TryGetProperty("customer.domainPrefix", out _));
+        var problem = await ExpectAsync<HttpValidationProblemDetails>(submit, HttpStatusCode.BadRequest);
+        Assert.True(problem.Errors.ContainsKey("customer.domainPrefix"));
     }
 
     [Fact]
@@ -83,11 +84,11 @@ public sealed class OrderDraftTests : IAsyncLifetime
         using var stale = await SendAsync(provider, HttpMethod.Patch, $"/api/orders/{id}", fix, ifMatch: "W/\"datetime'2000-01-01T00%3A00%3A00Z'\"");
         await ExpectAsync(stale, HttpStatusCode.PreconditionFailed);
         using var patched = await SendAsync(provider, HttpMethod.Patch, $"/api/orders/{id}", fix, ifMatch: etag);
-        var after = await ExpectAsync(patched, HttpStatusCode.OK);
+        var after = await ExpectAsync<OrderView>(patched, HttpStatusCode.OK);
 
-        Assert.True(after.GetProperty("canSubmit").GetBoolean());
-        Assert.Equal(10, after.GetProperty("lineItems")[0].GetProperty("quantity").GetInt32());
-        Assert.Equal("Patch Co", after.GetProperty("customer").GetProperty("companyName").GetString());
+        Assert.True(after.CanSubmit);
+        Assert.Equal(10, after.LineItems[0].Quantity);
+        Assert.Equal("Patch Co", after.Customer.CompanyName);
         using var reused = await SendAsync(provider, HttpMethod.Patch, $"/api/orders/{id}", fix, ifMatch: etag);
         await ExpectAsync(reused, HttpStatusCode.PreconditionFailed);
     }
@@ -100,11 +101,11 @@ public sealed class OrderDraftTests : IAsyncLifetime
 
         using var submit = await SendAsync(provider, HttpMethod.Post, $"/api/orders/{id}/submit", ifMatch: etag);
 
-        var problem = await ExpectAsync(submit, HttpStatusCode.BadRequest);
-        Assert.Equal("urn:tier2:problem:validation", problem.GetProperty("type").GetString());
-        Assert.True(problem.GetProperty("errors").TryGetProperty("lineItems[0].quantity", out _));
+        var problem = await ExpectAsync<HttpValidationProblemDetails>(submit, HttpStatusCode.BadRequest);
+        Assert.Equal("urn:tier2:problem:validation", problem.Type);
+        Assert.True(problem.Errors.ContainsKey("lineItems[0].quantity"));
         using var still = await provider.GetAsync($"/api/orders/{id}");
-        Assert.Equal("Draft", (await ExpectAsync(still, HttpStatusCode.OK)).GetProperty("status").GetString());
+        Assert.Equal(OrderStatus.Draft, (await ExpectAsync<OrderView>(still, HttpStatusCode.OK)).Status);
     }
 
     [Fact]
@@ -114,9 +115,9 @@ public sealed class OrderDraftTests : IAsyncLifetime
         var (id, etag, _) = await CreateDraftAsync(provider, OrderBody(null, NewDomainPrefix(), "Gone Co", ("o365-e3", 1, "P1M", "monthly")));
 
         using var cancel = await provider.PostAsync($"/api/orders/{id}/cancel", null);
-        var view = await ExpectAsync(cancel, HttpStatusCode.OK);
+        var view = await ExpectAsync<OrderView>(cancel, HttpStatusCode.OK);
 
-        Assert.Equal("Cancelled", view.GetProperty("status").GetString());
+        Assert.Equal(OrderStatus.Cancelled, view.Status);
         using var patch = await SendAsync(provider, HttpMethod.Patch, $"/api/orders/{id}", new { resellerId = "" }, ifMatch: "*");
         await ExpectAsync(patch, HttpStatusCode.Conflict);
         using var submit = await SendAsync(provider, HttpMethod.Post, $"/api/orders/{id}/submit", ifMatch: "*");
@@ -133,9 +134,9 @@ public sealed class OrderDraftTests : IAsyncLifetime
         using var first = await SendAsync(provider, HttpMethod.Post, "/api/orders", body, idempotencyKey: "draft-1");
         using var second = await SendAsync(provider, HttpMethod.Post, "/api/orders", body, idempotencyKey: "draft-1");
 
-        var a = await ExpectAsync(first, HttpStatusCode.Created);
-        var b = await ExpectAsync(second, HttpStatusCode.OK);
-        Assert.Equal(a.GetProperty("id").GetString(), b.GetProperty("id").GetString());
+        var a = await ExpectAsync<OrderView>(first, HttpStatusCode.Created);
+        var b = await ExpectAsync<OrderView>(second, HttpStatusCode.OK);
+        Assert.Equal(a.Id, b.Id);
     }
 
     [Fact]
@@ -145,9 +146,9 @@ public sealed class OrderDraftTests : IAsyncLifetime
 
         using var response = await provider.PostAsJsonAsync("/api/orders", new { resellerId = (string?)null });
 
-        var problem = await ExpectAsync(response, HttpStatusCode.BadRequest);
-        Assert.True(problem.GetProperty("errors").TryGetProperty("customer", out _));
-        Assert.True(problem.GetProperty("errors").TryGetProperty("lineItems", out _));
+        var problem = await ExpectAsync<HttpValidationProblemDetails>(response, HttpStatusCode.BadRequest);
+        Assert.True(problem.Errors.ContainsKey("customer"));
+        Assert.True(problem.Errors.ContainsKey("lineItems"));
     }
 
     [Fact]
@@ -171,15 +172,15 @@ public sealed class OrderDraftTests : IAsyncLifetime
         using var provider = _kit.Provider();
         var prefix = NewDomainPrefix();
         using var first = await SendAsync(provider, HttpMethod.Post, "/api/orders", OrderBody(null, prefix, "Key Co", ("o365-e3", 1, "P1M", "monthly")), idempotencyKey: "draft-2");
-        var created = await ExpectAsync(first, HttpStatusCode.Created);
+        var created = await ExpectAsync<OrderView>(first, HttpStatusCode.Created);
 
         using var second = await SendAsync(provider, HttpMethod.Post, "/api/orders", OrderBody(null, prefix, "Other Co", ("o365-e3", 7, "P1M", "monthly")), idempotencyKey: "draft-2");
-        var problem = await ExpectAsync(second, HttpStatusCode.UnprocessableEntity);
-        Assert.Equal("urn:tier2:problem:validation", problem.GetProperty("type").GetString());
-        Assert.True(problem.GetProperty("errors").TryGetProperty("Idempotency-Key", out _));
+        var problem = await ExpectAsync<HttpValidationProblemDetails>(second, HttpStatusCode.UnprocessableEntity);
+        Assert.Equal("urn:tier2:problem:validation", problem.Type);
+        Assert.True(problem.Errors.ContainsKey("Idempotency-Key"));
 
-        using var read = await provider.GetAsync($"/api/orders/{created.GetProperty("id").GetString()}");
-        Assert.Equal("Key Co", (await ExpectAsync(read, HttpStatusCode.OK)).GetProperty("customer").GetProperty("companyName").GetString());
+        using var read = await provider.GetAsync($"/api/orders/{created.Id}");
+        Assert.Equal("Key Co", (await ExpectAsync<OrderView>(read, HttpStatusCode.OK)).Customer.CompanyName);
     }
 
     [Theory]
@@ -202,8 +203,8 @@ public sealed class OrderDraftTests : IAsyncLifetime
 
         using var response = await provider.PostAsync("/api/orders", new StringContent(json.ToJsonString(), System.Text.Encoding.UTF8, "application/json"));
 
-        var problem = await ExpectAsync(response, HttpStatusCode.BadRequest);
-        Assert.Equal([path], problem.GetProperty("errors").EnumerateObject().Select(p => p.Name).ToArray());
+        var problem = await ExpectAsync<HttpValidationProblemDetails>(response, HttpStatusCode.BadRequest);
+        Assert.Equal([path], problem.Errors.Keys.ToArray());
     }
 
     [Fact]
@@ -221,5 +222,27 @@ public sealed class OrderDraftTests : IAsyncLifetime
         await ExpectAsync(submit, HttpStatusCode.PreconditionFailed);
         using var cancelAgain = await SendAsync(provider, HttpMethod.Post, $"/api/orders/{id}/cancel", ifMatch: staleETag);
         await ExpectAsync(cancelAgain, HttpStatusCode.PreconditionFailed);
+    }
+
+    [Fact]
+    public async Task Order_view_wire_names_are_camelCase_and_stable()
+    {
+        // The one test that reads an order as raw JSON: the others read OrderView, so this pins what clients see.
+        var reseller = await _kit.CreateResellerAsync("Wire Resale");
+        using var provider = _kit.Provider();
+        using var response = await provider.PostAsJsonAsync("/api/orders", OrderBody(reseller.Id, NewDomainPrefix(), "Wire Co", ("o365-e3", 999, "P1M", "monthly")));
+        var order = await response.Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        Assert.Equal(
+            ["id", "status", "resellerId", "reseller", "customer", "domain", "adminUserName", "lineItems", "problems", "canSubmit", "customerId", "setupInfoAvailable", "cancelRequested", "failureReason", "createdAt", "createdBy", "submittedAt", "completedAt", "statusLocation"],
+            Names(order));
+        Assert.Equal(["id", "companyName", "mpnId", "status"], Names(order.GetProperty("reseller")));
+        Assert.Equal(["companyName", "domainPrefix", "email", "culture", "language", "address", "contact"], Names(order.GetProperty("customer")));
+        Assert.Equal(["index", "offerId", "offerName", "quantity", "termDuration", "billingCycle", "partnerIdOnRecord"], Names(order.GetProperty("lineItems")[0]));
+        Assert.Equal(["field", "code", "message"], Names(order.GetProperty("problems")[0]));
+        Assert.Equal("Draft", order.GetProperty("status").GetString());
+
+        static string[] Names(JsonElement element) => element.EnumerateObject().Select(p => p.Name).ToArray();
     }
 }

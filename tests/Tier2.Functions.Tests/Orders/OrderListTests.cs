@@ -1,6 +1,7 @@
 using Tier2.Functions.Orders;
 using Tier2.Functions.Storage;
 using Tier2.Functions.Tests.Customers;
+using Tier2.Functions.Tests.Infrastructure;
 using static Tier2.Functions.Tests.Customers.CustomerTestKit;
 
 namespace Tier2.Functions.Tests.Orders;
@@ -17,7 +18,7 @@ public sealed class OrderListTests : IAsyncLifetime
     {
         using var response = await client.GetAsync(new Uri("/api/orders" + query, UriKind.Relative));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return (await response.Content.ReadFromJsonAsync<Page<OrderSummary>>(new JsonSerializerOptions(JsonSerializerDefaults.Web) { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } }))!;
+        return await response.ReadAsync<Page<OrderSummary>>();
     }
 
     [Fact]
@@ -75,7 +76,7 @@ public sealed class OrderListTests : IAsyncLifetime
     {
         using var provider = _kit.Provider();
         using var response = await provider.GetAsync(new Uri("/api/orders" + query, UriKind.Relative));
-        var problem = await ExpectAsync(response, HttpStatusCode.BadRequest);
-        Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), problem.ToString());
+        var problem = await ExpectAsync<HttpValidationProblemDetails>(response, HttpStatusCode.BadRequest);
+        Assert.True(problem.Errors.ContainsKey(field), string.Join(", ", problem.Errors.Keys));
     }
 }

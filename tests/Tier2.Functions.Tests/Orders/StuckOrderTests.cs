@@ -2,6 +2,7 @@ using Azure.Data.Tables;
 using Microsoft.DurableTask.Client;
 using Tier2.Functions.Customers;
 using Tier2.Functions.Orders;
+using Tier2.Functions.Reconciliation;
 using Tier2.Functions.Storage;
 using Tier2.Functions.Tests.Customers;
 using Tier2.Functions.Tests.Infrastructure;
@@ -43,16 +44,16 @@ public sealed class StuckOrderTests
         await table.UpdateEntityAsync(row, row.ETag, TableUpdateMode.Replace);
     }
 
-    private static async Task<JsonElement> RunJobAsync(HttpClient provider, string job)
+    private static async Task<ReconciliationRun> RunJobAsync(HttpClient provider, string job)
     {
         using var response = await provider.PostAsync(new Uri($"/api/reconciliation/jobs/{job}/run", UriKind.Relative), null);
-        return await ExpectAsync(response, HttpStatusCode.OK);
+        return await ExpectAsync<ReconciliationRun>(response, HttpStatusCode.OK);
     }
 
     private static async Task<bool> PrefixIsFreeAsync(HttpClient provider, string? resellerId, string prefix)
     {
         var (_, _, draft) = await CreateDraftAsync(provider, OrderBody(resellerId, prefix, "Probe Co", ("o365-e3", 1, "P1M", "monthly")));
-        return !draft.GetProperty("problems").EnumerateArray().Any(p => p.GetProperty("field").GetString() == "customer.domainPrefix");
+        return !draft.Problems.Any(p => p.Field == "customer.domainPrefix");
     }
 
     [Theory]
@@ -69,7 +70,7 @@ public sealed class StuckOrderTests
 
         await ExpectAsync(repeat, HttpStatusCode.Accepted);
         var done = await WaitForOrderAsync(provider, id);
-        Assert.Equal("Completed", done.GetProperty("status").GetString());
+        Assert.Equal(OrderStatus.Completed, done.Status);
     }
 
     [Fact]
@@ -84,8 +85,8 @@ public sealed class StuckOrderTests
 
         using var cancel = await provider.PostAsync($"/api/orders/{id}/cancel", null);
 
-        var view = await ExpectAsync(cancel, HttpStatusCode.OK);
-        Assert.Equal("Cancelled", view.GetProperty("status").GetString());
+        var view = await ExpectAsync<OrderView>(cancel, HttpStatusCode.OK);
+        Assert.Equal(OrderStatus.Cancelled, view.Status);
         Assert.True(await PrefixIsFreeAsync(provider, null, prefix));
         Assert.Null(await kit.Services.GetRequiredService<OrderStore>().DomainHolderAsync(prefix, CancellationToken.None));
     }
@@ -103,11 +104,11 @@ public sealed class StuckOrderTests
 
         var run = await RunJobAsync(provider, "ReconcileOrders");
 
-        Assert.Equal("Succeeded", run.GetProperty("status").GetString());
-        Assert.Equal(2, run.GetProperty("examined").GetInt32());
-        Assert.Equal(1, run.GetProperty("changed").GetInt32());
-        Assert.Contains(id, run.GetProperty("details")[0].GetString(), StringComparison.Ordinal);
-        Assert.Equal("Completed", (await WaitForOrderAsync(provider, id)).GetProperty("status").GetString());
+        Assert.Equal(RunStatus.Succeeded, run.Status);
+        Assert.Equal(2, run.Examined);
+        Assert.Equal(1, run.Changed);
+        Assert.Contains(id, run.Details[0], StringComparison.Ordinal);
+        Assert.Equal(OrderStatus.Completed, (await WaitForOrderAsync(provider, id)).Status);
         Assert.Null(await kit.Services.GetRequiredService<DurableTaskClient>().GetInstanceAsync(OrderStore.InstanceIdFor(fresh), false));
     }
 
@@ -142,12 +143,12 @@ public sealed class StuckOrderTests
         var run = await RunJobAsync(provider, "ReconcileOrders");
         var again = await RunJobAsync(provider, "ReconcileOrders");
 
-        Assert.Equal(1, run.GetProperty("changed").GetInt32());
-        Assert.Equal(0, again.GetProperty("changed").GetInt32());
+        Assert.Equal(1, run.Changed);
+        Assert.Equal(0, again.Changed);
         using var order = await provider.GetAsync($"/api/orders/{id}");
-        var view = await ExpectAsync(order, HttpStatusCode.OK);
-        Assert.Equal("Failed", view.GetProperty("status").GetString());
-        Assert.Contains("Terminated", view.GetProperty("failureReason").GetString(), StringComparison.Ordinal);
+        var view = await ExpectAsync<OrderView>(order, HttpStatusCode.OK);
+        Assert.Equal(OrderStatus.Failed, view.Status);
+        Assert.Contains("Terminated", view.FailureReason, StringComparison.Ordinal);
         using var customer = await provider.GetAsync($"/api/customers/{customerId}");
         await ExpectAsync(customer, HttpStatusCode.NotFound);
         Assert.Empty((await kit.Services.GetRequiredService<CustomerStore>().ListAsync(reseller.Id, null, 10, null, CancellationToken.None)).Items);
@@ -165,8 +166,8 @@ public sealed class StuckOrderTests
 
         var done = await SubmitAndWaitAsync(provider, id, etag);
 
-        Assert.Equal("Failed", done.GetProperty("status").GetString());
-        var reason = done.GetProperty("failureReason").GetString()!;
+        Assert.Equal(OrderStatus.Failed, done.Status);
+        var reason = done.FailureReason!;
         Assert.Contains("an operator must remove what is left", reason, StringComparison.Ordinal);
         Assert.Contains($"order-{id}", reason, StringComparison.Ordinal);
         Assert.DoesNotContain("secret internal detail", reason, StringComparison.Ordinal);

@@ -1,3 +1,4 @@
+using Tier2.Functions.Reconciliation;
 using Tier2.Functions.Resellers;
 using Tier2.Functions.Tests.Customers;
 using Tier2.Functions.Tests.Infrastructure;
@@ -16,7 +17,7 @@ public sealed class AssociationsJobTests
         var healthy = await kit.CreateResellerAsync("Healthy Reseller");
         var failing = await kit.CreateResellerAsync("Failing Reseller");
         var order = await OnboardAsync(provider, failing.Id, NewDomainPrefix(), "Contoso Pharma", ("m365-business-premium", 10, "P1Y", "monthly"));
-        var customerId = order.GetProperty("customerId").GetString()!;
+        var customerId = order.CustomerId!;
         await OnboardAsync(provider, healthy.Id, NewDomainPrefix(), "Fine Customer", ("exchange-online-p1", 3, "P1M", "monthly"));
         var before = await RunAsync(provider);
 
@@ -25,22 +26,22 @@ public sealed class AssociationsJobTests
         var after = await RunAsync(provider);
         var again = await RunAsync(provider);
 
-        Assert.Equal(0, before.GetProperty("reported").GetInt32());
-        var details = after.GetProperty("details").EnumerateArray().Select(d => d.GetString()!).ToList();
+        Assert.Equal(0, before.Reported);
+        var details = after.Details;
         Assert.Contains(details, d => d.StartsWith($"customer {customerId} is delegated to a reseller Failing Reseller", StringComparison.Ordinal));
         Assert.Contains(details, d => d.Contains("partner of record reseller Failing Reseller", StringComparison.Ordinal) && d.Contains(customerId, StringComparison.Ordinal));
         Assert.DoesNotContain(details, d => d.Contains("Healthy Reseller", StringComparison.Ordinal));
-        Assert.Equal(after.GetProperty("reported").GetInt32(), again.GetProperty("reported").GetInt32());
+        Assert.Equal(after.Reported, again.Reported);
         var summary = await Maildev.WaitForMessageAsync(providerEmail);
-        Assert.Contains("suspended or removed resellers", summary.GetProperty("subject").GetString(), StringComparison.Ordinal);
-        Assert.Contains(customerId, summary.GetProperty("text").GetString(), StringComparison.Ordinal);
+        Assert.Contains("suspended or removed resellers", summary.Subject, StringComparison.Ordinal);
+        Assert.Contains(customerId, summary.Text, StringComparison.Ordinal);
     }
 
-    private static async Task<JsonElement> RunAsync(HttpClient provider)
+    private static async Task<ReconciliationRun> RunAsync(HttpClient provider)
     {
         using var response = await provider.PostAsync(new Uri("/api/reconciliation/jobs/ReconcileAssociations/run", UriKind.Relative), null);
-        var run = await ExpectAsync(response, HttpStatusCode.OK);
-        Assert.Equal("Succeeded", run.GetProperty("status").GetString());
+        var run = await ExpectAsync<ReconciliationRun>(response, HttpStatusCode.OK);
+        Assert.Equal(RunStatus.Succeeded, run.Status);
         return run;
     }
 }

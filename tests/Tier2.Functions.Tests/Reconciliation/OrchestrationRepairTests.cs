@@ -3,6 +3,7 @@ using Azure.Data.Tables;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Options;
+using Tier2.Functions.Invites;
 using Tier2.Functions.Orchestrations;
 using Tier2.Functions.Orders;
 using Tier2.Functions.Reconciliation;
@@ -37,7 +38,7 @@ public sealed class OrchestrationRepairTests
         async Task<string> WaitingInviteAsync(string stem)
         {
             using var created = await provider.PostAsJsonAsync(new Uri("/api/resellers/invites", UriKind.Relative), new { email = $"{stem}-{Guid.NewGuid():N}@fabrikam.example", delivery = "Draft" });
-            var instanceId = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("orchestrationId").GetString()!;
+            var instanceId = (await created.ReadAsync<InviteView>()).OrchestrationId;
             await Eventually.UntilAsync(() => durable.GetInstanceAsync(instanceId, false), i => i?.SerializedCustomStatus == "\"waiting\"");
             return instanceId;
         }

@@ -19,9 +19,9 @@ public sealed class ReconciliationTests : AppTest
     private async Task<(string Id, string Link)> CreateDriftedInviteAsync()
     {
         using var created = await Provider.PostAsJsonAsync(new Uri("/api/resellers/invites", UriKind.Relative), new { email = $"drift-{Guid.NewGuid():N}@fabrikam.example", delivery = "draft" });
-        var invite = await created.Content.ReadFromJsonAsync<JsonElement>();
-        var id = invite.GetProperty("id").GetString()!;
-        var instanceId = invite.GetProperty("orchestrationId").GetString()!;
+        var invite = await created.ReadAsync<InviteView>();
+        var id = invite.Id;
+        var instanceId = invite.OrchestrationId;
         await Eventually.UntilAsync(() => App.Services.GetRequiredService<DurableTaskClient>().GetInstanceAsync(instanceId, false), i => i?.RuntimeStatus == OrchestrationRuntimeStatus.Running);
         using var terminate = await Provider.PostAsJsonAsync(new Uri($"/api/orchestrations/{instanceId}/terminate", UriKind.Relative), new { reason = "test drift" });
         Assert.Equal(HttpStatusCode.Accepted, terminate.StatusCode);
@@ -31,14 +31,14 @@ public sealed class ReconciliationTests : AppTest
         var row = (await table.GetEntityAsync<TableEntity>(InviteStore.Partition, "i|" + id)).Value;
         row["ExpiresAt"] = DateTimeOffset.UtcNow.AddMinutes(-5);
         await table.UpdateEntityAsync(row, row.ETag, TableUpdateMode.Replace);
-        return (id, invite.GetProperty("draft").GetProperty("link").GetString()!);
+        return (id, invite.Draft!.Link);
     }
 
-    private async Task<JsonElement> RunJobAsync(string job)
+    private async Task<ReconciliationRun> RunJobAsync(string job)
     {
         using var response = await Provider.PostAsync(new Uri($"/api/reconciliation/jobs/{job}/run", UriKind.Relative), null);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return await response.Content.ReadFromJsonAsync<JsonElement>();
+        return await response.ReadAsync<ReconciliationRun>();
     }
 
     [Fact]
@@ -49,13 +49,13 @@ public sealed class ReconciliationTests : AppTest
         var first = await RunJobAsync("ReconcileInvites");
         var second = await RunJobAsync("ReconcileInvites");
 
-        Assert.Equal("Succeeded", first.GetProperty("status").GetString());
-        Assert.Equal(1, first.GetProperty("examined").GetInt32());
-        Assert.Equal(1, first.GetProperty("changed").GetInt32());
-        Assert.Contains(id, first.GetProperty("details")[0].GetString(), StringComparison.Ordinal);
-        Assert.Equal(0, second.GetProperty("changed").GetInt32());
-        var invite = await Provider.GetFromJsonAsync<JsonElement>(new Uri($"/api/resellers/invites/{id}", UriKind.Relative));
-        Assert.Equal("Expired", invite.GetProperty("status").GetString());
+        Assert.Equal(RunStatus.Succeeded, first.Status);
+        Assert.Equal(1, first.Examined);
+        Assert.Equal(1, first.Changed);
+        Assert.Contains(id, first.Details[0], StringComparison.Ordinal);
+        Assert.Equal(0, second.Changed);
+        var invite = await Provider.GetAsync<InviteView>($"/api/resellers/invites/{id}");
+        Assert.Equal(InviteStatus.Expired, invite.Status);
         using var page = new InvitePageClient(App.Address);
         Assert.Equal(HttpStatusCode.Gone, (await page.OpenAsync(link)).Response.StatusCode);
     }
@@ -73,17 +73,17 @@ public sealed class ReconciliationTests : AppTest
         {
             var run = await RunJobAsync("ReconcileInvites");
 
-            Assert.Equal("Skipped", run.GetProperty("status").GetString());
-            Assert.Equal(0, run.GetProperty("changed").GetInt32());
-            var invite = await Provider.GetFromJsonAsync<JsonElement>(new Uri($"/api/resellers/invites/{id}", UriKind.Relative));
-            Assert.Equal("Pending", invite.GetProperty("status").GetString());
+            Assert.Equal(RunStatus.Skipped, run.Status);
+            Assert.Equal(0, run.Changed);
+            var invite = await Provider.GetAsync<InviteView>($"/api/resellers/invites/{id}");
+            Assert.Equal(InviteStatus.Pending, invite.Status);
         }
         finally
         {
             await lease.ReleaseAsync();
         }
 
-        Assert.Equal(1, (await RunJobAsync("ReconcileInvites")).GetProperty("changed").GetInt32());
+        Assert.Equal(1, (await RunJobAsync("ReconcileInvites")).Changed);
     }
 
     [Fact]
@@ -107,8 +107,8 @@ public sealed class ReconciliationTests : AppTest
         Assert.True(second.Complete);
         foreach (var id in ids)
         {
-            var invite = await Provider.GetFromJsonAsync<JsonElement>(new Uri($"/api/resellers/invites/{id}", UriKind.Relative));
-            Assert.Equal("Expired", invite.GetProperty("status").GetString());
+            var invite = await Provider.GetAsync<InviteView>($"/api/resellers/invites/{id}");
+            Assert.Equal(InviteStatus.Expired, invite.Status);
         }
     }
 
@@ -117,11 +117,11 @@ public sealed class ReconciliationTests : AppTest
     {
         await RunJobAsync("ReconcileInvites");
 
-        var runs = await Provider.GetFromJsonAsync<JsonElement>(new Uri("/api/reconciliation/runs?job=ReconcileInvites", UriKind.Relative));
+        var runs = await Provider.GetAsync<Page<ReconciliationRun>>("/api/reconciliation/runs?job=ReconcileInvites");
 
-        var run = runs.GetProperty("items")[0];
-        Assert.Equal("ReconcileInvites", run.GetProperty("job").GetString());
-        Assert.Equal("Succeeded", run.GetProperty("status").GetString());
+        var run = runs.Items[0];
+        Assert.Equal("ReconcileInvites", run.Job);
+        Assert.Equal(RunStatus.Succeeded, run.Status);
         using var reseller = App.ClientAs(Tier2.Functions.Auth.Roles.ResellerAdmin, "r1");
         Assert.Equal(HttpStatusCode.Forbidden, (await reseller.GetAsync(new Uri("/api/reconciliation/runs", UriKind.Relative))).StatusCode);
     }
@@ -130,9 +130,9 @@ public sealed class ReconciliationTests : AppTest
     public async Task Retention_purges_finished_orchestrations_older_than_the_setting_and_keeps_running_ones()
     {
         using var finished = await Provider.PostAsJsonAsync(new Uri("/api/resellers/invites", UriKind.Relative), new { email = $"old-{Guid.NewGuid():N}@fabrikam.example", delivery = "draft" });
-        var finishedId = (await finished.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        var finishedId = (await finished.ReadAsync<InviteView>()).Id;
         using var running = await Provider.PostAsJsonAsync(new Uri("/api/resellers/invites", UriKind.Relative), new { email = $"live-{Guid.NewGuid():N}@fabrikam.example", delivery = "draft" });
-        var runningInstance = (await running.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("orchestrationId").GetString()!;
+        var runningInstance = (await running.ReadAsync<InviteView>()).OrchestrationId;
         using var revoke = await Provider.PostAsync(new Uri($"/api/resellers/invites/{finishedId}/revoke", UriKind.Relative), null);
         var durable = App.Services.GetRequiredService<DurableTaskClient>();
         await Eventually.UntilAsync(() => durable.GetInstanceAsync(InviteStore.InstanceIdFor(finishedId), false), i => i?.RuntimeStatus == OrchestrationRuntimeStatus.Completed);
@@ -182,11 +182,11 @@ public sealed class ReconciliationTests : AppTest
         var run = await RunJobAsync("ReconcileInvites");
         var again = await RunJobAsync("ReconcileInvites");
 
-        Assert.Contains(run.GetProperty("details").EnumerateArray(), d => d.GetString()!.Contains($"invite {id}", StringComparison.Ordinal) && d.GetString()!.Contains("started", StringComparison.Ordinal));
-        Assert.DoesNotContain(again.GetProperty("details").EnumerateArray(), d => d.GetString()!.Contains($"invite {id}", StringComparison.Ordinal));
+        Assert.Contains(run.Details, d => d.Contains($"invite {id}", StringComparison.Ordinal) && d.Contains("started", StringComparison.Ordinal));
+        Assert.DoesNotContain(again.Details, d => d.Contains($"invite {id}", StringComparison.Ordinal));
         var message = await Maildev.WaitForMessageAsync(email);
-        Assert.Contains(token, message.GetProperty("text").GetString(), StringComparison.Ordinal);
-        await Eventually.UntilAsync(() => Provider.GetFromJsonAsync<JsonElement>(new Uri($"/api/resellers/invites/{id}", UriKind.Relative)), i => i.GetProperty("sentAt").ValueKind == JsonValueKind.String);
+        Assert.Contains(token, message.Text, StringComparison.Ordinal);
+        await Eventually.UntilAsync(() => Provider.GetAsync<InviteView>($"/api/resellers/invites/{id}"), i => i.SentAt is not null);
         Assert.Single(await Maildev.MessagesToAsync(email));
     }
 }

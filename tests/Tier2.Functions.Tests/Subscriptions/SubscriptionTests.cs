@@ -1,4 +1,6 @@
 using Tier2.Functions.Resellers;
+using Tier2.Functions.Storage;
+using Tier2.Functions.Subscriptions;
 using Tier2.Functions.Tests.Customers;
 using static Tier2.Functions.Tests.Customers.CustomerTestKit;
 
@@ -15,7 +17,7 @@ public sealed class SubscriptionTests : IAsyncLifetime
         _kit = await StartAsync();
         _a = await _kit.CreateResellerAsync("Reseller A");
         using var provider = _kit.Provider();
-        _customerId = (await OnboardAsync(provider, _a.Id, NewDomainPrefix(), "Subscriber Co", ("o365-e3", 5, "P1M", "monthly"))).GetProperty("customerId").GetString()!;
+        _customerId = (await OnboardAsync(provider, _a.Id, NewDomainPrefix(), "Subscriber Co", ("o365-e3", 5, "P1M", "monthly"))).CustomerId!;
     }
 
     public async Task DisposeAsync() => await _kit.DisposeAsync();
@@ -23,34 +25,40 @@ public sealed class SubscriptionTests : IAsyncLifetime
     private async Task<(string Id, string ETag)> BuyAsync(HttpClient client, object body, HttpStatusCode expected = HttpStatusCode.Created)
     {
         using var response = await client.PostAsJsonAsync($"/api/customers/{_customerId}/subscriptions", body);
-        var created = await ExpectAsync(response, expected);
-        return (created.GetProperty("id").GetString()!, ETagOf(response));
+        var created = await ExpectAsync<Subscription>(response, expected);
+        return (created.Id, ETagOf(response));
     }
 
-    private async Task<JsonElement> PatchAsync(HttpClient client, string id, string etag, object body, HttpStatusCode expected)
+    private async Task<Subscription> PatchAsync(HttpClient client, string id, string etag, object body, HttpStatusCode expected)
     {
         using var response = await SendAsync(client, HttpMethod.Patch, $"/api/customers/{_customerId}/subscriptions/{id}", body, ifMatch: etag);
-        return await ExpectAsync(response, expected);
+        return await ExpectAsync<Subscription>(response, expected);
     }
 
-    private static string[] ErrorFields(JsonElement problem) => problem.GetProperty("errors").EnumerateObject().Select(p => p.Name).ToArray();
+    private async Task<HttpValidationProblemDetails> PatchRefusedAsync(HttpClient client, string id, string etag, object body, HttpStatusCode expected)
+    {
+        using var response = await SendAsync(client, HttpMethod.Patch, $"/api/customers/{_customerId}/subscriptions/{id}", body, ifMatch: etag);
+        return await ExpectAsync<HttpValidationProblemDetails>(response, expected);
+    }
+
+    private static string[] ErrorFields(HttpValidationProblemDetails problem) => problem.Errors.Keys.ToArray();
 
     [Fact]
     public async Task Licenses_outside_the_offers_limits_are_refused_naming_the_field()
     {
         using var provider = _kit.Provider();
         using var tooMany = await provider.PostAsJsonAsync($"/api/customers/{_customerId}/subscriptions", new { offerId = "teams-rooms-pro", quantity = 51, termDuration = "P1Y", billingCycle = "annual" });
-        Assert.Equal(["quantity"], ErrorFields(await ExpectAsync(tooMany, HttpStatusCode.BadRequest)));
+        Assert.Equal(["quantity"], ErrorFields(await ExpectAsync<HttpValidationProblemDetails>(tooMany, HttpStatusCode.BadRequest)));
         using var badTerm = await provider.PostAsJsonAsync($"/api/customers/{_customerId}/subscriptions", new { offerId = "teams-rooms-pro", quantity = 1, termDuration = "P3Y", billingCycle = "annual" });
-        Assert.Equal(["termDuration"], ErrorFields(await ExpectAsync(badTerm, HttpStatusCode.BadRequest)));
+        Assert.Equal(["termDuration"], ErrorFields(await ExpectAsync<HttpValidationProblemDetails>(badTerm, HttpStatusCode.BadRequest)));
         using var unknown = await provider.PostAsJsonAsync($"/api/customers/{_customerId}/subscriptions", new { offerId = "nope", quantity = 1, termDuration = "P1Y", billingCycle = "annual" });
-        Assert.Equal(["offerId"], ErrorFields(await ExpectAsync(unknown, HttpStatusCode.BadRequest)));
+        Assert.Equal(["offerId"], ErrorFields(await ExpectAsync<HttpValidationProblemDetails>(unknown, HttpStatusCode.BadRequest)));
 
         var (id, etag) = await BuyAsync(provider, new { offerId = "teams-rooms-pro", quantity = 50, termDuration = "P1Y", billingCycle = "annual" });
-        var refused = await PatchAsync(provider, id, etag, new { quantity = 0 }, HttpStatusCode.BadRequest);
+        var refused = await PatchRefusedAsync(provider, id, etag, new { quantity = 0 }, HttpStatusCode.BadRequest);
         Assert.Equal(["quantity"], ErrorFields(refused));
         var fewer = await PatchAsync(provider, id, etag, new { quantity = 20 }, HttpStatusCode.OK);
-        Assert.Equal(20, fewer.GetProperty("quantity").GetInt32());
+        Assert.Equal(20, fewer.Quantity);
     }
 
     [Fact]
@@ -64,16 +72,16 @@ public sealed class SubscriptionTests : IAsyncLifetime
 
         foreach (var refusedId in new[] { "1111111", impostor.Id, paused.Id, "0123456789abcdef0123456789abcdef" })
         {
-            var problem = await PatchAsync(provider, id, etag, new { partnerOfRecordResellerId = refusedId }, HttpStatusCode.BadRequest);
+            var problem = await PatchRefusedAsync(provider, id, etag, new { partnerOfRecordResellerId = refusedId }, HttpStatusCode.BadRequest);
             Assert.Equal(["partnerOfRecordResellerId"], ErrorFields(problem));
         }
 
         using var buyAsProvider = await provider.PostAsJsonAsync($"/api/customers/{_customerId}/subscriptions", new { offerId = "m365-e5", quantity = 1, termDuration = "P1Y", billingCycle = "annual", partnerOfRecordResellerId = "1111111" });
-        Assert.Contains("provider's own", (await ExpectAsync(buyAsProvider, HttpStatusCode.BadRequest)).GetProperty("errors").GetProperty("partnerOfRecordResellerId")[0].GetString(), StringComparison.Ordinal);
+        Assert.Contains("provider's own", (await ExpectAsync<HttpValidationProblemDetails>(buyAsProvider, HttpStatusCode.BadRequest)).Errors["partnerOfRecordResellerId"][0], StringComparison.Ordinal);
 
         var changed = await PatchAsync(provider, id, etag, new { partnerOfRecordResellerId = b.Id }, HttpStatusCode.OK);
-        Assert.Equal(b.MpnId, changed.GetProperty("partnerIdOnRecord").GetString());
-        Assert.Equal(b.Id, changed.GetProperty("partnerOfRecordResellerId").GetString());
+        Assert.Equal(b.MpnId, changed.PartnerIdOnRecord);
+        Assert.Equal(b.Id, changed.PartnerOfRecordResellerId);
     }
 
     [Fact]
@@ -83,15 +91,15 @@ public sealed class SubscriptionTests : IAsyncLifetime
         using var provider = _kit.Provider();
         var (id, etag) = await BuyAsync(provider, new { offerId = "o365-e3", quantity = 3, termDuration = "P1M", billingCycle = "monthly" });
 
-        Assert.Equal(["supportContactResellerId"], ErrorFields(await PatchAsync(provider, id, etag, new { supportContactResellerId = paused.Id }, HttpStatusCode.BadRequest)));
+        Assert.Equal(["supportContactResellerId"], ErrorFields(await PatchRefusedAsync(provider, id, etag, new { supportContactResellerId = paused.Id }, HttpStatusCode.BadRequest)));
         var set = await PatchAsync(provider, id, etag, new { supportContactResellerId = _a.Id }, HttpStatusCode.OK);
 
-        var contact = set.GetProperty("supportContact");
-        Assert.Equal(_a.TenantId, contact.GetProperty("supportTenantId").GetGuid());
-        Assert.Equal(_a.MpnId, contact.GetProperty("supportMpnId").GetString());
-        Assert.Equal("Reseller A", contact.GetProperty("name").GetString());
+        var contact = set.SupportContact!;
+        Assert.Equal(_a.TenantId, contact.SupportTenantId);
+        Assert.Equal(_a.MpnId, contact.SupportMpnId);
+        Assert.Equal("Reseller A", contact.Name);
         var cleared = await PatchAsync(provider, id, "*", new { supportContactResellerId = "" }, HttpStatusCode.OK);
-        Assert.Equal(JsonValueKind.Null, cleared.GetProperty("supportContact").ValueKind);
+        Assert.Null(cleared.SupportContact);
     }
 
     [Fact]
@@ -101,13 +109,13 @@ public sealed class SubscriptionTests : IAsyncLifetime
         var (id, etag) = await BuyAsync(provider, new { offerId = "o365-e3", quantity = 3, termDuration = "P1M", billingCycle = "monthly" });
 
         using var suspend = await SendAsync(provider, HttpMethod.Patch, $"/api/customers/{_customerId}/subscriptions/{id}", new { status = "Suspended" }, ifMatch: etag);
-        Assert.Equal("Suspended", (await ExpectAsync(suspend, HttpStatusCode.OK)).GetProperty("status").GetString());
+        Assert.Equal(SubscriptionStatus.Suspended, (await ExpectAsync<Subscription>(suspend, HttpStatusCode.OK)).Status);
         var suspendedETag = ETagOf(suspend);
-        Assert.Equal(["quantity"], ErrorFields(await PatchAsync(provider, id, suspendedETag, new { quantity = 4 }, HttpStatusCode.BadRequest)));
+        Assert.Equal(["quantity"], ErrorFields(await PatchRefusedAsync(provider, id, suspendedETag, new { quantity = 4 }, HttpStatusCode.BadRequest)));
         var reactivated = await PatchAsync(provider, id, suspendedETag, new { status = "Active", quantity = 4 }, HttpStatusCode.OK);
-        Assert.Equal("Active", reactivated.GetProperty("status").GetString());
-        Assert.Equal(4, reactivated.GetProperty("quantity").GetInt32());
-        Assert.Equal(["status"], ErrorFields(await PatchAsync(provider, id, "*", new { status = "Deleted" }, HttpStatusCode.BadRequest)));
+        Assert.Equal(SubscriptionStatus.Active, reactivated.Status);
+        Assert.Equal(4, reactivated.Quantity);
+        Assert.Equal(["status"], ErrorFields(await PatchRefusedAsync(provider, id, "*", new { status = "Deleted" }, HttpStatusCode.BadRequest)));
     }
 
     [Fact]
@@ -117,12 +125,12 @@ public sealed class SubscriptionTests : IAsyncLifetime
         var (id, etag) = await BuyAsync(provider, new { offerId = "o365-e3", quantity = 3, termDuration = "P1M", billingCycle = "monthly" });
         await PatchAsync(provider, id, etag, new { quantity = 4 }, HttpStatusCode.OK);
 
-        var lost = await PatchAsync(provider, id, etag, new { quantity = 5 }, HttpStatusCode.PreconditionFailed);
-        Assert.Equal("urn:tier2:problem:precondition-failed", lost.GetProperty("type").GetString());
+        var lost = await PatchRefusedAsync(provider, id, etag, new { quantity = 5 }, HttpStatusCode.PreconditionFailed);
+        Assert.Equal("urn:tier2:problem:precondition-failed", lost.Type);
         using var noIfMatch = await SendAsync(provider, HttpMethod.Patch, $"/api/customers/{_customerId}/subscriptions/{id}", new { quantity = 5 });
         await ExpectAsync(noIfMatch, (HttpStatusCode)428);
         using var read = await provider.GetAsync($"/api/customers/{_customerId}/subscriptions/{id}");
-        Assert.Equal(4, (await ExpectAsync(read, HttpStatusCode.OK)).GetProperty("quantity").GetInt32());
+        Assert.Equal(4, (await ExpectAsync<Subscription>(read, HttpStatusCode.OK)).Quantity);
     }
 
     [Fact]
@@ -133,7 +141,7 @@ public sealed class SubscriptionTests : IAsyncLifetime
         var (direct, directETag) = await BuyAsync(provider, new { offerId = "o365-e3", quantity = 2, termDuration = "P1M", billingCycle = "monthly" });
 
         using var list = await reseller.GetAsync($"/api/customers/{_customerId}/subscriptions");
-        var visible = (await ExpectAsync(list, HttpStatusCode.OK)).GetProperty("items").EnumerateArray().Select(s => s.GetProperty("id").GetString()).ToList();
+        var visible = (await ExpectAsync<Page<Subscription>>(list, HttpStatusCode.OK)).Items.Select(s => s.Id).ToList();
         Assert.Single(visible); // the order's subscription, with A as partner of record
         Assert.DoesNotContain(direct, visible);
         using var hidden = await reseller.GetAsync($"/api/customers/{_customerId}/subscriptions/{direct}");
@@ -141,19 +149,19 @@ public sealed class SubscriptionTests : IAsyncLifetime
 
         await PatchAsync(provider, direct, directETag, new { supportContactResellerId = _a.Id }, HttpStatusCode.OK);
         using var nowVisible = await reseller.GetAsync($"/api/customers/{_customerId}/subscriptions/{direct}");
-        var sub = await ExpectAsync(nowVisible, HttpStatusCode.OK);
+        var sub = await ExpectAsync<Subscription>(nowVisible, HttpStatusCode.OK);
         var more = await PatchAsync(reseller, direct, ETagOf(nowVisible), new { quantity = 7 }, HttpStatusCode.OK);
-        Assert.Equal(7, more.GetProperty("quantity").GetInt32());
+        Assert.Equal(7, more.Quantity);
         using var notOwn = await SendAsync(reseller, HttpMethod.Patch, $"/api/customers/{_customerId}/subscriptions/{direct}", new { partnerOfRecordResellerId = _a.Id }, ifMatch: "*");
         await ExpectAsync(notOwn, HttpStatusCode.Forbidden);
         _ = sub;
 
         var (bought, _) = await BuyAsync(reseller, new { offerId = "exchange-online-p1", quantity = 10, termDuration = "P1M", billingCycle = "monthly" });
         using var boughtRead = await reseller.GetAsync($"/api/customers/{_customerId}/subscriptions/{bought}");
-        Assert.Equal(_a.MpnId, (await ExpectAsync(boughtRead, HttpStatusCode.OK)).GetProperty("partnerIdOnRecord").GetString());
+        Assert.Equal(_a.MpnId, (await ExpectAsync<Subscription>(boughtRead, HttpStatusCode.OK)).PartnerIdOnRecord);
         var b = await _kit.CreateResellerAsync("Reseller B");
         using var forOther = await reseller.PostAsJsonAsync($"/api/customers/{_customerId}/subscriptions", new { offerId = "exchange-online-p1", quantity = 10, termDuration = "P1M", billingCycle = "monthly", partnerOfRecordResellerId = b.Id });
-        Assert.Equal(["partnerOfRecordResellerId"], ErrorFields(await ExpectAsync(forOther, HttpStatusCode.BadRequest)));
+        Assert.Equal(["partnerOfRecordResellerId"], ErrorFields(await ExpectAsync<HttpValidationProblemDetails>(forOther, HttpStatusCode.BadRequest)));
     }
 
     [Fact]
@@ -165,9 +173,9 @@ public sealed class SubscriptionTests : IAsyncLifetime
         using var first = await SendAsync(provider, HttpMethod.Post, $"/api/customers/{_customerId}/subscriptions", body, idempotencyKey: "buy-1");
         using var second = await SendAsync(provider, HttpMethod.Post, $"/api/customers/{_customerId}/subscriptions", body, idempotencyKey: "buy-1");
 
-        Assert.Equal((await ExpectAsync(first, HttpStatusCode.Created)).GetProperty("id").GetString(), (await ExpectAsync(second, HttpStatusCode.OK)).GetProperty("id").GetString());
+        Assert.Equal((await ExpectAsync<Subscription>(first, HttpStatusCode.Created)).Id, (await ExpectAsync<Subscription>(second, HttpStatusCode.OK)).Id);
         using var all = await provider.GetAsync($"/api/customers/{_customerId}/subscriptions");
-        Assert.Equal(2, (await ExpectAsync(all, HttpStatusCode.OK)).GetProperty("items").GetArrayLength());
+        Assert.Equal(2, (await ExpectAsync<Page<Subscription>>(all, HttpStatusCode.OK)).Items.Count);
     }
 
     [Fact]
@@ -186,21 +194,21 @@ public sealed class SubscriptionTests : IAsyncLifetime
         var url = $"/api/customers/{_customerId}/subscriptions";
 
         using var first = await SendAsync(resellerA, HttpMethod.Post, url, body, idempotencyKey: "shared-key");
-        var mine = (await ExpectAsync(first, HttpStatusCode.Created)).GetProperty("id").GetString();
+        var mine = (await ExpectAsync<Subscription>(first, HttpStatusCode.Created)).Id;
 
         // Another reseller with the same key gets a purchase of its own, never reseller A's subscription.
         using var other = await SendAsync(resellerB, HttpMethod.Post, url, body, idempotencyKey: "shared-key");
-        var theirs = await ExpectAsync(other, HttpStatusCode.Created);
-        Assert.NotEqual(mine, theirs.GetProperty("id").GetString());
-        Assert.Equal(b.Id, theirs.GetProperty("partnerOfRecordResellerId").GetString());
+        var theirs = await ExpectAsync<Subscription>(other, HttpStatusCode.Created);
+        Assert.NotEqual(mine, theirs.Id);
+        Assert.Equal(b.Id, theirs.PartnerOfRecordResellerId);
 
         // The same caller and key with another body is refused, naming the header.
         using var changed = await SendAsync(resellerA, HttpMethod.Post, url, body with { quantity = 4 }, idempotencyKey: "shared-key");
-        var problem = await ExpectAsync(changed, HttpStatusCode.UnprocessableEntity);
-        Assert.Contains("Idempotency-Key", problem.GetRawText(), StringComparison.Ordinal);
+        var problem = await ExpectAsync<HttpValidationProblemDetails>(changed, HttpStatusCode.UnprocessableEntity);
+        Assert.Contains("Idempotency-Key", problem.Errors.Keys);
 
         using var repeat = await SendAsync(resellerA, HttpMethod.Post, url, body, idempotencyKey: "shared-key");
-        Assert.Equal(mine, (await ExpectAsync(repeat, HttpStatusCode.OK)).GetProperty("id").GetString());
+        Assert.Equal(mine, (await ExpectAsync<Subscription>(repeat, HttpStatusCode.OK)).Id);
     }
 
     [Fact]
@@ -211,8 +219,8 @@ public sealed class SubscriptionTests : IAsyncLifetime
         await PatchAsync(provider, id, staleETag, new { status = "Suspended" }, HttpStatusCode.OK);
 
         // Against the stored state (now suspended) a license change is invalid; but the client read an older version.
-        var problem = await PatchAsync(provider, id, staleETag, new { quantity = 4 }, HttpStatusCode.PreconditionFailed);
-        Assert.Equal("urn:tier2:problem:precondition-failed", problem.GetProperty("type").GetString());
+        var problem = await PatchRefusedAsync(provider, id, staleETag, new { quantity = 4 }, HttpStatusCode.PreconditionFailed);
+        Assert.Equal("urn:tier2:problem:precondition-failed", problem.Type);
 
         // Twenty parallel changes from the same stale read: every one is 412, none 400.
         var results = await Task.WhenAll(Enumerable.Range(0, 20).Select(async i =>
@@ -237,19 +245,19 @@ public sealed class SubscriptionTests : IAsyncLifetime
         using var customers = await reseller.GetAsync($"/api/customers?resellerId={_a.Id}");
         await ExpectAsync(customers, HttpStatusCode.OK);
         using var list = await reseller.GetAsync($"/api/customers/{_customerId}/subscriptions");
-        Assert.Contains((await ExpectAsync(list, HttpStatusCode.OK)).GetProperty("items").EnumerateArray(), s => s.GetProperty("id").GetString() == id);
+        Assert.Contains((await ExpectAsync<Page<Subscription>>(list, HttpStatusCode.OK)).Items, s => s.Id == id);
 
         foreach (var body in new object[] { new { quantity = 4 }, new { status = "Suspended" } })
         {
             using var change = await SendAsync(reseller, HttpMethod.Patch, $"/api/customers/{_customerId}/subscriptions/{id}", body, ifMatch: etag);
-            var problem = await ExpectAsync(change, HttpStatusCode.Forbidden);
-            Assert.Equal("urn:tier2:problem:forbidden", problem.GetProperty("type").GetString());
-            Assert.Contains("Suspended", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+            var problem = await ExpectAsync<HttpValidationProblemDetails>(change, HttpStatusCode.Forbidden);
+            Assert.Equal("urn:tier2:problem:forbidden", problem.Type);
+            Assert.Contains("Suspended", problem.Detail, StringComparison.Ordinal);
         }
 
         using var buy = await reseller.PostAsJsonAsync($"/api/customers/{_customerId}/subscriptions", new { offerId = "o365-e3", quantity = 1, termDuration = "P1M", billingCycle = "monthly" });
-        Assert.Contains("Suspended", (await ExpectAsync(buy, HttpStatusCode.Forbidden)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Contains("Suspended", (await ExpectAsync<HttpValidationProblemDetails>(buy, HttpStatusCode.Forbidden)).Detail, StringComparison.Ordinal);
         using var read = await provider.GetAsync($"/api/customers/{_customerId}/subscriptions/{id}");
-        Assert.Equal(3, (await ExpectAsync(read, HttpStatusCode.OK)).GetProperty("quantity").GetInt32());
+        Assert.Equal(3, (await ExpectAsync<Subscription>(read, HttpStatusCode.OK)).Quantity);
     }
 }
