@@ -77,10 +77,11 @@ public static partial class InvitePage
         IFormCollection fields;
         try
         {
-            // Read once, here: a form the reader refuses is the page's answer, not a 500 nor an "expired" form.
+            // Read once, here: a form the reader refuses (malformed, or a multipart body cut short: IOException) is
+            // the page's answer, not a 500 nor an "expired" form.
             fields = await http.Request.ReadFormAsync(cancellationToken);
         }
-        catch (InvalidDataException)
+        catch (Exception ex) when (ex is InvalidDataException or IOException && !cancellationToken.IsCancellationRequested)
         {
             return Html(http, StatusCodes.Status400BadRequest, nonce => MessagePage(nonce, app.Value, "This form could not be read", "Please open the link from your email again and resubmit.", null));
         }
