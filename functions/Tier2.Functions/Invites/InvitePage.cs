@@ -215,7 +215,7 @@ public static partial class InvitePage
         }
         else if (!TextInput.IsSingleLine(form.CompanyName))
         {
-            errors["companyName"] = "Enter your company name on one line, without line breaks or control characters.";
+            errors["companyName"] = "Enter your company name on one line, in visible characters: no line breaks, control, invisible or direction-changing characters.";
         }
 
         if (form.MpnId.Length is 0 or > 10 || !form.MpnId.All(char.IsAsciiDigit))
@@ -238,7 +238,7 @@ public static partial class InvitePage
         }
         else if (!TextInput.IsSingleLine(form.ContactName))
         {
-            errors["contactName"] = "Enter a contact name on one line, without line breaks or control characters.";
+            errors["contactName"] = "Enter a contact name on one line, in visible characters: no line breaks, control, invisible or direction-changing characters.";
         }
 
         if (!InviteValidation.IsEmail(form.ContactEmail))
