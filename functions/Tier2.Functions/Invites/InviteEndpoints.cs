@@ -151,11 +151,6 @@ public static class InviteEndpoints
             return Problem.Conflict($"{email} already belongs to a partnered reseller.", new Dictionary<string, object?> { ["existingResellerId"] = resellerId });
         }
 
-        if (await store.FindLiveByEmailAsync(email!, cancellationToken) is { } live)
-        {
-            return ExistingInvite(live);
-        }
-
         var now = time.GetUtcNow();
         var id = InviteStore.NewId(now);
         var token = InviteTokens.NewToken();
@@ -177,10 +172,12 @@ public static class InviteEndpoints
             SealedToken = delivery == InviteDelivery.Email ? tokens.Seal(token, now + options.Value.Expiry) : null,
         };
 
+        // The address is checked inside the create, not before it: a request that lost a race with its own key's
+        // first attempt must find that attempt's key (and replay it) before it can see the address taken.
         var created = await store.CreateAsync(invite, InviteTokens.Hash(token), idempotencyKey, requestHash, cancellationToken);
         if (created is null)
         {
-            // Lost a race: another create for this address (or with this idempotency key) committed first.
+            // The address is taken or another create (with this idempotency key) committed first: the key decides.
             if (idempotencyKey is not null && await store.FindByIdempotencyKeyAsync(user.Actor(), idempotencyKey, cancellationToken) is { } winner)
             {
                 if (winner.RequestHash is { } first && first != requestHash)
