@@ -261,17 +261,9 @@ public static class OrderEndpoints
             return Problem.NotFound($"Order '{id}'");
         }
 
-        // A repeat of a submit that committed but whose orchestration was never scheduled (the first attempt died,
-        // or scheduling failed): schedule it now, whatever ETag the repeat carries (it is the draft's).
-        if (draft.Status == OrderStatus.Submitted && !draft.CancelRequested
-            && await durable.GetAsync(draft.InstanceId ?? OrderStore.InstanceIdFor(id), cancellationToken) is null)
-        {
-            return await AcceptedAsync(draft, review, durable, cancellationToken);
-        }
-
         if (ifMatch != "*" && ifMatch != draft.ETag)
         {
-            return Problem.PreconditionFailed();
+            return await ReplayOrStaleAsync(id, idempotencyKey, keyScope, store, review, durable, cancellationToken);
         }
 
         if (draft.Status != OrderStatus.Draft)
@@ -305,7 +297,7 @@ public static class OrderEndpoints
             case ChangeOutcome.NotFound:
                 return Problem.NotFound($"Order '{id}'");
             case ChangeOutcome.PreconditionFailed:
-                return Problem.PreconditionFailed();
+                return await ReplayOrStaleAsync(id, idempotencyKey, keyScope, store, review, durable, cancellationToken);
             case ChangeOutcome.Unchanged:
                 return Problem.Conflict($"The order is {result.Value!.Status}; only a draft can be submitted.");
             case ChangeOutcome.InvalidState:
@@ -329,6 +321,23 @@ public static class OrderEndpoints
         }
 
         return await AcceptedAsync(result.Value!, review, durable, cancellationToken);
+    }
+
+    /// <summary>
+    /// A submit whose ETag is stale: 412, unless it carries the Idempotency-Key of the submit that committed (it raced
+    /// its own first attempt), which replays that submit's 202. Only that key may: a request with another key or none
+    /// may not take the 202 of a submit it did not make. A committed submit whose orchestration was never scheduled is
+    /// scheduled by such a replay, or by ReconcileOrders.
+    /// </summary>
+    private static async Task<Results<Accepted<OrderView>, ValidationProblem, ProblemHttpResult>> ReplayOrStaleAsync(
+        string id, string? idempotencyKey, string keyScope, OrderStore store, OrderReview review, OrchestrationClient durable, CancellationToken cancellationToken)
+    {
+        if (idempotencyKey is not null && await store.FindOrderIdByKeyAsync(OrderStore.SubmitKeyPrefix, keyScope, idempotencyKey, cancellationToken) is { } keyedOrder)
+        {
+            return keyedOrder == id ? await AcceptedAsync((await store.GetAsync(id, cancellationToken))!, review, durable, cancellationToken) : KeyUsedForAnotherOrder();
+        }
+
+        return Problem.PreconditionFailed();
     }
 
     private static ProblemHttpResult KeyUsedForAnotherOrder() =>
