@@ -82,7 +82,7 @@ public sealed class HttpFunctionRunner(
             }
 
             LimitBody(context);
-            if (!await CheckCharsetAsync(context) || !MatchRoute(context, function) || !await AuthorizeAsync(context, compiled.Policy) || !await AdmitAsync(context, function))
+            if (!await CheckContentEncodingAsync(context) || !await CheckCharsetAsync(context) || !MatchRoute(context, function) || !await AuthorizeAsync(context, compiled.Policy) || !await AdmitAsync(context, function))
             {
                 return;
             }
@@ -143,6 +143,28 @@ public sealed class HttpFunctionRunner(
             // Refused before a byte is read; a body without a length is cut off by the server at the same limit.
             throw new BadHttpRequestException($"The request body is larger than {limit} bytes.", StatusCodes.Status413PayloadTooLarge);
         }
+    }
+
+    /// <summary>
+    /// A body in a content coding (RFC 9110 8.4: gzip, br, ...) is 415 naming it, with <c>Accept-Encoding: identity</c>
+    /// (RFC 9110 15.5.16): the app reads a body as sent and decodes none, so a coded body is refused up front instead
+    /// of failing as malformed JSON or form data.
+    /// </summary>
+    private async Task<bool> CheckContentEncodingAsync(HttpContext context)
+    {
+        var codings = context.Request.Headers.ContentEncoding
+            .SelectMany(v => (v ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            .Where(c => !c.Equals("identity", StringComparison.OrdinalIgnoreCase))
+            .ToList();
+        if (codings.Count == 0 || context.Features.Get<IHttpRequestBodyDetectionFeature>() is { CanHaveBody: false })
+        {
+            return true;
+        }
+
+        context.Response.Headers.AcceptEncoding = "identity";
+        await WriteProblemAsync(context, StatusCodes.Status415UnsupportedMediaType, "Unsupported content coding.",
+            $"The request body is sent with Content-Encoding {string.Join(", ", codings)}; send it without a content coding.");
+        return false;
     }
 
     /// <summary>
