@@ -72,13 +72,27 @@ public sealed record CustomerView(
     Contact? Contact,
     string? AssociatedPartnerId,
     string? AdminUserName,
-    string OrderId,
+    string? OrderId,
     DateTimeOffset CreatedAt,
     IReadOnlyList<CustomerReseller> Resellers,
     IReadOnlyList<Subscription> Subscriptions)
 {
     public static CustomerView From(Customer c, IReadOnlyList<CustomerReseller> resellers, IReadOnlyList<Subscription> subscriptions) => new(
         c.Id, c.CompanyName, c.DomainPrefix, c.Domain, c.Email, c.Culture, c.Language, c.Address, c.Contact, c.AssociatedPartnerId, c.AdminUserName, c.OrderId, c.CreatedAt, resellers, subscriptions);
+
+    /// <summary>
+    /// The customer as reseller admin <paramref name="resellerId"/> sees it: nothing of another reseller's (the associated
+    /// partner and the order that created the customer when they are another's, other resellers' relationships, and in
+    /// the subscriptions it may see, another's partner of record, support contact and order).
+    /// </summary>
+    public static CustomerView SeenBy(string resellerId, Customer c, IReadOnlyList<CustomerReseller> resellers, IReadOnlyList<Subscription> subscriptions)
+    {
+        var own = string.Equals(c.AssociatedPartnerId, resellerId, StringComparison.Ordinal);
+        return From(
+            c with { AssociatedPartnerId = own ? c.AssociatedPartnerId : null },
+            resellers.Where(r => r.ResellerId == resellerId).ToList(),
+            subscriptions.Where(s => s.IsVisibleTo(resellerId)).Select(s => s.SeenBy(resellerId, c.AssociatedPartnerId)).ToList()) with { OrderId = own ? c.OrderId : null };
+    }
 }
 
 /// <summary><c>POST /api/customers/{id}/resellers</c>.</summary>

@@ -110,16 +110,13 @@ public static class CustomerEndpoints
         }
 
         var own = user.ResellerId();
-        var mine = found.Resellers.Where(r => r.ResellerId == own).ToList();
-        if (own is null || mine.Count == 0)
+        if (own is null || !found.Resellers.Any(r => r.ResellerId == own))
         {
             return Problem.NotFound($"Customer '{id}'");
         }
 
         http.Response.Headers.ETag = found.Customer.ETag;
-        // Another reseller's id (the one the customer was created for) is not this caller's to see.
-        var customer = found.Customer with { AssociatedPartnerId = user.VisiblePartnerId(found.Customer.AssociatedPartnerId) };
-        return TypedResults.Ok(CustomerView.From(customer, mine, found.Subscriptions.Where(s => s.IsVisibleTo(own)).ToList()));
+        return TypedResults.Ok(CustomerView.SeenBy(own, found.Customer, found.Resellers, found.Subscriptions));
     }
 
     private static async Task<Results<Created<CustomerReseller>, Ok<CustomerReseller>, ValidationProblem, ProblemHttpResult>> AddResellerAsync(

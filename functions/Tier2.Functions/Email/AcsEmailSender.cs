@@ -63,7 +63,7 @@ public sealed partial class AcsEmailSender : IEmailSender
         var body = JsonSerializer.SerializeToUtf8Bytes(
             new AcsSendRequest(
                 options.SenderAddress,
-                new AcsRecipients([new AcsAddress(message.To, string.IsNullOrWhiteSpace(message.ToName) ? null : message.ToName)]),
+                new AcsRecipients([new AcsAddress(message.To, DisplayName(message.ToName))]),
                 new AcsContent(message.Subject, message.PlainText, message.Html),
                 message.ReplyTo is null ? null : [new AcsAddress(message.ReplyTo, null)],
                 UserEngagementTrackingDisabled: true,
@@ -156,6 +156,15 @@ public sealed partial class AcsEmailSender : IEmailSender
         builder.AppendQuery("api-version", ApiVersion);
         return builder.ToUri();
     }
+
+    /// <summary>
+    /// The recipient's display name as ACS gets it. ACS writes the MIME message itself, and how it encodes an ASCII
+    /// name that looks like an RFC 2047 encoded-word (<c>=?utf-8?B?...?=</c>) is not documented: written as is, the
+    /// reader's mail client would decode it and show whatever it encodes (another address, "Bcc: ..."). Such a name is
+    /// left out, so the recipient sees the bare address and nothing forged; every other name is sent as typed.
+    /// </summary>
+    private static string? DisplayName(string? name) =>
+        string.IsNullOrWhiteSpace(name) || name.Contains("=?", StringComparison.Ordinal) ? null : name;
 
     private static AcsOperationStatus? ReadStatus(Response response)
     {

@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using System.Text;
 using MailKit;
 using MailKit.Net.Smtp;
 using MailKit.Security;
@@ -64,7 +65,60 @@ public sealed partial class SmtpEmailSender(IOptions<EmailOptions> options, Time
         }
 
         mime.Body = new BodyBuilder { TextBody = message.PlainText, HtmlBody = message.Html }.ToMessageBody();
+        EncodeLookalikes(mime, message);
         return mime;
+    }
+
+    /// <summary>
+    /// MimeKit writes an ASCII phrase as it is, and a display name or subject a user typed as <c>=?utf-8?B?...?=</c>
+    /// would reach the reader as whatever it encodes (a mail client decodes encoded-words in a phrase, quoted or not).
+    /// Text holding <c>=?</c> is therefore written as encoded-words itself: the reader's client decodes them back to
+    /// exactly the characters typed. Other text keeps MimeKit's encoding.
+    /// </summary>
+    private static void EncodeLookalikes(MimeMessage mime, EmailMessage message)
+    {
+        if (message.ToName is { } name && name.Contains("=?", StringComparison.Ordinal))
+        {
+            mime.Headers.First(h => h.Id == HeaderId.To).SetRawValue(Encoding.UTF8.GetBytes(" " + EncodedWords(name) + "\r\n <" + message.To.Trim() + ">\r\n"));
+        }
+
+        if (message.Subject.Contains("=?", StringComparison.Ordinal))
+        {
+            mime.Headers.First(h => h.Id == HeaderId.Subject).SetRawValue(Encoding.ASCII.GetBytes(" " + EncodedWords(message.Subject) + "\r\n"));
+        }
+    }
+
+    /// <summary>
+    /// <paramref name="text"/> as RFC 2047 encoded-words (UTF-8, base64), each under the 75 characters RFC 2047 allows,
+    /// split between characters, folded one word a line (whitespace between encoded-words is not part of the text).
+    /// </summary>
+    private static string EncodedWords(string text)
+    {
+        const int MaxBytes = 45; // 60 base64 characters + "=?utf-8?b?" + "?=" = 72
+        var words = new List<string>();
+        var chunk = new StringBuilder();
+        var bytes = 0;
+        foreach (var rune in text.EnumerateRunes())
+        {
+            if (bytes + rune.Utf8SequenceLength > MaxBytes)
+            {
+                words.Add(Word(chunk.ToString()));
+                chunk.Clear();
+                bytes = 0;
+            }
+
+            chunk.Append(rune.ToString());
+            bytes += rune.Utf8SequenceLength;
+        }
+
+        if (chunk.Length > 0)
+        {
+            words.Add(Word(chunk.ToString()));
+        }
+
+        return string.Join("\r\n ", words);
+
+        static string Word(string part) => "=?utf-8?b?" + Convert.ToBase64String(Encoding.UTF8.GetBytes(part)) + "?=";
     }
 
     private static SecureSocketOptions Security(SmtpSecurity security) => security switch

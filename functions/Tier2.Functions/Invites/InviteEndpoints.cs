@@ -94,18 +94,16 @@ public static class InviteEndpoints
             return Problem.Conflict($"{input.Email} already belongs to a partnered reseller.", new Dictionary<string, object?> { ["existingResellerId"] = resellerId });
         }
 
-        if (await store.FindLiveByEmailAsync(input.Email, cancellationToken) is { } live)
-        {
-            return ExistingInvite(live);
-        }
-
         var now = time.GetUtcNow();
         var token = InviteTokens.NewToken();
         var invite = Invite.Create(InviteStore.NewId(now), input.Email, input.CompanyName, input.Message, input.Delivery, user.Actor(), now, options.Value, expiry => tokens.Seal(token, expiry));
+
+        // The address is checked inside the create, not before it: a request that lost a race with its own key's
+        // first attempt must find that attempt's key (and replay it) before it can see the address taken.
         var created = await store.CreateAsync(invite, InviteTokens.Hash(token), idempotencyKey, requestHash, cancellationToken);
         if (created is null)
         {
-            // Lost a race: another create for this address (or with this idempotency key) committed first.
+            // The address is taken or another create (with this idempotency key) committed first: the key decides.
             if (await ReplayAsync(idempotencyKey, requestHash, store, durable, user, cancellationToken) is { } winner)
             {
                 return winner;

@@ -84,10 +84,11 @@ public static partial class InvitePage
         IFormCollection fields;
         try
         {
-            // Read once, here: a form the reader refuses is the page's answer, not a 500 nor an "expired" form.
+            // Read once, here: a form the reader refuses (malformed, or a multipart body cut short: IOException) is
+            // the page's answer, not a 500 nor an "expired" form.
             fields = await http.Request.ReadFormAsync(cancellationToken);
         }
-        catch (InvalidDataException)
+        catch (Exception ex) when (ex is InvalidDataException or IOException && !cancellationToken.IsCancellationRequested)
         {
             return Html(http, StatusCodes.Status400BadRequest, MessagePage(app.Value, "This form could not be read", "Please open the link from your email again and resubmit.", null));
         }
@@ -215,7 +216,7 @@ public static partial class InvitePage
         }
         else if (!TextInput.IsSingleLine(form.CompanyName))
         {
-            errors["companyName"] = "Enter your company name on one line, without line breaks or control characters.";
+            errors["companyName"] = "Enter your company name on one line, in visible characters: no line breaks, control, invisible or direction-changing characters.";
         }
 
         if (form.MpnId.Length is 0 or > 10 || !form.MpnId.All(char.IsAsciiDigit))
@@ -238,7 +239,7 @@ public static partial class InvitePage
         }
         else if (!TextInput.IsSingleLine(form.ContactName))
         {
-            errors["contactName"] = "Enter a contact name on one line, without line breaks or control characters.";
+            errors["contactName"] = "Enter a contact name on one line, in visible characters: no line breaks, control, invisible or direction-changing characters.";
         }
 
         if (!InviteValidation.IsEmail(form.ContactEmail))

@@ -230,16 +230,14 @@ public static class OrderEndpoints
             return Problem.NotFound($"Order '{id}'");
         }
 
-        // A repeat of a submit that committed but whose orchestration was never scheduled (the first attempt died,
-        // or scheduling failed): schedule it now, whatever ETag the repeat carries (it is the draft's).
-        if (draft.Status == OrderStatus.Submitted && !draft.CancelRequested
-            && await durable.GetAsync(draft.InstanceId ?? OrderStore.InstanceIdFor(id), cancellationToken) is null)
+        // A stale ETag is 412, unless its request carries the key of the submit that committed (ReplayOrStaleAsync).
+        if (ifMatch != "*" && ifMatch != draft.ETag)
         {
-            return await AcceptedAsync(draft, review, durable, cancellationToken);
+            return await ReplayOrStaleAsync(id, idempotencyKey, keyScope, store, review, durable, cancellationToken);
         }
 
         var now = time.GetUtcNow();
-        if (await NotSubmittableAsync(draft, ifMatch, now, review, cancellationToken) is { } notSubmittable)
+        if (await NotSubmittableAsync(draft, now, review, cancellationToken) is { } notSubmittable)
         {
             return notSubmittable;
         }
@@ -249,22 +247,17 @@ public static class OrderEndpoints
         return result.Outcome switch
         {
             ChangeOutcome.NotFound => Problem.NotFound($"Order '{id}'"),
-            ChangeOutcome.PreconditionFailed => Problem.PreconditionFailed(),
+            ChangeOutcome.PreconditionFailed => await ReplayOrStaleAsync(id, idempotencyKey, keyScope, store, review, durable, cancellationToken),
             ChangeOutcome.Unchanged => Problem.Conflict(decided!.Refusal!),
             ChangeOutcome.InvalidState => await SubmitConflictAsync(draft, result.Reason, keyScope, idempotencyKey, store, review, durable, cancellationToken),
             _ => await AcceptedAsync(result.Value!, review, durable, cancellationToken),
         };
     }
 
-    /// <summary>Why the draft cannot be submitted as the request asks: a stale ETag (412), not a draft (409), review problems (400); null when it can.</summary>
+    /// <summary>Why the draft cannot be submitted: not a draft (409), review problems (400); null when it can.</summary>
     private static async Task<Results<Accepted<OrderView>, ValidationProblem, ProblemHttpResult>?> NotSubmittableAsync(
-        Order draft, string ifMatch, DateTimeOffset now, OrderReview review, CancellationToken cancellationToken)
+        Order draft, DateTimeOffset now, OrderReview review, CancellationToken cancellationToken)
     {
-        if (ifMatch != "*" && ifMatch != draft.ETag)
-        {
-            return Problem.PreconditionFailed();
-        }
-
         if (draft.Submit(now).Refusal is { } notDraft)
         {
             return Problem.Conflict(notDraft);
@@ -313,6 +306,23 @@ public static class OrderEndpoints
         }
 
         return Problem.Field("customer.domainPrefix", $"{Customers.CustomerNames.Domain(draft.DomainPrefix!)} was taken by another order meanwhile; choose another prefix.");
+    }
+
+    /// <summary>
+    /// A submit whose ETag is stale: 412, unless it carries the Idempotency-Key of the submit that committed (it raced
+    /// its own first attempt), which replays that submit's 202. Only that key may: a request with another key or none
+    /// may not take the 202 of a submit it did not make. A committed submit whose orchestration was never scheduled is
+    /// scheduled by such a replay, or by ReconcileOrders.
+    /// </summary>
+    private static async Task<Results<Accepted<OrderView>, ValidationProblem, ProblemHttpResult>> ReplayOrStaleAsync(
+        string id, string? idempotencyKey, string keyScope, OrderStore store, OrderReview review, OrchestrationClient durable, CancellationToken cancellationToken)
+    {
+        if (idempotencyKey is not null && await store.FindOrderIdByKeyAsync(OrderStore.SubmitKeyPrefix, keyScope, idempotencyKey, cancellationToken) is { } keyedOrder)
+        {
+            return keyedOrder == id ? await AcceptedAsync((await store.GetAsync(id, cancellationToken))!, review, durable, cancellationToken) : KeyUsedForAnotherOrder();
+        }
+
+        return Problem.PreconditionFailed();
     }
 
     private static ProblemHttpResult KeyUsedForAnotherOrder() =>

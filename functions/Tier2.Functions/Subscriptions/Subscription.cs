@@ -130,6 +130,22 @@ public sealed record Subscription
         }
 
         return (next, string.Join(",", actions));
+
+    /// <summary>
+    /// This subscription as reseller admin <paramref name="resellerId"/> sees it: another reseller's partner of record,
+    /// support contact or order is not its to see. <paramref name="customerPartnerId"/> is the reseller the customer was
+    /// created for: the order that created the customer (and every subscription that carries an order id) was that reseller's.
+    /// </summary>
+    public Subscription SeenBy(string resellerId, string? customerPartnerId)
+    {
+        var partnerOfRecord = string.Equals(PartnerOfRecordResellerId, resellerId, StringComparison.Ordinal);
+        return this with
+        {
+            PartnerOfRecordResellerId = partnerOfRecord ? PartnerOfRecordResellerId : null,
+            PartnerIdOnRecord = partnerOfRecord ? PartnerIdOnRecord : null,
+            SupportContact = string.Equals(SupportContact?.ResellerId, resellerId, StringComparison.Ordinal) ? SupportContact : null,
+            OrderId = string.Equals(customerPartnerId, resellerId, StringComparison.Ordinal) ? OrderId : null,
+        };
     }
 }
 

@@ -64,7 +64,7 @@ public static class SubscriptionEndpoints
             return badPageSize;
         }
 
-        if (await customers.GetVisibleAsync(id, user, cancellationToken) is null)
+        if (await customers.GetVisibleAsync(id, user, cancellationToken) is not { } customer)
         {
             return Problem.NotFound($"Customer '{id}'");
         }
@@ -76,7 +76,7 @@ public static class SubscriptionEndpoints
         }
 
         var page = await store.ListAsync(id, Paging.Size(pageSize), tableToken, cancellationToken);
-        var items = user.ResellerId() is { } own ? page.Items.Where(s => s.IsVisibleTo(own)).ToList() : page.Items;
+        var items = user.ResellerId() is { } own ? page.Items.Where(s => s.IsVisibleTo(own)).Select(s => s.SeenBy(own, customer.AssociatedPartnerId)).ToList() : page.Items;
         return TypedResults.Ok(new Page<Subscription>(items, ContinuationToken.Encode(scope, page.ContinuationToken)));
     }
 
@@ -90,7 +90,7 @@ public static class SubscriptionEndpoints
         }
 
         http.Response.Headers.ETag = subscription.ETag;
-        return TypedResults.Ok(subscription);
+        return TypedResults.Ok(await SeenByCallerAsync(subscription, customers, user, cancellationToken));
     }
 
     private static async Task<Results<Created<Subscription>, Ok<Subscription>, ValidationProblem, ProblemHttpResult>> CreateAsync(
@@ -106,7 +106,7 @@ public static class SubscriptionEndpoints
         HttpContext http,
         CancellationToken cancellationToken)
     {
-        if (await customers.GetVisibleAsync(id, user, cancellationToken) is null)
+        if (await customers.GetVisibleAsync(id, user, cancellationToken) is not { } customer)
         {
             return Problem.NotFound($"Customer '{id}'");
         }
@@ -122,7 +122,7 @@ public static class SubscriptionEndpoints
             SubscriptionStore.Hash(System.Text.Json.JsonSerializer.Serialize(request, CustomersJsonContext.Default.CreateSubscriptionRequest)));
         if (key is not null && await store.FindByIdempotencyKeyAsync(id, key, cancellationToken) is { } earlier)
         {
-            return Replay(earlier.Subscription, earlier.RequestHash, key, user, http);
+            return Replay(earlier.Subscription, earlier.RequestHash, key, user, http, customer.AssociatedPartnerId);
         }
 
         var (offer, partner, errors) = await CheckPurchaseAsync(request, user, offers, partners, cancellationToken);
@@ -136,13 +136,14 @@ public static class SubscriptionEndpoints
         if (created.Id != subscription.Id && key is not null && await store.FindByIdempotencyKeyAsync(id, key, cancellationToken) is { } winner)
         {
             // A concurrent request with the same key won.
-            return Replay(winner.Subscription, winner.RequestHash, key, user, http);
+            return Replay(winner.Subscription, winner.RequestHash, key, user, http, customer.AssociatedPartnerId);
         }
 
         http.Response.Headers.ETag = created.ETag;
+        var seen = user.ResellerId() is { } caller ? created.SeenBy(caller, customer.AssociatedPartnerId) : created;
         return created.Id == subscription.Id
-            ? TypedResults.Created(ApiPaths.For(ItemRoute, id, created.Id), created)
-            : TypedResults.Ok(created);
+            ? TypedResults.Created(ApiPaths.For(ItemRoute, id, created.Id), seen)
+            : TypedResults.Ok(seen);
     }
 
     /// <summary>
@@ -195,20 +196,21 @@ public static class SubscriptionEndpoints
     /// same (otherwise 422) and the caller may still see it (otherwise 404).
     /// </summary>
     private static Results<Created<Subscription>, Ok<Subscription>, ValidationProblem, ProblemHttpResult> Replay(
-        Subscription earlier, string? requestHash, IdempotencyKey key, ClaimsPrincipal user, HttpContext http)
+        Subscription earlier, string? requestHash, IdempotencyKey key, ClaimsPrincipal user, HttpContext http, string? customerPartnerId)
     {
         if (!string.Equals(requestHash, key.RequestHash, StringComparison.Ordinal))
         {
             return Problem.IdempotencyKeyReused("This Idempotency-Key was used with a different request body; send the same body to repeat that request, or use a new Idempotency-Key.");
         }
 
-        if (user.ResellerId() is { } own && !earlier.IsVisibleTo(own))
+        var own = user.ResellerId();
+        if (own is not null && !earlier.IsVisibleTo(own))
         {
             return Problem.NotFound($"Subscription '{earlier.Id}' of customer '{earlier.CustomerId}'");
         }
 
         http.Response.Headers.ETag = earlier.ETag;
-        return TypedResults.Ok(earlier);
+        return TypedResults.Ok(own is null ? earlier : earlier.SeenBy(own, customerPartnerId));
     }
 
     private static async Task<Results<Ok<Subscription>, ValidationProblem, ProblemHttpResult>> UpdateAsync(
@@ -259,7 +261,7 @@ public static class SubscriptionEndpoints
                 return Problem.PreconditionFailed();
             default:
                 http.Response.Headers.ETag = result.Value!.ETag;
-                return TypedResults.Ok(result.Value!);
+                return TypedResults.Ok(await SeenByCallerAsync(result.Value!, customers, user, cancellationToken));
         }
     }
 
@@ -323,6 +325,12 @@ public static class SubscriptionEndpoints
 
         return (new SubscriptionPatch(request.Quantity, request.PartnerOfRecordResellerId is not null, partner, request.SupportContactResellerId is not null, support, status), errors);
     }
+
+    /// <summary>The subscription as the caller may see it: a reseller admin sees nothing of another reseller's (<see cref="Subscription.SeenBy"/>).</summary>
+    private static async Task<Subscription> SeenByCallerAsync(Subscription subscription, CustomerStore customers, ClaimsPrincipal user, CancellationToken cancellationToken) =>
+        user.ResellerId() is { } own
+            ? subscription.SeenBy(own, (await customers.GetAsync(subscription.CustomerId, cancellationToken))?.AssociatedPartnerId)
+            : subscription;
 
     private static async Task<Subscription?> GetVisibleAsync(string customerId, string subscriptionId, CustomerStore customers, SubscriptionStore store, ClaimsPrincipal user, CancellationToken cancellationToken)
     {

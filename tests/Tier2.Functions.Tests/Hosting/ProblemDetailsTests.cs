@@ -56,7 +56,7 @@ public sealed class ProblemDetailsTests : IAsyncLifetime
     [Fact]
     public async Task An_unknown_route_answers_404()
     {
-        // No function sees a request for a route none declares: the host answers it (an empty 404, as the Functions host does).
+        // No operation has this route: the catch-all function answers it (ProtocolEdgeTests pins its problem details).
         using var response = await _client.GetAsync(new Uri("/api/no/such/thing", UriKind.Relative));
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
     }

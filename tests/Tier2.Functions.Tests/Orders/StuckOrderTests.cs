@@ -24,13 +24,16 @@ public sealed class StuckOrderTests
     }
 
     /// <summary>What a submit commits before it schedules the orchestration, as if scheduling then failed.</summary>
-    private static async Task SubmitWithoutSchedulingAsync(CustomerTestKit kit, string orderId, DateTimeOffset? submittedAt = null)
+    /// <param name="idempotencyKey">The key the committed submit carried (the provider admin's, as the test client is).</param>
+    private static async Task SubmitWithoutSchedulingAsync(CustomerTestKit kit, string orderId, DateTimeOffset? submittedAt = null, string? idempotencyKey = null)
     {
         var store = kit.Services.GetRequiredService<OrderStore>();
         var result = await store.UpdateAsync(orderId, null, "test", o => new OrderChange(
             o with { Status = OrderStatus.Submitted, SubmittedAt = submittedAt ?? DateTimeOffset.UtcNow, CustomerId = Guid.NewGuid().ToString("N"), InstanceId = OrderStore.InstanceIdFor(o.Id) },
             "submitted",
-            [OrderStore.ClaimDomain(o.DomainPrefix!, o.Id)]), CancellationToken.None);
+            idempotencyKey is null
+                ? [OrderStore.ClaimDomain(o.DomainPrefix!, o.Id)]
+                : [OrderStore.ClaimDomain(o.DomainPrefix!, o.Id), OrderStore.KeyRow(OrderStore.SubmitKeyPrefix, "actor:provider-admin:developer", idempotencyKey, o.Id)]), CancellationToken.None);
         Assert.Equal(ChangeOutcome.Changed, result.Outcome);
     }
 
@@ -56,21 +59,34 @@ public sealed class StuckOrderTests
         return !draft.Problems.Any(p => p.Field == "customer.domainPrefix");
     }
 
-    [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public async Task A_repeat_submit_of_a_submitted_order_whose_orchestration_is_missing_schedules_it(bool withKey)
+    [Fact]
+    public async Task A_replay_with_the_committed_submits_key_schedules_an_orchestration_that_is_missing()
     {
         await using var kit = await StartAsync();
         using var provider = kit.Provider();
         var (id, etag, _) = await CreateDraftAsync(provider, OrderBody(null, NewDomainPrefix(), "Retry Co", ("o365-e3", 1, "P1M", "monthly")));
-        await SubmitWithoutSchedulingAsync(kit, id);
+        await SubmitWithoutSchedulingAsync(kit, id, idempotencyKey: "repeat-" + id);
 
-        using var repeat = await SendAsync(provider, HttpMethod.Post, $"/api/orders/{id}/submit", ifMatch: etag, idempotencyKey: withKey ? "repeat-" + id : null);
+        using var repeat = await SendAsync(provider, HttpMethod.Post, $"/api/orders/{id}/submit", ifMatch: etag, idempotencyKey: "repeat-" + id);
 
         await ExpectAsync(repeat, HttpStatusCode.Accepted);
         var done = await WaitForOrderAsync(provider, id);
         Assert.Equal(OrderStatus.Completed, done.Status);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("another-key")]
+    public async Task A_submit_with_the_drafts_stale_etag_and_not_the_committed_key_answers_412_even_when_the_orchestration_is_missing(string? key)
+    {
+        await using var kit = await StartAsync();
+        using var provider = kit.Provider();
+        var (id, etag, _) = await CreateDraftAsync(provider, OrderBody(null, NewDomainPrefix(), "Stale Retry Co", ("o365-e3", 1, "P1M", "monthly")));
+        await SubmitWithoutSchedulingAsync(kit, id, idempotencyKey: "committed-" + id);
+
+        using var repeat = await SendAsync(provider, HttpMethod.Post, $"/api/orders/{id}/submit", ifMatch: etag, idempotencyKey: key);
+
+        await ExpectAsync(repeat, HttpStatusCode.PreconditionFailed);
     }
 
     [Fact]

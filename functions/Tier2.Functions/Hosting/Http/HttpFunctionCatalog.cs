@@ -49,6 +49,30 @@ public sealed class HttpFunctionCatalog
 
     public IReadOnlyList<HttpFunction> Functions { get; }
 
+    /// <summary>
+    /// The methods the functions whose route matches <paramref name="path"/> answer, in ordinal order; empty when no
+    /// function's route does. The path may carry host.json's <paramref name="routePrefix"/> or not (hosts differ);
+    /// catch-all routes are not counted.
+    /// </summary>
+    public IReadOnlyList<string> MethodsFor(PathString path, string routePrefix)
+    {
+        var segments = (path.Value ?? string.Empty).Split('/', StringSplitOptions.RemoveEmptyEntries);
+        var prefix = routePrefix.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        if (segments.Length >= prefix.Length && segments.Take(prefix.Length).SequenceEqual(prefix, StringComparer.OrdinalIgnoreCase))
+        {
+            segments = segments[prefix.Length..];
+        }
+
+        var relative = new PathString("/" + string.Join('/', segments));
+        return Functions
+            .Where(f => !f.Pattern.Parameters.Any(p => p.IsCatchAll)
+                && new Microsoft.AspNetCore.Routing.Template.TemplateMatcher(new Microsoft.AspNetCore.Routing.Template.RouteTemplate(f.Pattern), new RouteValueDictionary()).TryMatch(relative, new RouteValueDictionary()))
+            .SelectMany(f => f.Methods)
+            .Distinct(StringComparer.Ordinal)
+            .Order(StringComparer.Ordinal)
+            .ToList();
+    }
+
     public HttpFunction this[string name] => _byName.TryGetValue(name, out var function)
         ? function
         : throw new InvalidOperationException($"'{name}' is not an HTTP function of this app (the runner is called with the function method's name, which must be its [Function] name).");

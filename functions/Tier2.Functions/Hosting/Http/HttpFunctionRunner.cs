@@ -82,7 +82,7 @@ public sealed class HttpFunctionRunner(
             }
 
             LimitBody(context);
-            if (!await CheckCharsetAsync(context) || !MatchRoute(context, function) || !await AuthorizeAsync(context, compiled.Policy) || !await AdmitAsync(context, function))
+            if (!await CheckContentEncodingAsync(context) || !await CheckCharsetAsync(context) || !MatchRoute(context, function) || !await AuthorizeAsync(context, compiled.Policy) || !await AdmitAsync(context, function))
             {
                 return;
             }
@@ -146,32 +146,77 @@ public sealed class HttpFunctionRunner(
     }
 
     /// <summary>
-    /// A body in a character set the app cannot read is 415 for every function, before a handler binds it: JSON is
-    /// UTF-8 (RFC 8259); another body's charset must be one .NET knows, and never UTF-7.
+    /// A body in a content coding (RFC 9110 8.4: gzip, br, ...) is 415 naming it, with <c>Accept-Encoding: identity</c>
+    /// (RFC 9110 15.5.16): the app reads a body as sent and decodes none, so a coded body is refused up front instead
+    /// of failing as malformed JSON or form data.
     /// </summary>
-    private async Task<bool> CheckCharsetAsync(HttpContext context)
+    private async Task<bool> CheckContentEncodingAsync(HttpContext context)
     {
-        var contentType = context.Request.ContentType;
-        if (string.IsNullOrEmpty(contentType) || context.Features.Get<IHttpRequestBodyDetectionFeature>() is { CanHaveBody: false } || !Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(contentType, out var mediaType) || mediaType.Charset.Length == 0)
+        var codings = context.Request.Headers.ContentEncoding
+            .SelectMany(v => (v ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            .Where(c => !c.Equals("identity", StringComparison.OrdinalIgnoreCase))
+            .ToList();
+        if (codings.Count == 0 || context.Features.Get<IHttpRequestBodyDetectionFeature>() is { CanHaveBody: false })
         {
             return true;
         }
 
-        var charset = mediaType.Charset.Value!.Trim('"');
-        var json = mediaType.SubTypeWithoutSuffix.Equals("json", StringComparison.OrdinalIgnoreCase) || mediaType.Suffix.Equals("json", StringComparison.OrdinalIgnoreCase);
-        bool known;
-        try
+        context.Response.Headers.AcceptEncoding = "identity";
+        await WriteProblemAsync(context, StatusCodes.Status415UnsupportedMediaType, "Unsupported content coding.",
+            $"The request body is sent with Content-Encoding {string.Join(", ", codings)}; send it without a content coding.");
+        return false;
+    }
+
+    /// <summary>
+    /// A body in a character set the app cannot read is 415 for every function, before a handler binds it: JSON is
+    /// UTF-8 (RFC 8259); another body's charset must be one .NET knows, and never UTF-7. The parameter is read as
+    /// RFC 9110 writes it (a token or a quoted string); an empty, repeated or unknown one is 415, and an accepted JSON
+    /// charset is dropped from the request's Content-Type so that the JSON reader, which takes the parameter verbatim,
+    /// never sees a quoted value.
+    /// </summary>
+    private async Task<bool> CheckCharsetAsync(HttpContext context)
+    {
+        var contentType = context.Request.ContentType;
+        if (string.IsNullOrEmpty(contentType) || context.Features.Get<IHttpRequestBodyDetectionFeature>() is { CanHaveBody: false })
         {
-            var encoding = System.Text.Encoding.GetEncoding(charset);
-            known = json ? encoding.CodePage == System.Text.Encoding.UTF8.CodePage : encoding.CodePage != 65000;
+            return true;
         }
-        catch (Exception ex) when (ex is ArgumentException or NotSupportedException)
+
+        if (!Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(contentType, out var mediaType))
         {
-            known = false;
+            await WriteProblemAsync(context, StatusCodes.Status415UnsupportedMediaType, "Unsupported media type.", "The Content-Type header is not a media type (RFC 9110); send application/json.");
+            return false;
+        }
+
+        var charsets = mediaType.Parameters.Where(p => p.Name.Equals("charset", StringComparison.OrdinalIgnoreCase)).ToList();
+        if (charsets.Count == 0)
+        {
+            return true;
+        }
+
+        var charset = charsets.Count == 1 ? Microsoft.Net.Http.Headers.HeaderUtilities.RemoveQuotes(charsets[0].Value).Value : null;
+        var json = mediaType.SubTypeWithoutSuffix.Equals("json", StringComparison.OrdinalIgnoreCase) || mediaType.Suffix.Equals("json", StringComparison.OrdinalIgnoreCase);
+        var known = false;
+        if (!string.IsNullOrWhiteSpace(charset))
+        {
+            try
+            {
+                var encoding = System.Text.Encoding.GetEncoding(charset);
+                known = json ? encoding.CodePage == System.Text.Encoding.UTF8.CodePage : encoding.CodePage != 65000;
+            }
+            catch (Exception ex) when (ex is ArgumentException or NotSupportedException)
+            {
+                known = false;
+            }
         }
 
         if (known)
         {
+            if (json)
+            {
+                context.Request.ContentType = mediaType.MediaType.Value;
+            }
+
             return true;
         }
 
