@@ -130,6 +130,7 @@ public sealed record Subscription
         }
 
         return (next, string.Join(",", actions));
+    }
 
     /// <summary>
     /// This subscription as reseller admin <paramref name="resellerId"/> sees it: another reseller's partner of record,

@@ -29,8 +29,8 @@ public sealed class CustomerIsolationTests : IAsyncLifetime
         var other = await _kit.CreateResellerAsync("Other Reseller");
         using var provider = _kit.Provider();
         var order = await OnboardAsync(provider, owner.Id, NewDomainPrefix(), "Shared Co", ("o365-e3", 1, "P1M", "monthly"));
-        var orderId = order.GetProperty("id").GetString()!;
-        var customerId = order.GetProperty("customerId").GetString()!;
+        var orderId = order.Id;
+        var customerId = order.CustomerId!;
         using (var added = await provider.PostAsJsonAsync($"/api/customers/{customerId}/resellers", new { resellerId = other.Id }))
         {
             await ExpectAsync(added, HttpStatusCode.Created);

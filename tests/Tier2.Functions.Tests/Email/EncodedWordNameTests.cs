@@ -40,10 +40,10 @@ public sealed class EncodedWordNameTests
         await Smtp().SendAsync(new EmailMessage(to, name, subject, "text", "<p>html</p>"), "encoded-word/" + to, CancellationToken.None);
 
         var email = await Maildev.WaitForMessageAsync(to, timeout: TimeSpan.FromSeconds(20));
-        var recipient = Assert.Single(email.GetProperty("to").EnumerateArray());
-        Assert.Equal(to, recipient.GetProperty("address").GetString());
-        Assert.Equal(name, recipient.GetProperty("name").GetString());
-        Assert.Equal(subject, email.GetProperty("subject").GetString());
+        var recipient = Assert.Single(email.To);
+        Assert.Equal(to, recipient.Address);
+        Assert.Equal(name, recipient.Name);
+        Assert.Equal(subject, email.Subject);
     }
 
     [Fact]
@@ -54,7 +54,7 @@ public sealed class EncodedWordNameTests
         await Smtp().SendAsync(new EmailMessage(to, "Fabrikam Admin", "Plain", "text", "<p>html</p>"), "plain/" + to, CancellationToken.None);
 
         var email = await Maildev.WaitForMessageAsync(to, timeout: TimeSpan.FromSeconds(20));
-        Assert.Equal("Fabrikam Admin", email.GetProperty("to")[0].GetProperty("name").GetString());
+        Assert.Equal("Fabrikam Admin", email.To[0].Name);
     }
 
     [Theory]

@@ -1,3 +1,4 @@
+using Tier2.Functions.Orders;
 using Tier2.Functions.Tests.Customers;
 using static Tier2.Functions.Tests.Customers.CustomerTestKit;
 
@@ -37,7 +38,7 @@ public sealed class OrderEdgeTests : IAsyncLifetime
         using var loser = await SendAsync(provider, HttpMethod.Post, $"/api/orders/{id}/submit", ifMatch: etag, idempotencyKey: keys[(winner + 1) % keys.Count]);
         Assert.Equal(HttpStatusCode.PreconditionFailed, loser.StatusCode);
         var done = await WaitForOrderAsync(provider, id);
-        Assert.Equal("Completed", done.GetProperty("status").GetString());
+        Assert.Equal(OrderStatus.Completed, done.Status);
     }
 
     [Fact]
@@ -55,7 +56,7 @@ public sealed class OrderEdgeTests : IAsyncLifetime
             response.Dispose();
         }
 
-        Assert.Equal("Completed", (await WaitForOrderAsync(provider, id)).GetProperty("status").GetString());
+        Assert.Equal(OrderStatus.Completed, (await WaitForOrderAsync(provider, id)).Status);
     }
 
     [Theory]
