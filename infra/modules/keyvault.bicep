@@ -84,11 +84,10 @@ resource dataProtectionKey 'Microsoft.KeyVault/vaults/keys@2025-05-01' = {
   }
 }
 
-// The app writes a new version of this secret each time it renews the refresh token, and keeps in its table row
-// which version is current: it never reads the latest version. The secret is declared here only so that the app
-// identity's Key Vault Secrets Officer role can be scoped to this one secret (roles.bicep); a scope must exist
-// when the role is assigned. It is declared with a placeholder value (not a secret) that each deployment may
-// write again as a new version; the app never reads it, and a deployment never disconnects Partner Center.
+// The Partner Center refresh token, a new version of which the app writes at every renewal. Declared only so that
+// the app identity's Key Vault Secrets Officer role can be scoped to this one secret (roles.bicep: a role's scope
+// must exist). The value here is a placeholder, not a secret, that a deployment may write again as a new version:
+// the app reads only the version it wrote last (recorded in its table), so deploying never disconnects it.
 resource partnerCenterRefreshToken 'Microsoft.KeyVault/vaults/secrets@2025-05-01' = {
   parent: vault
   name: partnerCenterRefreshTokenSecretName
