@@ -137,6 +137,28 @@ param emailCustomDomainId string = ''
 @description('Sender (From) address on the custom domain, e.g. DoNotReply@mail.contoso.com; used only with emailCustomDomainId.')
 param emailSenderAddress string = ''
 
+@description('Partner Center connector (PartnerCenter__Mode): Disabled (the default; no other Partner Center setting is used) or Enabled (the app registration below and a connected account are needed, see infra/README.md).')
+@allowed([
+  'Disabled'
+  'Enabled'
+])
+param partnerCenterMode string = 'Disabled'
+
+@description('Provider\'s partner tenant (PartnerCenter__TenantId): its id or domain name; empty for this subscription\'s tenant.')
+param partnerCenterTenantId string = ''
+
+@description('Client id of the Partner Center app registration (PartnerCenter__ClientId); empty until it is registered. Its client secret is a vault secret, set by hand (see infra/README.md).')
+param partnerCenterClientId string = ''
+
+@description('Partner Center REST API (PartnerCenter__BaseUrl); empty for https://api.partnercenter.microsoft.com. The integration sandbox is the same service: only its credentials differ.')
+param partnerCenterBaseUrl string = ''
+
+@description('Entra ID v1 token endpoint (PartnerCenter__TokenEndpoint), {tenant} standing for the tenant id; empty for <login endpoint>{tenant}/oauth2/token.')
+param partnerCenterTokenEndpoint string = ''
+
+@description('Entra ID v1 authorize endpoint (PartnerCenter__AuthorizeEndpoint), {tenant} as above; empty for <login endpoint>{tenant}/oauth2/authorize.')
+param partnerCenterAuthorizeEndpoint string = ''
+
 @description('Turn on Key Vault purge protection (recommended for production; cannot be turned off again).')
 param keyVaultPurgeProtection bool = true
 
@@ -201,6 +223,17 @@ module app 'resources.bicep' = {
     keyVaultSoftDeleteRetentionInDays: keyVaultSoftDeleteRetentionInDays
     logRetentionInDays: logRetentionInDays
     storageSku: storageSku
+    partnerCenterMode: partnerCenterMode
+    partnerCenterTenantId: empty(partnerCenterTenantId) ? tenant().tenantId : partnerCenterTenantId
+    partnerCenterClientId: partnerCenterClientId
+    partnerCenterBaseUrl: empty(partnerCenterBaseUrl) ? 'https://api.partnercenter.microsoft.com' : partnerCenterBaseUrl
+    // The app replaces {tenant} with PartnerCenter__TenantId.
+    partnerCenterTokenEndpoint: empty(partnerCenterTokenEndpoint)
+      ? '${environment().authentication.loginEndpoint}{tenant}/oauth2/token'
+      : partnerCenterTokenEndpoint
+    partnerCenterAuthorizeEndpoint: empty(partnerCenterAuthorizeEndpoint)
+      ? '${environment().authentication.loginEndpoint}{tenant}/oauth2/authorize'
+      : partnerCenterAuthorizeEndpoint
     deployerPrincipalId: principalId
     deployerPrincipalType: principalType
   }

@@ -31,6 +31,13 @@ param emailCustomDomainId = ''
 param emailSenderAddress = ''
 param keyVaultPurgeProtection = true
 
+// Partner Center (infra/README.md): Enabled needs the app registration's client id here and its client secret
+// in the vault (set by hand, never in this file). The URLs default to the real service; the integration sandbox
+// is the same service, reached with the sandbox partner tenant's id and app registration.
+param partnerCenterMode = 'Disabled'
+param partnerCenterTenantId = ''
+param partnerCenterClientId = ''
+
 param tags = {
   application: 'tier2'
   environment: 'dev'

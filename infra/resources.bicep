@@ -91,6 +91,32 @@ param logRetentionInDays int
 @description('Storage account redundancy.')
 param storageSku string
 
+@description('PartnerCenter__Mode.')
+@allowed([
+  'Disabled'
+  'Enabled'
+])
+param partnerCenterMode string
+
+@description('PartnerCenter__BaseUrl.')
+@minLength(1)
+param partnerCenterBaseUrl string
+
+@description('PartnerCenter__TokenEndpoint.')
+@minLength(1)
+param partnerCenterTokenEndpoint string
+
+@description('PartnerCenter__AuthorizeEndpoint.')
+@minLength(1)
+param partnerCenterAuthorizeEndpoint string
+
+@description('PartnerCenter__TenantId.')
+@minLength(1)
+param partnerCenterTenantId string
+
+@description('PartnerCenter__ClientId; empty until the app registration exists.')
+param partnerCenterClientId string
+
 @description('Object id of the deployer (Storage Blob Data Contributor on the deployment container); empty for none.')
 param deployerPrincipalId string
 
@@ -121,6 +147,9 @@ var names = {
 }
 var deploymentContainerName = 'deployments'
 var dataProtectionKeyName = 'dataprotection'
+// Vault secrets of Partner Center: the refresh token's name is the app's default (PartnerCenterOptions), set anyway.
+var partnerCenterClientSecretName = 'partner-center-client-secret'
+var partnerCenterRefreshTokenSecretName = 'partner-center-refresh-token'
 
 // ---------------------------------------------------------------------------------------------
 // Resources
@@ -161,6 +190,7 @@ module keyVault 'modules/keyvault.bicep' = {
     recoverSoftDeleted: keyVaultRecoverSoftDeleted
     softDeleteRetentionInDays: keyVaultSoftDeleteRetentionInDays
     dataProtectionKeyName: dataProtectionKeyName
+    partnerCenterRefreshTokenSecretName: partnerCenterRefreshTokenSecretName
     workspaceId: monitoring.outputs.workspaceId
     tags: tags
   }
@@ -188,6 +218,7 @@ module roles 'modules/roles.bicep' = {
     deploymentContainerName: deploymentContainerName
     keyVaultName: names.keyVault
     dataProtectionKeyName: dataProtectionKeyName
+    partnerCenterRefreshTokenSecretName: partnerCenterRefreshTokenSecretName
     appInsightsName: names.appInsights
     communicationServiceName: names.communicationService
     acsSenderRole: acsSenderRole
@@ -229,6 +260,15 @@ module functionApp 'modules/functionapp.bicep' = {
     // that are refused up front (429) instead of failing in Communication Services. The app checks it too.
     invitesPerMinute: empty(emailCustomDomainId) ? 5 : 30
     dataProtectionKeyUri: keyVault.outputs.dataProtectionKeyUri
+    partnerCenterMode: partnerCenterMode
+    partnerCenterBaseUrl: partnerCenterBaseUrl
+    partnerCenterTokenEndpoint: partnerCenterTokenEndpoint
+    partnerCenterAuthorizeEndpoint: partnerCenterAuthorizeEndpoint
+    partnerCenterTenantId: partnerCenterTenantId
+    partnerCenterClientId: partnerCenterClientId
+    keyVaultUri: keyVault.outputs.uri
+    partnerCenterClientSecretName: partnerCenterClientSecretName
+    partnerCenterRefreshTokenSecretName: partnerCenterRefreshTokenSecretName
     tags: tags
   }
   // The app starts as soon as its settings exist: let it find its data-plane roles in place.

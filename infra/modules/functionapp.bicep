@@ -92,6 +92,37 @@ param invitesPerMinute int
 @description('DataProtection__KeyVaultKeyId: versionless URI of the key-wrapping key.')
 param dataProtectionKeyUri string
 
+@description('PartnerCenter__Mode.')
+@allowed([
+  'Disabled'
+  'Enabled'
+])
+param partnerCenterMode string
+
+@description('PartnerCenter__BaseUrl.')
+param partnerCenterBaseUrl string
+
+@description('PartnerCenter__TokenEndpoint.')
+param partnerCenterTokenEndpoint string
+
+@description('PartnerCenter__AuthorizeEndpoint.')
+param partnerCenterAuthorizeEndpoint string
+
+@description('PartnerCenter__TenantId.')
+param partnerCenterTenantId string
+
+@description('PartnerCenter__ClientId (the app registration; empty until one is registered).')
+param partnerCenterClientId string
+
+@description('Vault URI (https://<vault>.vault.azure.net/): PartnerCenter__KeyVaultUri and the client secret\'s reference.')
+param keyVaultUri string
+
+@description('Name of the vault secret holding the app registration\'s client secret (created by hand, see infra/README.md).')
+param partnerCenterClientSecretName string
+
+@description('PartnerCenter__RefreshTokenSecretName.')
+param partnerCenterRefreshTokenSecretName string
+
 @description('Tags applied to every resource.')
 param tags object
 
@@ -228,7 +259,23 @@ resource settings 'Microsoft.Web/sites/config@2025-03-01' = {
     Reconciliation__OrdersSchedule: '0 */10 * * * *'
     Reconciliation__AssociationsSchedule: '0 0 6 * * *'
     Reconciliation__RetentionSchedule: '0 30 3 * * *'
-    // Read in either Partner Center mode (the timer exists either way); the connector's other settings arrive with the deployment work (issue 15, part 6).
+    // Partner Center (README "Partner Center"). Disabled: the app ignores the rest. The client secret is a Key Vault
+    // reference, resolved by the platform as keyVaultReferenceIdentity (Key Vault Secrets User on the vault); until
+    // the secret is created the reference stays unresolved and token calls fail (infra/README.md says how to set it).
+    PartnerCenter__Mode: partnerCenterMode
+    PartnerCenter__BaseUrl: partnerCenterBaseUrl
+    PartnerCenter__TokenEndpoint: partnerCenterTokenEndpoint
+    PartnerCenter__AuthorizeEndpoint: partnerCenterAuthorizeEndpoint
+    PartnerCenter__TenantId: partnerCenterTenantId
+    PartnerCenter__ClientId: partnerCenterClientId
+    PartnerCenter__ClientSecret: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/${partnerCenterClientSecretName})'
+    // The refresh token: a secret the app writes a version of at every renewal, as the app identity (Key Vault
+    // Secrets Officer on that secret). Its own connection section: PartnerCenter__clientId would be ClientId.
+    PartnerCenter__KeyVaultUri: keyVaultUri
+    PartnerCenter__RefreshTokenSecretName: partnerCenterRefreshTokenSecretName
+    PartnerCenter__RefreshTokenVault__credential: 'managedidentity'
+    PartnerCenter__RefreshTokenVault__clientId: identityClientId
+    // Read in either Partner Center mode (the timer exists either way).
     PartnerCenter__ConnectionCheckSchedule: '0 0 7 * * *'
   }
 }

@@ -1,7 +1,8 @@
 // Key Vault with RBAC authorization. It holds the ASP.NET Core Data Protection key-wrapping key
 // (RSA 2048, wrap/unwrap only): the key ring itself lives in storage, each key in it encrypted with
-// this key. No secret is needed (storage, email, telemetry and token validation all use Entra ID);
-// a future one goes here and reaches the app as a Key Vault reference (see infra/README.md).
+// this key. Storage, email, telemetry and token validation all use Entra ID: the only secrets are Partner
+// Center's, the app registration's client secret (created by hand, read through a Key Vault reference) and
+// the refresh token the app itself writes (declared here so that its role can be scoped to it).
 // In Azure, API tokens are issued by Entra ID, so no token signing key is kept here.
 // Every data-plane access is audited to Log Analytics.
 
@@ -26,6 +27,9 @@ param softDeleteRetentionInDays int
 
 @description('Name of the Data Protection key-wrapping key.')
 param dataProtectionKeyName string
+
+@description('Name of the secret holding the Partner Center refresh token (PartnerCenter__RefreshTokenSecretName).')
+param partnerCenterRefreshTokenSecretName string
 
 @description('Log Analytics workspace resource id (diagnostic settings).')
 param workspaceId string
@@ -80,6 +84,23 @@ resource dataProtectionKey 'Microsoft.KeyVault/vaults/keys@2025-05-01' = {
   }
 }
 
+// The Partner Center refresh token, a new version of which the app writes at every renewal. Declared only so that
+// the app identity's Key Vault Secrets Officer role can be scoped to this one secret (roles.bicep: a role's scope
+// must exist). The value here is a placeholder, not a secret, that a deployment may write again as a new version:
+// the app reads only the version it wrote last (recorded in its table), so deploying never disconnects it.
+resource partnerCenterRefreshToken 'Microsoft.KeyVault/vaults/secrets@2025-05-01' = {
+  parent: vault
+  name: partnerCenterRefreshTokenSecretName
+  tags: tags
+  properties: {
+    value: 'not-connected'
+    contentType: 'text/plain'
+    attributes: {
+      enabled: true
+    }
+  }
+}
+
 // 2021-05-01-preview is the newest version of diagnosticSettings and the first with categoryGroup;
 // the linter would only take 2016-09-01.
 #disable-next-line use-recent-api-versions
@@ -106,6 +127,9 @@ resource diagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' 
 
 @description('Key Vault name.')
 output name string = vault.name
+
+@description('Vault URI, e.g. https://<name>.vault.azure.net/ (PartnerCenter__KeyVaultUri).')
+output uri string = vault.properties.vaultUri
 
 @description('Versionless URI of the Data Protection key-wrapping key (the newest version is used to wrap).')
 output dataProtectionKeyUri string = dataProtectionKey.properties.keyUri

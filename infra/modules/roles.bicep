@@ -19,6 +19,9 @@ param keyVaultName string
 @description('Name of the Data Protection key in the vault.')
 param dataProtectionKeyName string
 
+@description('Name of the Partner Center refresh-token secret in the vault.')
+param partnerCenterRefreshTokenSecretName string
+
 @description('Application Insights component name.')
 param appInsightsName string
 
@@ -64,6 +67,10 @@ var roleIds = {
   storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
   keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
+  // Key Vault Secrets Officer: data actions Microsoft.KeyVault/vaults/secrets/* (get and set among them); id
+  // from Microsoft's "Azure built-in roles for Security" (learn.microsoft.com/azure/role-based-access-control/
+  // built-in-roles/security#key-vault-secrets-officer). Secrets User cannot write; nothing narrower is built in.
+  keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'
   keyVaultCryptoServiceEncryptionUser: 'e147488a-f6f5-4113-8e2d-b22465e65bf6'
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
   communicationAndEmailServiceOwner: '09976791-48a7-449e-bb21-39d1a415f350'
@@ -86,6 +93,10 @@ resource vault 'Microsoft.KeyVault/vaults@2025-05-01' existing = {
 
   resource dataProtectionKey 'keys' existing = {
     name: dataProtectionKeyName
+  }
+
+  resource partnerCenterRefreshToken 'secrets' existing = {
+    name: partnerCenterRefreshTokenSecretName
   }
 }
 
@@ -118,7 +129,7 @@ resource storageRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
   }
 ]
 
-// A Key Vault reference in an app setting reads its secret (none today; see infra/README.md).
+// Key Vault references in app settings read their secrets as the app identity (PartnerCenter__ClientSecret).
 resource keyVaultSecretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(vault.id, identityId, roleIds.keyVaultSecretsUser)
   scope: vault
@@ -126,6 +137,19 @@ resource keyVaultSecretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01
     principalId: principalId
     principalType: 'ServicePrincipal'
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleIds.keyVaultSecretsUser)
+  }
+}
+
+// The Partner Center refresh token: the app reads it and writes a new version at every renewal (90-day
+// lifetime, renewed on use). Write access on this one secret only: the client secret and any other secret stay
+// read-only to the app.
+resource partnerCenterRefreshTokenOfficer 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(vault::partnerCenterRefreshToken.id, identityId, roleIds.keyVaultSecretsOfficer)
+  scope: vault::partnerCenterRefreshToken
+  properties: {
+    principalId: principalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleIds.keyVaultSecretsOfficer)
   }
 }
 

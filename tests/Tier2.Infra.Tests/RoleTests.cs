@@ -19,6 +19,7 @@ public sealed partial class RoleTests
         ["974c5e8b-45b9-4653-ba55-5f855dd0fb88"] = ("Storage Queue Data Contributor", "built-in-roles.md, Storage"),
         ["0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3"] = ("Storage Table Data Contributor", "built-in-roles.md, Storage"),
         ["4633458b-17de-408a-b874-0445c86b69e6"] = ("Key Vault Secrets User", "built-in-roles/security.md (Key Vault Data Access Administrator's condition lists it as Key Vault Secrets User)"),
+        ["b86a8fe4-44ce-4948-aee5-eccb2c155cd7"] = ("Key Vault Secrets Officer", "built-in-roles/security.md, role JSON (dataActions Microsoft.KeyVault/vaults/secrets/*)"),
         ["e147488a-f6f5-4113-8e2d-b22465e65bf6"] = ("Key Vault Crypto Service Encryption User", "built-in-roles/security.md, role JSON"),
         ["3913510d-42f4-4e42-8a64-420c390055eb"] = ("Monitoring Metrics Publisher", "built-in-roles/monitor.md"),
         ["09976791-48a7-449e-bb21-39d1a415f350"] = ("Communication and Email Service Owner", "NOT found in the copy of Microsoft's list searched; the same id is used for this role by many public templates"),
@@ -80,6 +81,33 @@ public sealed partial class RoleTests
         // The main.bicep parameter offers both.
         var allowed = template.Template["parameters"]!["acsSenderRole"]!["allowedValues"]!.AsArray().Select(v => v!.GetValue<string>());
         Assert.Equal(["Custom", "CommunicationAndEmailServiceOwner"], allowed);
+    }
+
+    [Theory]
+    [MemberData(nameof(CompiledTemplate.EachParameterFile), MemberType = typeof(CompiledTemplate))]
+    public void The_app_identity_may_write_the_partner_center_refresh_token_secret_and_no_other_secret(string parameterFile)
+    {
+        var template = CompiledTemplate.For(parameterFile);
+        var roles = AppIdentityRoles(template).ToList();
+        // Write (Key Vault Secrets Officer) is granted once, on the refresh token's secret: not on the vault, where it
+        // would let the app overwrite the client secret too.
+        var officer = Assert.Single(roles, a => a.Roles.Contains("Key Vault Secrets Officer"));
+        Assert.Equal(
+            "[resourceId('Microsoft.KeyVault/vaults/secrets', parameters('keyVaultName'), parameters('partnerCenterRefreshTokenSecretName'))]",
+            officer.Assignment.Scope);
+        // Read: Key Vault Secrets User on the vault, for the Key Vault references (the client secret).
+        Assert.Contains(roles, a => a.Roles.Contains("Key Vault Secrets User") && a.Assignment.Scope!.StartsWith("[resourceId('Microsoft.KeyVault/vaults',", StringComparison.Ordinal));
+
+        // That secret is the one the vault declares (a role's scope must exist) and the one the app writes.
+        var secretName = PartnerCenterDeploymentTests.ModuleParameter(template, "roles", "partnerCenterRefreshTokenSecretName");
+        Assert.Equal(secretName, PartnerCenterDeploymentTests.ModuleParameter(template, "keyVault", "partnerCenterRefreshTokenSecretName"));
+        Assert.Equal(secretName, PartnerCenterDeploymentTests.ModuleParameter(template, "functionApp", "partnerCenterRefreshTokenSecretName"));
+        var secret = template.The("Microsoft.KeyVault/vaults/secrets");
+        Assert.Equal("[format('{0}/{1}', parameters('name'), parameters('partnerCenterRefreshTokenSecretName'))]", secret.Node["name"]!.GetValue<string>());
+        Assert.Equal("[parameters('partnerCenterRefreshTokenSecretName')]", FunctionAppTests.AppSettings(parameterFile)["PartnerCenter__RefreshTokenSecretName"]!.GetValue<string>());
+        // The roles module runs after the vault module, so the secret exists when the role is assigned.
+        var rolesModule = template.OfType("Microsoft.Resources/deployments").Single(d => d.Path.EndsWith("/roles", StringComparison.Ordinal));
+        Assert.Contains("keyVault", rolesModule.Node["dependsOn"]!.AsArray().Select(d => d!.GetValue<string>()));
     }
 
     [Theory]

@@ -58,10 +58,11 @@ public sealed partial class SecurityTests
         {
             var v = value?.ToJsonString() ?? string.Empty;
             Assert.DoesNotMatch(SecretLooking(), v);
-            // A setting that holds a secret by name may only be a Key Vault reference.
-            if (SecretName().IsMatch(key))
+            // A setting that holds a secret by name may only be a Key Vault reference (literal, or formatted with the
+            // vault's URI); one that names a secret (…SecretName) holds no secret.
+            if (SecretName().IsMatch(key) && !key.EndsWith("SecretName", StringComparison.Ordinal))
             {
-                Assert.StartsWith("\"@Microsoft.KeyVault(", v, StringComparison.Ordinal);
+                Assert.Matches(KeyVaultReference(), value is JsonValue literal && literal.TryGetValue<string>(out var setting) ? setting : v);
             }
         }
 
@@ -128,6 +129,9 @@ public sealed partial class SecurityTests
 
     private static IEnumerable<string> SecureParameters(JsonObject template) =>
         (template["parameters"]?.AsObject() ?? []).Where(p => p.Value?["type"]?.GetValue<string>() is { } t && t.StartsWith("secure", StringComparison.OrdinalIgnoreCase)).Select(p => p.Key);
+
+    [GeneratedRegex(@"^(\[format\('|)@Microsoft\.KeyVault\(")]
+    private static partial Regex KeyVaultReference();
 
     [GeneratedRegex(@"\blist[A-Za-z]*\(", RegexOptions.IgnoreCase)]
     private static partial Regex ListFunction();

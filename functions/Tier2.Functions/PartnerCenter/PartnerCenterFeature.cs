@@ -17,6 +17,13 @@ namespace Tier2.Functions.PartnerCenter;
 /// </summary>
 public static class PartnerCenterFeature
 {
+    /// <summary>
+    /// The Key Vault connection's settings (<c>PartnerCenter__RefreshTokenVault__credential</c>, <c>__clientId</c>): a
+    /// section of its own because <c>PartnerCenter__ClientId</c> is the app registration's, and configuration keys
+    /// ignore case, so <c>PartnerCenter__clientId</c> could not also name the managed identity.
+    /// </summary>
+    public const string RefreshTokenVaultConnection = "RefreshTokenVault";
+
     public static IServiceCollection AddPartnerCenter(this IServiceCollection services, IConfiguration configuration)
     {
         var section = configuration.GetSection(PartnerCenterOptions.Section);
@@ -27,7 +34,7 @@ public static class PartnerCenterFeature
         {
             var settings = sp.GetRequiredService<IOptions<PartnerCenterOptions>>().Value;
             return settings.IsEnabled && settings.KeyVault is { } vault
-                ? new KeyVaultRefreshTokenVault(new SecretClient(vault, sp.GetService<TokenCredential>() ?? Tier2.Connections.ConnectionCredential.For(section)), settings.RefreshTokenSecretName)
+                ? new KeyVaultRefreshTokenVault(new SecretClient(vault, sp.GetService<TokenCredential>() ?? Tier2.Connections.ConnectionCredential.For(section.GetSection(RefreshTokenVaultConnection))), settings.RefreshTokenSecretName)
                 : new DataProtectionRefreshTokenVault(sp.GetRequiredService<IDataProtectionProvider>());
         });
         services.AddSingleton<PartnerCenterConnectionStore>();

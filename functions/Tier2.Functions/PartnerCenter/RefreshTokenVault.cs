@@ -28,7 +28,8 @@ public sealed class DataProtectionRefreshTokenVault(IDataProtectionProvider prov
 /// <summary>
 /// In Azure: a Key Vault secret (<c>PartnerCenter__RefreshTokenSecretName</c>); each renewal adds a version, and the
 /// reference is that version, so two instances renewing at once never read each other's half-written state. The
-/// app's identity needs "Key Vault Secrets Officer" (get, set) on the vault.
+/// app's identity (<c>PartnerCenter__RefreshTokenVault__credential</c>, <c>__clientId</c>) needs "Key Vault Secrets
+/// Officer" (get, set) on the secret (infra/ assigns it there).
 /// </summary>
 public sealed class KeyVaultRefreshTokenVault(SecretClient secrets, string secretName) : IRefreshTokenVault
 {
