@@ -189,6 +189,21 @@ public sealed class PartnerCenterEventTests
         Assert.Equal(HttpStatusCode.Forbidden, (await reseller.PutAsync(new Uri("api/partner-center/webhooks", UriKind.Relative), null)).StatusCode);
     }
 
+    [Theory]
+    [InlineData("PartnerCenter:Events:CertificateHost", "not a host/", "PartnerCenter__Events__CertificateHost")]
+    [InlineData("PartnerCenter:Events:TrustedRootCertificates", "not a certificate", "PartnerCenter__Events__TrustedRootCertificates")]
+    [InlineData("PartnerCenter:Events:MaxBodyBytes", "10", "PartnerCenter__Events__MaxBodyBytes")]
+    public async Task Start_up_fails_naming_a_wrong_event_setting(string key, string value, string settingName)
+    {
+        var settings = TestApp.DefaultSettings(TestApp.NewPrefix());
+        settings[key] = value;
+        await using var app = TestApp.Build(settings);
+
+        var ex = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(() => app.StartAsync());
+
+        Assert.Contains(ex.Failures, f => f.Contains(settingName, StringComparison.Ordinal));
+    }
+
     /// <summary>A local Partner Center, a signer, and an app connected to the one and trusting the other.</summary>
     private sealed class Scenario : IAsyncDisposable
     {
