@@ -7,6 +7,7 @@ using Tier2.Functions.Offers;
 using Tier2.Functions.Orchestrations;
 using Tier2.Functions.Orders;
 using Tier2.Functions.PartnerCenter;
+using Tier2.Functions.PartnerCenter.Events;
 using Tier2.Functions.Reconciliation;
 using Tier2.Functions.Resellers;
 
@@ -29,6 +30,7 @@ public static class Tier2App
             .AddOrders()
             .AddAudit()
             .AddPartnerCenter(builder.Configuration)
+            .AddPartnerCenterEvents(builder.Configuration)
             .AddReconciliation(builder.Configuration);
     }
 }

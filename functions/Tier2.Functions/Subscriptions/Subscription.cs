@@ -43,7 +43,16 @@ public sealed record Subscription
 
     public SupportContact? SupportContact { get; init; }
 
+    /// <summary>Partner Center's <c>autoRenewEnabled</c>, as last read from Partner Center; null when never read.</summary>
+    public bool? AutoRenewEnabled { get; init; }
+
     public string? OrderId { get; init; }
+
+    /// <summary>The subscription's Partner Center id, once Partner Center provisioned it; null when Partner Center is Disabled.</summary>
+    public string? PartnerCenterSubscriptionId { get; init; }
+
+    /// <summary>The Partner Center order that bought it.</summary>
+    public string? PartnerCenterOrderId { get; init; }
 
     public required DateTimeOffset CreatedAt { get; init; }
 

@@ -166,10 +166,13 @@ public sealed class SubscriptionStore(CustomerStore customers, TimeProvider time
         Status = Enum.Parse<SubscriptionStatus>(e.GetString("Status")),
         PartnerOfRecordResellerId = e.GetString("PartnerOfRecordResellerId"),
         PartnerIdOnRecord = e.GetString("PartnerIdOnRecord"),
+        AutoRenewEnabled = e.GetBoolean("AutoRenewEnabled"),
         SupportContact = e.GetString("SupportContactResellerId") is { } supportReseller
             ? new SupportContact(e.GetGuid("SupportTenantId") ?? Guid.Empty, e.GetString("SupportMpnId"), e.GetString("SupportName"), supportReseller)
             : null,
         OrderId = e.GetString("OrderId"),
+        PartnerCenterSubscriptionId = e.GetString("PartnerCenterSubscriptionId"),
+        PartnerCenterOrderId = e.GetString("PartnerCenterOrderId"),
         CreatedAt = e.GetDateTimeOffset("CreatedAt") ?? default,
         UpdatedAt = e.GetDateTimeOffset("UpdatedAt"),
         ETag = e.ETag.ToString(),
@@ -185,11 +188,14 @@ public sealed class SubscriptionStore(CustomerStore customers, TimeProvider time
         ["Status"] = s.Status.ToString(),
         ["PartnerOfRecordResellerId"] = s.PartnerOfRecordResellerId,
         ["PartnerIdOnRecord"] = s.PartnerIdOnRecord,
+        ["AutoRenewEnabled"] = s.AutoRenewEnabled,
         ["SupportContactResellerId"] = s.SupportContact?.ResellerId,
         ["SupportTenantId"] = s.SupportContact?.SupportTenantId,
         ["SupportMpnId"] = s.SupportContact?.SupportMpnId,
         ["SupportName"] = s.SupportContact?.Name,
         ["OrderId"] = s.OrderId,
+        ["PartnerCenterSubscriptionId"] = s.PartnerCenterSubscriptionId,
+        ["PartnerCenterOrderId"] = s.PartnerCenterOrderId,
         ["CreatedAt"] = s.CreatedAt,
         ["UpdatedAt"] = s.UpdatedAt,
     };
