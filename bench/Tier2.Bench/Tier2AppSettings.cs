@@ -33,6 +33,8 @@ public static class Tier2AppSettings
         settings["Logging:LogLevel:Default"] = "Warning";
         settings["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Warning";
         settings["TIER2_LOCAL_SETTINGS"] = "none";
+        // The bench measures the engine and the HTTP API; Partner Center has its own bench.
+        settings["PartnerCenter:Mode"] = "Disabled";
         return settings.ToDictionary(kv => kv.Key.Replace(":", separator, StringComparison.Ordinal), kv => kv.Value ?? "", StringComparer.Ordinal);
     }
 

@@ -6,6 +6,7 @@ using Tier2.Functions.Invites;
 using Tier2.Functions.Offers;
 using Tier2.Functions.Orchestrations;
 using Tier2.Functions.Orders;
+using Tier2.Functions.PartnerCenter;
 using Tier2.Functions.Reconciliation;
 using Tier2.Functions.Resellers;
 
@@ -27,6 +28,7 @@ public static class Tier2App
             .AddCustomers()
             .AddOrders()
             .AddAudit()
+            .AddPartnerCenter(builder.Configuration)
             .AddReconciliation(builder.Configuration);
     }
 }

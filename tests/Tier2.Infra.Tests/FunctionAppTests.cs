@@ -176,7 +176,7 @@ public sealed class FunctionAppTests
         string[] sections =
         [
             "Tier2", "Auth", "Email", "Storage", "DataProtection", "Reconciliation", "Telemetry", "Invites", "Offers",
-            "AzureWebJobsStorage", "AzureFunctionsJobHost",
+            "PartnerCenter", "AzureWebJobsStorage", "AzureFunctionsJobHost",
         ];
         Assert.All(keys.Where(k => !k.StartsWith("APPLICATIONINSIGHTS_", StringComparison.Ordinal)), k => Assert.Contains(k.Split("__")[0], sections));
         var values = AppSettings(parameterFile);

@@ -135,6 +135,12 @@ public sealed partial class ProblemExceptionHandler(IProblemDetailsService probl
                 (status, title, type) = (400, "The request body is not valid JSON for this operation.", ProblemTypes.MalformedRequest);
                 detail = DescribeJson(json);
                 break;
+            case PartnerCenter.PartnerCenterException partnerCenter:
+                // Partner Center's refusal is the caller's to read (code, description, MS-CorrelationId), never a 500.
+                var problem = new Microsoft.AspNetCore.Mvc.ProblemDetails();
+                PartnerCenter.PartnerCenterProblems.Apply(partnerCenter, problem, httpContext.Response);
+                LogPartnerCenter(partnerCenter.Kind, partnerCenter.Code, partnerCenter.CorrelationId);
+                return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, Exception = exception, ProblemDetails = problem });
             default:
                 // The route template, not the path: a path may hold a secret (an invite token).
                 LogUnhandled(exception, httpContext.Request.Method, (httpContext.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "(no route)");
@@ -165,6 +171,9 @@ public sealed partial class ProblemExceptionHandler(IProblemDetailsService probl
 
         return $"Invalid JSON{where}{line}: {message}";
     }
+
+    [LoggerMessage(EventId = 2202, Level = LogLevel.Warning, Message = "Partner Center call failed: {Kind}, code {Code}, MS-CorrelationId {CorrelationId}")]
+    private partial void LogPartnerCenter(PartnerCenter.PartnerCenterErrorKind kind, string? code, string? correlationId);
 
     [LoggerMessage(EventId = 2201, Level = LogLevel.Error, Message = "Unhandled exception for {Method} {Path}")]
     private partial void LogUnhandled(Exception exception, string method, string path);

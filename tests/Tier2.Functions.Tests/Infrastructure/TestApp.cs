@@ -70,6 +70,8 @@ public sealed class TestApp : IAsyncDisposable
         settings["Logging:LogLevel:Microsoft.AspNetCore.DataProtection"] = "Error";
         // Abandoned work items and lease changes are the engine's business; a test that fails on purpose is not news.
         settings["Logging:LogLevel:DurableTask"] = "Error";
+        // Partner Center stays Disabled unless a test points the app at a local Partner Center of its own.
+        settings["PartnerCenter:Mode"] = "Disabled";
         return settings;
     }
 
@@ -93,9 +95,10 @@ public sealed class TestApp : IAsyncDisposable
     /// <param name="configure">Changes to the default settings.</param>
     /// <param name="publicOnOwnPort">Listen on a port chosen up front and make it the public base URL, so links in emails open this app (browser tests).</param>
     /// <param name="services">Extra services a test registers (test-only seams such as a fault injector).</param>
-    public static async Task<TestApp> StartAsync(Action<Dictionary<string, string?>>? configure = null, bool publicOnOwnPort = false, Action<IServiceCollection>? services = null)
+    /// <param name="prefix">Another app's <see cref="Prefix"/>, to run a second instance on its tables and task hub.</param>
+    public static async Task<TestApp> StartAsync(Action<Dictionary<string, string?>>? configure = null, bool publicOnOwnPort = false, Action<IServiceCollection>? services = null, string? prefix = null)
     {
-        var prefix = NewPrefix();
+        prefix ??= NewPrefix();
         var settings = DefaultSettings(prefix);
         var url = "http://127.0.0.1:0";
         if (publicOnOwnPort)

@@ -1,0 +1,73 @@
+using Azure.Core;
+using Azure.Security.KeyVault.Secrets;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Extensions.Http.Resilience;
+using Microsoft.Extensions.Options;
+using Polly;
+using Tier2.Functions.Storage;
+
+namespace Tier2.Functions.PartnerCenter;
+
+/// <summary>
+/// The Partner Center connector's services: settings (validated at start when enabled), the connection store and its
+/// refresh-token vault, tokens, and the typed client on IHttpClientFactory with its handlers, outermost first:
+/// retries with back-off (Microsoft.Extensions.Http.Resilience: 429 honours Retry-After; 408, 5xx, network failures and
+/// attempt timeouts are retried with jitter; other 4xx are answers) and the attempt timeout, then the token, then the
+/// client-side rate limit (inside the retries: every attempt counts).
+/// </summary>
+public static class PartnerCenterFeature
+{
+    public static IServiceCollection AddPartnerCenter(this IServiceCollection services, IConfiguration configuration)
+    {
+        var section = configuration.GetSection(PartnerCenterOptions.Section);
+        services.AddOptions<PartnerCenterOptions>().Bind(section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<PartnerCenterOptions>, PartnerCenterOptionsValidator>();
+        services.AddStorageResource(StorageResourceKind.Table, PartnerCenterConnectionStore.TableName);
+        services.AddSingleton<IRefreshTokenVault>(sp =>
+        {
+            var settings = sp.GetRequiredService<IOptions<PartnerCenterOptions>>().Value;
+            return settings.IsEnabled && settings.KeyVault is { } vault
+                ? new KeyVaultRefreshTokenVault(new SecretClient(vault, sp.GetService<TokenCredential>() ?? Security.ConnectionCredential.For(section)), settings.RefreshTokenSecretName)
+                : new DataProtectionRefreshTokenVault(sp.GetRequiredService<IDataProtectionProvider>());
+        });
+        services.AddSingleton<PartnerCenterConnectionStore>();
+        services.AddSingleton<PartnerCenterTokens>();
+        services.AddSingleton<PartnerCenterRateLimiter>();
+        services.AddSingleton<PartnerCenterConnectionCheck>();
+        services.AddTransient<PartnerCenterAuthHandler>();
+        services.AddTransient<PartnerCenterRateLimitHandler>();
+
+        services.AddHttpClient(PartnerCenterTokens.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
+            .AddResilienceHandler("partner-center-token", Resilience);
+        var client = services.AddHttpClient<PartnerCenterClient>(c => c.Timeout = Timeout.InfiniteTimeSpan);
+        client.AddResilienceHandler("partner-center", Resilience);
+        client.AddHttpMessageHandler<PartnerCenterAuthHandler>().AddHttpMessageHandler<PartnerCenterRateLimitHandler>();
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Add(PartnerCenterApiJsonContext.Default));
+        return services;
+    }
+
+    private static void Resilience(ResiliencePipelineBuilder<HttpResponseMessage> builder, ResilienceHandlerContext context)
+    {
+        var settings = context.ServiceProvider.GetRequiredService<IOptions<PartnerCenterOptions>>().Value;
+        if (settings.MaxRetries > 0)
+        {
+            builder.AddRetry(new HttpRetryStrategyOptions
+            {
+                // The defaults handle what is worth retrying: 408, 429, 5xx, HttpRequestException and the attempt timeout.
+                MaxRetryAttempts = settings.MaxRetries,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = settings.RetryDelay,
+                MaxDelay = TimeSpan.FromMinutes(2),
+                ShouldRetryAfterHeader = true,
+            });
+        }
+
+        builder.AddTimeout(settings.AttemptTimeout);
+    }
+}
+
+[System.Text.Json.Serialization.JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web, UseStringEnumConverter = true)]
+[System.Text.Json.Serialization.JsonSerializable(typeof(PartnerCenterConnectStart))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(PartnerCenterConnectionStatus))]
+internal sealed partial class PartnerCenterApiJsonContext : System.Text.Json.Serialization.JsonSerializerContext;
