@@ -223,6 +223,7 @@ resource settings 'Microsoft.Web/sites/config@2025-03-01' = {
     Reconciliation__OrdersSchedule: '0 */10 * * * *'
     Reconciliation__AssociationsSchedule: '0 0 6 * * *'
     Reconciliation__RetentionSchedule: '0 30 3 * * *'
+    Reconciliation__PartnerCenterResellersSchedule: '0 20/30 * * * *'
     // Read in either Partner Center mode (the timer exists either way); the connector's other settings arrive with the deployment work (issue 15, part 6).
     PartnerCenter__ConnectionCheckSchedule: '0 0 7 * * *'
   }

@@ -23,7 +23,7 @@ public sealed class ScheduleSettingsTests
             .AddInMemoryCollection(LocalSettingsFile.Read(Path.Combine(Repository.Root, "local.settings.sample.json")))
             .Build();
 
-        Assert.Equal(5, named.Count);
+        Assert.Equal(7, named.Count);
         Assert.All(named, setting => Assert.False(string.IsNullOrWhiteSpace(sample[setting]), $"{setting} is not in local.settings.sample.json"));
         var options = sample.GetSection(ReconciliationOptions.Section).Get<ReconciliationOptions>()!;
         Assert.True(new ReconciliationOptionsValidator().Validate(null, options).Succeeded);
