@@ -66,6 +66,7 @@ public static partial class InvitePage
         OrchestrationClient durable,
         IAntiforgery antiforgery,
         IOptions<AppOptions> app,
+        IOptions<PartnerCenter.PartnerCenterOptions> partnerCenter,
         TimeProvider time,
         CancellationToken cancellationToken)
     {
@@ -184,9 +185,14 @@ public static partial class InvitePage
             await SignalAsync(durable, invite.InstanceId, new InviteSignal(InviteSignalKind.Accepted), cancellationToken);
         }
 
-        return Html(http, StatusCodes.Status200OK, nonce => MessagePage(nonce, app.Value, "Partnership accepted",
-            $"Thank you. {form.CompanyName} is now an indirect reseller partner of {app.Value.ProviderName}. A welcome email is on its way to {form.ContactEmail}.",
-            "You can now be given customers and subscriptions to manage, and be associated with subscriptions for incentives."));
+        // With Partner Center, the partnership is active once Partner Center lists the reseller: the email that follows says whether it does.
+        return Html(http, StatusCodes.Status200OK, nonce => partnerCenter.Value.IsEnabled
+            ? MessagePage(nonce, app.Value, "Partnership accepted",
+                $"Thank you. {app.Value.ProviderName} now looks for {form.CompanyName} (PartnerID {form.MpnId}) in Partner Center. An email to {form.ContactEmail} says when the partnership is active, or what is left to do.",
+                $"Orders can be placed for you once Partner Center lists you as {app.Value.ProviderName}'s indirect reseller with the Microsoft Partner Agreement signed. If you have not yet: in Partner Center, accept {app.Value.ProviderName}'s indirect reseller request, and sign the Microsoft Partner Agreement.")
+            : MessagePage(nonce, app.Value, "Partnership accepted",
+                $"Thank you. {form.CompanyName} is now an indirect reseller partner of {app.Value.ProviderName}. A welcome email is on its way to {form.ContactEmail}.",
+                "You can now be given customers and subscriptions to manage, and be associated with subscriptions for incentives."));
     }
 
     private static async Task SignalAsync(OrchestrationClient durable, string instanceId, InviteSignal signal, CancellationToken cancellationToken) =>

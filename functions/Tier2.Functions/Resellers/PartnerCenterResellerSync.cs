@@ -169,7 +169,8 @@ public sealed class PartnerCenterResellerSync(
         var trail = new AuditTrail();
         try
         {
-            await foreach (var record in client.AuditRecords.ListAsync(now - AuditWindow, now, cancellationToken))
+            // No end date: it would be cut to the second and miss what happened within the current one.
+            await foreach (var record in client.AuditRecords.ListAsync(now - AuditWindow, cancellationToken: cancellationToken))
             {
                 trail.Add(record);
             }
