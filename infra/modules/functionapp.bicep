@@ -259,6 +259,7 @@ resource settings 'Microsoft.Web/sites/config@2025-03-01' = {
     Reconciliation__OrdersSchedule: '0 */10 * * * *'
     Reconciliation__AssociationsSchedule: '0 0 6 * * *'
     Reconciliation__RetentionSchedule: '0 30 3 * * *'
+    Reconciliation__PartnerCenterResellersSchedule: '0 20/30 * * * *'
     // Partner Center (README "Partner Center"). Disabled: the app ignores the rest. The client secret is a Key Vault
     // reference, resolved by the platform as keyVaultReferenceIdentity (Key Vault Secrets User on the vault); until
     // the secret is created the reference stays unresolved and token calls fail (infra/README.md says how to set it).

@@ -21,6 +21,18 @@ public sealed class AuthOptions
     /// <summary>Entra ID authority, e.g. https://login.microsoftonline.com/{tenant}/v2.0.</summary>
     public string? Authority { get; set; }
 
+    /// <summary>
+    /// The provider's own Entra ID tenant: only its tokens may carry <c>provider-admin</c>; another tenant's token names a
+    /// linked reseller or nobody (<see cref="EntraTenantPrincipal"/>). Unset: the tenant <see cref="Authority"/> names.
+    /// </summary>
+    public string? ProviderTenantId { get; set; }
+
+    /// <summary><see cref="ProviderTenantId"/>, else the GUID in <see cref="Authority"/>'s path; null when neither names one.</summary>
+    public Guid? ResolvedProviderTenantId =>
+        Guid.TryParse(ProviderTenantId, out var set) ? set
+        : Uri.TryCreate(Authority, UriKind.Absolute, out var authority) && authority.Segments.Length > 1 && Guid.TryParse(authority.Segments[1].TrimEnd('/'), out var named) ? named
+        : null;
+
     /// <summary>The API's audience (application ID URI or client id).</summary>
     public string Audience { get; set; } = string.Empty;
 
@@ -48,6 +60,11 @@ public sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>
             if (!Uri.TryCreate(options.Authority, UriKind.Absolute, out var authority) || authority.Scheme != Uri.UriSchemeHttps)
             {
                 failures.Add("Setting 'Auth__Authority' must be the https URL of the Entra ID authority when Auth__Mode is EntraId.");
+            }
+
+            if (options.ResolvedProviderTenantId is null)
+            {
+                failures.Add("Setting 'Auth__ProviderTenantId' must be the provider's tenant id (a GUID) when Auth__Mode is EntraId and Auth__Authority does not name the tenant (e.g. .../organizations/v2.0).");
             }
         }
         else

@@ -49,8 +49,12 @@ public static class AuthSetup
 
         if (auth.Mode == AuthMode.EntraId)
         {
+            // Multi-tenant: any Entra ID tenant's token is valid; EntraTenantPrincipal decides what its holder is to Tier2.
             jwt.Authority = auth.Authority;
+            var authority = new Uri(auth.Authority!);
             jwt.TokenValidationParameters.ValidateIssuer = true;
+            jwt.TokenValidationParameters.IssuerValidator = (issuer, token, _) => EntraTenantPrincipal.ValidateIssuer(issuer, token, authority);
+            jwt.Events = new JwtBearerEvents { OnTokenValidated = EntraTenantPrincipal.MapAsync };
         }
         else
         {

@@ -8,6 +8,7 @@ public static class Roles
     public const string ProviderAdmin = "provider-admin";
     public const string ResellerAdmin = "reseller-admin";
     public const string RoleClaim = "roles";
+    /// <summary>The reseller a reseller admin acts for: in a development token itself; for Entra ID, set from the token's tenant (<see cref="EntraTenantPrincipal"/>).</summary>
     public const string ResellerIdClaim = "reseller_id";
 
     /// <summary>Policy: the provider's administrators only.</summary>

@@ -17,6 +17,7 @@ namespace Tier2.Functions.Invites;
 public sealed partial class InviteActivities(
     InviteStore invites,
     ResellerStore resellers,
+    ResellerActivation activation,
     InviteTokens tokens,
     InviteEmails emails,
     IEmailSender sender,
@@ -29,6 +30,7 @@ public sealed partial class InviteActivities(
     public static readonly Activity<string, InviteStepResult> Expire = new(nameof(ExpireInvite));
     public static readonly Activity<string, InviteOutcome> ActivateReseller = new(nameof(ActivatePartnerReseller));
     public static readonly Activity<InviteFailure, bool> RecordFailure = new(nameof(RecordInviteFailure));
+    public static readonly Activity<InviteFailure, InviteOutcome> AwaitPartnerCenter = new(nameof(AwaitPartnerCenterForReseller));
     private const string Actor = "orchestration:" + PartnershipInviteOrchestration.Name;
 
     [Function(nameof(SendInviteEmail))]
@@ -82,6 +84,13 @@ public sealed partial class InviteActivities(
                     break;
                 }
 
+            case InviteEmailKind.AwaitingPartnerCenter:
+                {
+                    var reseller = await resellers.GetAsync(invite.ResellerId, cancellationToken) ?? throw new InvalidOperationException($"Reseller {invite.ResellerId} does not exist.");
+                    message = emails.AwaitingPartnerCenter(reseller).ToMessage(reseller.ContactEmail, reseller.ContactName);
+                    break;
+                }
+
             case InviteEmailKind.ProviderNotice:
                 {
                     var reseller = await resellers.GetAsync(invite.ResellerId, cancellationToken) ?? throw new InvalidOperationException($"Reseller {invite.ResellerId} does not exist.");
@@ -113,13 +122,19 @@ public sealed partial class InviteActivities(
     public async Task<InviteOutcome> ActivatePartnerReseller([ActivityTrigger] string inviteId, CancellationToken cancellationToken)
     {
         var invite = await invites.GetAsync(inviteId, cancellationToken) ?? throw new InvalidOperationException($"Invite {inviteId} does not exist.");
-        var result = await resellers.ChangeStatusAsync(invite.ResellerId, ResellerStatus.PendingActivation, ResellerStatus.Active, Actor, ifMatch: null, cancellationToken);
-        if (result.Outcome == ChangeOutcome.NotFound)
-        {
-            throw new InvalidOperationException($"Reseller {invite.ResellerId} of accepted invite {inviteId} does not exist.");
-        }
+        var reseller = await activation.ActivateAsync(invite.ResellerId, Actor, cancellationToken);
+        return new InviteOutcome(inviteId, InviteStatus.Accepted, invite.ResellerId, reseller.Status == ResellerStatus.AwaitingPartnerCenter);
+    }
 
-        return new InviteOutcome(inviteId, InviteStatus.Accepted, invite.ResellerId);
+    /// <summary>Activation could not ask Partner Center after its retries: the reseller waits for the sync, with the reason.</summary>
+    [Function(nameof(AwaitPartnerCenterForReseller))]
+    public async Task<InviteOutcome> AwaitPartnerCenterForReseller([ActivityTrigger] InviteFailure failure, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(failure);
+        var invite = await invites.GetAsync(failure.InviteId, cancellationToken) ?? throw new InvalidOperationException($"Invite {failure.InviteId} does not exist.");
+        var reseller = await activation.AwaitAsync(invite.ResellerId, ResellerActivation.NotConnectedReason, Actor, cancellationToken);
+        LogAwaiting(invite.ResellerId, failure.Reason);
+        return new InviteOutcome(failure.InviteId, InviteStatus.Accepted, invite.ResellerId, reseller.Status == ResellerStatus.AwaitingPartnerCenter);
     }
 
     /// <summary>Writes why a step of the invite failed for good on the invite (the provider sees it; a resend clears it).</summary>
@@ -147,6 +162,9 @@ public sealed partial class InviteActivities(
 
     [LoggerMessage(EventId = 4102, Level = LogLevel.Information, Message = "The {Kind} email for invite {InviteId} (step {Step}) was sent by an earlier run; not sent again")]
     private partial void LogAlreadySent(InviteEmailKind kind, string inviteId, string step);
+
+    [LoggerMessage(EventId = 4103, Level = LogLevel.Warning, Message = "Reseller {ResellerId} waits for Partner Center: {Reason}")]
+    private partial void LogAwaiting(string resellerId, string reason);
 
     [LoggerMessage(EventId = 4101, Level = LogLevel.Information, Message = "Sent {Kind} email for invite {InviteId}")]
     private partial void LogSent(InviteEmailKind kind, string inviteId);

@@ -73,8 +73,25 @@ public sealed class InviteEmails(IOptions<AppOptions> options)
         var content = new EmailContentBuilder()
             .Heading(subject)
             .Paragraph($"{reseller.CompanyName} (PartnerID {reseller.MpnId}, tenant {reseller.TenantId}) accepted the invitation sent to {reseller.InvitedEmail}. Contact: {reseller.ContactName} <{reseller.ContactEmail}>.")
-            .Paragraph("The reseller is now Active in the indirect resellers list: you can add customers on its behalf and associate it with subscriptions.")
+            .Paragraph(reseller.Status == ResellerStatus.AwaitingPartnerCenter
+                ? $"The reseller waits for Partner Center: {reseller.AwaitingReason} Tier2 links it when its sync finds it; until then no orders can be placed for it."
+                : "The reseller is now Active in the indirect resellers list: you can add customers on its behalf and associate it with subscriptions.")
             .Footer($"Sent by Tier2 for {App.ProviderName}.")
+            .Build();
+        return new ComposedEmail(subject, content);
+    }
+
+    /// <summary>To a reseller that accepted while Partner Center does not list it (or its agreement is unsigned): what to do there.</summary>
+    public ComposedEmail AwaitingPartnerCenter(Reseller reseller)
+    {
+        var subject = $"One more step in Partner Center to partner with {App.ProviderName}";
+        var content = new EmailContentBuilder()
+            .Heading(subject)
+            .Paragraph($"Hello {reseller.ContactName},\nthank you for accepting the partnership. Before {App.ProviderName} can order for {reseller.CompanyName} (PartnerID {reseller.MpnId}), Partner Center must list you as {App.ProviderName}'s indirect reseller with the Microsoft Partner Agreement signed.")
+            .Paragraph(reseller.AwaitingReason ?? Reseller.NotListedReason)
+            .Paragraph($"1. Sign in to Partner Center as an administrator of {reseller.CompanyName}, open the indirect provider's request from {App.ProviderName} and accept it.\n2. Make sure the Microsoft Partner Agreement is signed (Settings > Account settings > Agreements).")
+            .Paragraph($"Tier2 checks Partner Center regularly and emails you when the partnership is active. Nothing else is needed from you.")
+            .Footer($"Questions about the partnership: {App.ProviderEmail}.")
             .Build();
         return new ComposedEmail(subject, content);
     }

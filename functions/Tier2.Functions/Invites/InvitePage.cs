@@ -73,6 +73,7 @@ public static partial class InvitePage
         OrchestrationClient durable,
         IAntiforgery antiforgery,
         IOptions<AppOptions> app,
+        IOptions<PartnerCenter.PartnerCenterOptions> partnerCenter,
         TimeProvider time,
         CancellationToken cancellationToken)
     {
@@ -111,7 +112,7 @@ public static partial class InvitePage
 
         return fields["action"].ToString() == "decline"
             ? await DeclineAsync(invite, now, http, store, durable, app.Value, cancellationToken)
-            : await AcceptAsync(invite, AcceptForm.Read(fields), now, http, store, resellers, durable, antiforgery, app.Value, cancellationToken);
+            : await AcceptAsync(invite, AcceptForm.Read(fields), now, http, store, resellers, durable, antiforgery, app.Value, partnerCenter.Value.IsEnabled, cancellationToken);
     }
 
     private static async Task<IResult> DeclineAsync(Invite invite, DateTimeOffset now, HttpContext http, InviteStore store, OrchestrationClient durable, AppOptions app, CancellationToken cancellationToken)
@@ -127,7 +128,7 @@ public static partial class InvitePage
     }
 
     private static async Task<IResult> AcceptAsync(
-        Invite invite, AcceptForm form, DateTimeOffset now, HttpContext http, InviteStore store, ResellerStore resellers, OrchestrationClient durable, IAntiforgery antiforgery, AppOptions app, CancellationToken cancellationToken)
+        Invite invite, AcceptForm form, DateTimeOffset now, HttpContext http, InviteStore store, ResellerStore resellers, OrchestrationClient durable, IAntiforgery antiforgery, AppOptions app, bool partnerCenterEnabled, CancellationToken cancellationToken)
     {
         var errors = Validate(form, app);
         if (errors.Count == 0 && await resellers.FindIdByMpnAsync(form.MpnId, cancellationToken) is { } holder && holder != invite.ResellerId)
@@ -177,9 +178,14 @@ public static partial class InvitePage
             await SignalAsync(durable, invite.InstanceId, new InviteSignal(InviteSignalKind.Accepted), cancellationToken);
         }
 
-        return Html(http, StatusCodes.Status200OK, MessagePage(app, "Partnership accepted",
-            $"Thank you. {form.CompanyName} is now an indirect reseller partner of {app.ProviderName}. A welcome email is on its way to {form.ContactEmail}.",
-            "You can now be given customers and subscriptions to manage, and be associated with subscriptions for incentives."));
+        // With Partner Center, the partnership is active once Partner Center lists the reseller: the email that follows says whether it does.
+        return Html(http, StatusCodes.Status200OK, partnerCenterEnabled
+            ? MessagePage(app, "Partnership accepted",
+                $"Thank you. {app.ProviderName} now looks for {form.CompanyName} (PartnerID {form.MpnId}) in Partner Center. An email to {form.ContactEmail} says when the partnership is active, or what is left to do.",
+                $"Orders can be placed for you once Partner Center lists you as {app.ProviderName}'s indirect reseller with the Microsoft Partner Agreement signed. If you have not yet: in Partner Center, accept {app.ProviderName}'s indirect reseller request, and sign the Microsoft Partner Agreement.")
+            : MessagePage(app, "Partnership accepted",
+                $"Thank you. {form.CompanyName} is now an indirect reseller partner of {app.ProviderName}. A welcome email is on its way to {form.ContactEmail}.",
+                "You can now be given customers and subscriptions to manage, and be associated with subscriptions for incentives."));
     }
 
     private static async Task SignalAsync(OrchestrationClient durable, string instanceId, InviteSignal signal, CancellationToken cancellationToken) =>

@@ -27,7 +27,8 @@ public enum InviteSignalKind
 /// <param name="Round">For <see cref="InviteSignalKind.Resent"/>: the round the resend starts (the invite's <c>ResendCount + 1</c>); never less than the next one.</param>
 public sealed record InviteSignal(InviteSignalKind Kind, string? SealedToken = null, DateTimeOffset? RemindAt = null, DateTimeOffset? ExpiresAt = null, int? Round = null);
 
-public sealed record InviteOutcome(string InviteId, InviteStatus Status, string? ResellerId);
+/// <param name="AwaitingPartnerCenter">The reseller accepted but waits for Partner Center (it is told what to do there).</param>
+public sealed record InviteOutcome(string InviteId, InviteStatus Status, string? ResellerId, bool AwaitingPartnerCenter = false);
 
 [JsonConverter(typeof(JsonStringEnumConverter<InviteEmailKind>))]
 public enum InviteEmailKind
@@ -36,6 +37,9 @@ public enum InviteEmailKind
     Reminder,
     Welcome,
     ProviderNotice,
+
+    /// <summary>To a reseller that accepted while Partner Center does not list it yet: what it still has to do there.</summary>
+    AwaitingPartnerCenter,
 }
 
 /// <param name="InstanceId">The orchestration instance that sends the email.</param>
@@ -68,6 +72,10 @@ public static partial class PartnershipInviteOrchestration
 
     internal static readonly TaskOptions EmailRetry = TaskOptions.FromRetryPolicy(new RetryPolicy(
         maxNumberOfAttempts: 6, firstRetryInterval: TimeSpan.FromSeconds(5), backoffCoefficient: 2, maxRetryInterval: TimeSpan.FromMinutes(5)));
+
+    /// <summary>Activation asks Partner Center when it is Enabled: its client retries a call briefly; these retries outlast an outage of minutes.</summary>
+    internal static readonly TaskOptions PartnerCenterRetry = TaskOptions.FromRetryPolicy(new RetryPolicy(
+        maxNumberOfAttempts: 5, firstRetryInterval: TimeSpan.FromSeconds(10), backoffCoefficient: 2, maxRetryInterval: TimeSpan.FromMinutes(5)));
 
     internal static readonly TaskOptions StoreRetry = TaskOptions.FromRetryPolicy(new RetryPolicy(
         maxNumberOfAttempts: 5, firstRetryInterval: TimeSpan.FromSeconds(1), backoffCoefficient: 2, maxRetryInterval: TimeSpan.FromSeconds(30)));
@@ -180,9 +188,23 @@ public static partial class PartnershipInviteOrchestration
     private static async Task<InviteOutcome> AcceptAsync(TaskOrchestrationContext context, string inviteId)
     {
         context.SetCustomStatus("activating");
-        var activated = await context.CallAsync(InviteActivities.ActivateReseller, inviteId, StoreRetry);
+        InviteOutcome activated;
+        try
+        {
+            // With Partner Center Enabled this step asks it (retried on throttling and outages)...
+            activated = await context.CallAsync(InviteActivities.ActivateReseller, inviteId, PartnerCenterRetry);
+        }
+        catch (TaskFailedException failed)
+        {
+            // ...and when it still cannot, the reseller waits for the sync instead of the invite failing.
+            activated = await context.CallAsync(InviteActivities.AwaitPartnerCenter, new InviteFailure(inviteId, $"Partner Center could not be asked: {failed.FailureDetails.ErrorMessage}"), StoreRetry);
+        }
+
+        var toReseller = activated.AwaitingPartnerCenter
+            ? Email(context, inviteId, InviteEmailKind.AwaitingPartnerCenter, null, "awaiting-partner-center")
+            : Email(context, inviteId, InviteEmailKind.Welcome, null, "welcome");
         await Task.WhenAll(
-            SendAsync(context, Email(context, inviteId, InviteEmailKind.Welcome, null, "welcome")),
+            SendAsync(context, toReseller),
             SendAsync(context, Email(context, inviteId, InviteEmailKind.ProviderNotice, null, "provider-notice")));
         return activated;
     }

@@ -104,6 +104,11 @@ public static class OrderEndpoints
             return Problem.Validation(errors);
         }
 
+        if (await review.RefuseForResellerAsync(request.ResellerId?.Trim(), cancellationToken) is { } refused)
+        {
+            return refused;
+        }
+
         var keyScope = user.IdempotencyScope();
         var requestHash = OrderStore.RequestHash(request);
         if (idempotencyKey is not null && await store.FindKeyAsync(OrderStore.CreateKeyPrefix, keyScope, idempotencyKey, cancellationToken) is { } earlier)

@@ -85,6 +85,10 @@ public sealed partial class OrderReview(OfferCatalog offers, ResellerStore resel
         return errors;
     }
 
+    /// <summary>An order cannot even be drafted for a reseller that waits for Partner Center: the 409 that says why, or null.</summary>
+    public async Task<Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult?> RefuseForResellerAsync(string? resellerId, CancellationToken cancellationToken) =>
+        CustomerNames.IsId(resellerId) ? ResellerProblems.RefuseOrders(await resellers.GetAsync(resellerId!, cancellationToken)) : null;
+
     public async Task<OrderReviewResult> ReviewAsync(Order order, CancellationToken cancellationToken)
     {
         var problems = new List<OrderProblem>();
@@ -103,7 +107,11 @@ public sealed partial class OrderReview(OfferCatalog offers, ResellerStore resel
             else
             {
                 resellerView = new OrderResellerView(reseller.Id, reseller.CompanyName, reseller.MpnId, reseller.Status.ToString());
-                if (reseller.Status != ResellerStatus.Active)
+                if (reseller.Status == ResellerStatus.AwaitingPartnerCenter)
+                {
+                    Add("resellerId", ResellerProblems.AwaitingPartnerCenterCode, reseller.OrderRefusal!);
+                }
+                else if (reseller.Status != ResellerStatus.Active)
                 {
                     Add("resellerId", "reseller-not-active", $"Reseller '{reseller.CompanyName}' is {reseller.Status}; customers can be added only for an Active reseller.");
                 }

@@ -24,6 +24,7 @@ public static class ReconciliationFeature
         services.AddReconciliationJob<RetentionJob>(nameof(ReconciliationTimers.ReconcileRetention));
         services.AddReconciliationJob<AssociationsJob>(nameof(ReconciliationTimers.ReconcileAssociations));
         services.AddReconciliationJob<Orders.OrdersRepairJob>(nameof(ReconciliationTimers.ReconcileOrders));
+        services.AddReconciliationJob<Resellers.PartnerCenterResellerSync>(nameof(ReconciliationTimers.SyncPartnerCenterResellers));
         services.AddStorageResource(StorageResourceKind.Table, ReconciliationRunner.RunsTable);
         services.AddStorageResource(StorageResourceKind.BlobContainer, ReconciliationRunner.LeaseContainer);
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Add(ReconciliationJsonContext.Default));

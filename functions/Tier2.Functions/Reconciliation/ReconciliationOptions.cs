@@ -23,6 +23,9 @@ public sealed class ReconciliationOptions
 
     public string OrdersSchedule { get; set; } = "";
 
+    /// <summary>When the resellers are synced from Partner Center (a no-op while Partner Center is Disabled).</summary>
+    public string PartnerCenterResellersSchedule { get; set; } = "";
+
     /// <summary>An instance with no progress for this long is looked at by the repair job.</summary>
     public TimeSpan StuckThreshold { get; set; } = TimeSpan.FromMinutes(15);
 
@@ -61,6 +64,7 @@ public sealed class ReconciliationOptionsValidator : IValidateOptions<Reconcilia
         Schedule(options.AssociationsSchedule, nameof(options.AssociationsSchedule));
         Schedule(options.RetentionSchedule, nameof(options.RetentionSchedule));
         Schedule(options.OrdersSchedule, nameof(options.OrdersSchedule));
+        Schedule(options.PartnerCenterResellersSchedule, nameof(options.PartnerCenterResellersSchedule));
         if (options.StuckThreshold < TimeSpan.FromMinutes(1))
         {
             failures.Add("Setting 'Reconciliation__StuckThreshold' must be at least 00:01:00.");

@@ -32,6 +32,10 @@ public sealed class ReconciliationTimers(ReconciliationRunner runner, IServicePr
     public Task ReconcileRetention([TimerTrigger("%Reconciliation:RetentionSchedule%")] TimerInfo timer, [DurableClient] DurableTaskClient durable, CancellationToken cancellationToken) =>
         RunAsync<RetentionJob>(durable, cancellationToken);
 
+    [Function(nameof(SyncPartnerCenterResellers))]
+    public Task SyncPartnerCenterResellers([TimerTrigger("%Reconciliation:PartnerCenterResellersSchedule%")] TimerInfo timer, [DurableClient] DurableTaskClient durable, CancellationToken cancellationToken) =>
+        RunAsync<Resellers.PartnerCenterResellerSync>(durable, cancellationToken);
+
     private Task<ReconciliationRun> RunAsync<TJob>(DurableTaskClient durable, CancellationToken cancellationToken)
         where TJob : IReconciliationJob =>
         runner.RunAsync(services.GetRequiredService<TJob>(), options.Value.MaxItemsPerRun, new OrchestrationClient(durable), cancellationToken);

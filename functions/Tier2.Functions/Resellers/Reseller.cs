@@ -9,6 +9,12 @@ public enum ResellerStatus
     /// <summary>The reseller accepted; its partnership orchestration is activating it.</summary>
     PendingActivation,
 
+    /// <summary>
+    /// The reseller accepted, but Partner Center does not list it as the provider's indirect reseller yet, or it has not
+    /// signed the Microsoft Partner Agreement: nobody can order for it until the sync finds it (<see cref="Reseller.AwaitingReason"/> says what is missing).
+    /// </summary>
+    AwaitingPartnerCenter,
+
     /// <summary>Partnered: can be given customers and subscriptions.</summary>
     Active,
 
@@ -17,7 +23,7 @@ public enum ResellerStatus
 }
 
 /// <summary>An indirect reseller the provider has a partnership with.</summary>
-public sealed record Reseller
+public sealed partial record Reseller
 {
     public required string Id { get; init; }
 
@@ -28,6 +34,21 @@ public sealed record Reseller
 
     /// <summary>The reseller's Microsoft Entra tenant.</summary>
     public required Guid TenantId { get; init; }
+
+    /// <summary>The reseller's Microsoft Partner Agreement, as Partner Center last answered.</summary>
+    public PartnerAgreementStatus AgreementStatus { get; init; }
+
+    /// <summary>When Tier2 found the reseller in Partner Center's indirect resellers (its <see cref="TenantId"/> is then Partner Center's); null while not linked.</summary>
+    public DateTimeOffset? LinkedAt { get; init; }
+
+    /// <summary>Created by the sync from Partner Center's indirect resellers, without an invite.</summary>
+    public bool ImportedFromPartnerCenter { get; init; }
+
+    /// <summary>While <see cref="ResellerStatus.AwaitingPartnerCenter"/>: what the reseller still has to do in Partner Center.</summary>
+    public string? AwaitingReason { get; init; }
+
+    /// <summary>Why the reseller was suspended, when Tier2 knows (the sync: its partnership was removed in Partner Center).</summary>
+    public string? SuspensionReason { get; init; }
 
     public required string ContactName { get; init; }
 

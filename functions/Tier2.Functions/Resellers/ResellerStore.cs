@@ -7,7 +7,8 @@ namespace Tier2.Functions.Resellers;
 /// <summary>
 /// Resellers in one table partition, with index rows kept in the same entity-group transaction as the
 /// reseller row: <c>mpn|{mpnId}</c> (an MPN ID is partnered once), <c>email|{address}</c> (the invited address),
-/// <c>name|{lowercase name}|{id}</c> (prefix search). A few thousand resellers fit one partition comfortably,
+/// <c>name|{lowercase name}|{id}</c> (prefix search), <c>tenant|{tenant id}</c> (a reseller linked to Partner Center:
+/// the tenant id Partner Center confirmed, which names the reseller a token's <c>tid</c> comes from). A few thousand resellers fit one partition comfortably,
 /// and one partition is what makes the uniqueness rows atomic.
 /// </summary>
 public sealed class ResellerStore(TableServiceClient tables, StorageNames names, TimeProvider time)
@@ -18,6 +19,7 @@ public sealed class ResellerStore(TableServiceClient tables, StorageNames names,
     private const string MpnPrefix = "mpn|";
     private const string EmailPrefix = "email|";
     private const string NamePrefix = "name|";
+    private const string TenantPrefix = "tenant|";
 
     public TableClient Table => tables.GetTableClient(names.Table(TableName));
 
@@ -58,10 +60,19 @@ public sealed class ResellerStore(TableServiceClient tables, StorageNames names,
         {
             new(TableTransactionActionType.Add, ToEntity(reseller)),
             new(TableTransactionActionType.Add, Index(MpnPrefix + reseller.MpnId, reseller.Id)),
-            new(TableTransactionActionType.UpsertReplace, Index(EmailPrefix + NormalizeEmail(reseller.InvitedEmail), reseller.Id)),
             new(TableTransactionActionType.Add, Index(NameKey(reseller.CompanyName, reseller.Id), reseller.Id)),
-            new(TableTransactionActionType.Add, AuditLog.Entry(Partition, "reseller", reseller.Id, actor, "created", null, Describe(reseller), now)),
+            new(TableTransactionActionType.Add, AuditLog.Entry(Partition, "reseller", reseller.Id, actor, reseller.ImportedFromPartnerCenter ? "imported" : "created", null, Describe(reseller), now)),
         };
+        if (reseller.InvitedEmail.Length > 0)
+        {
+            actions.Add(new(TableTransactionActionType.UpsertReplace, Index(EmailPrefix + NormalizeEmail(reseller.InvitedEmail), reseller.Id)));
+        }
+
+        if (reseller.LinkedAt is not null)
+        {
+            actions.Add(new(TableTransactionActionType.Add, Index(TenantKey(reseller.TenantId), reseller.Id)));
+        }
+
         try
         {
             await Table.SubmitTransactionAsync(actions, cancellationToken);
@@ -228,6 +239,74 @@ public sealed class ResellerStore(TableServiceClient tables, StorageNames names,
         return new Page<Reseller>([], null);
     }
 
+    /// <summary>The reseller linked to Partner Center whose tenant is <paramref name="tenantId"/>, or null.</summary>
+    public async Task<string?> FindIdByTenantAsync(Guid tenantId, CancellationToken cancellationToken) =>
+        (await Table.GetOrNullAsync<TableEntity>(Partition, TenantKey(tenantId), cancellationToken))?.GetString("ResellerId");
+
+    /// <summary>
+    /// Applies one of the reseller's own transitions (<paramref name="decide"/>, e.g. <see cref="Reseller.Link"/>),
+    /// ETag-guarded, with its audit row and, when the reseller becomes linked, its <c>tenant|</c> index row in the same
+    /// transaction. A tenant already linked to another reseller refuses the change.
+    /// </summary>
+    public async Task<ChangeResult<Reseller>> ApplyAsync(string id, string actor, string action, Func<Reseller, Transition<Reseller>> decide, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(decide);
+        var entity = await Table.GetOrNullAsync<TableEntity>(Partition, RowPrefix + id, cancellationToken);
+        if (entity is null)
+        {
+            return ChangeResult<Reseller>.NotFound();
+        }
+
+        var before = FromEntity(entity);
+        var decided = decide(before);
+        if (decided.Refusal is { } refusal)
+        {
+            return ChangeResult<Reseller>.InvalidState(before, refusal);
+        }
+
+        if (decided.Next is not { } after)
+        {
+            return ChangeResult<Reseller>.Unchanged(before);
+        }
+
+        var actions = new List<TableTransactionAction>
+        {
+            new(TableTransactionActionType.UpdateReplace, ToEntity(after), entity.ETag),
+            new(TableTransactionActionType.Add, AuditLog.Entry(Partition, "reseller", id, actor, action, Describe(before), Describe(after), time.GetUtcNow())),
+        };
+        var relinked = after.LinkedAt is not null && (before.LinkedAt is null || before.TenantId != after.TenantId);
+        if (relinked)
+        {
+            if (await FindIdByTenantAsync(after.TenantId, cancellationToken) is { } holder && holder != id)
+            {
+                return ChangeResult<Reseller>.InvalidState(before, $"Tenant {after.TenantId} is linked to reseller '{holder}' already.");
+            }
+
+            actions.Add(new(TableTransactionActionType.Add, Index(TenantKey(after.TenantId), id)));
+            if (before.LinkedAt is not null)
+            {
+                actions.Add(new(TableTransactionActionType.Delete, new TableEntity(Partition, TenantKey(before.TenantId)), Azure.ETag.All));
+            }
+        }
+
+        try
+        {
+            await Table.SubmitTransactionAsync(actions, cancellationToken);
+        }
+        catch (TableTransactionFailedException ex) when (ex.Status is 412 or 404)
+        {
+            return ChangeResult<Reseller>.PreconditionFailed();
+        }
+        catch (TableTransactionFailedException ex) when (ex.Status == 409)
+        {
+            return ChangeResult<Reseller>.InvalidState(before, $"Tenant {after.TenantId} was linked to another reseller meanwhile.");
+        }
+
+        return ChangeResult<Reseller>.Changed((await GetAsync(id, cancellationToken))!);
+    }
+
+    private static string TenantKey(Guid tenantId) => TenantPrefix + tenantId.ToString("D");
+
     private static string NameKey(string name, string id) => $"{NamePrefix}{TableKeys.Escape(name.Trim().ToLowerInvariant())}|{id}";
 
     private static TableEntity Index(string rowKey, string resellerId) => new(Partition, rowKey) { ["ResellerId"] = resellerId };
@@ -247,6 +326,13 @@ public sealed class ResellerStore(TableServiceClient tables, StorageNames names,
         ["CreatedAt"] = r.CreatedAt,
         ["ActivatedAt"] = r.ActivatedAt,
         ["SuspendedAt"] = r.SuspendedAt,
+        ["AgreementStatus"] = r.AgreementStatus.ToString(),
+        ["LinkedAt"] = r.LinkedAt,
+        ["ImportedFromPartnerCenter"] = r.ImportedFromPartnerCenter,
+
+        // A reason holds only in its status: a reseller that moves on (reactivated, linked) no longer carries it.
+        ["AwaitingReason"] = r.Status == ResellerStatus.AwaitingPartnerCenter ? r.AwaitingReason : null,
+        ["SuspensionReason"] = r.Status == ResellerStatus.Suspended ? r.SuspensionReason : null,
     };
 
     private static Reseller FromEntity(TableEntity e) => new()
@@ -263,6 +349,11 @@ public sealed class ResellerStore(TableServiceClient tables, StorageNames names,
         CreatedAt = e.GetDateTimeOffset("CreatedAt") ?? e.Timestamp ?? DateTimeOffset.MinValue,
         ActivatedAt = e.GetDateTimeOffset("ActivatedAt"),
         SuspendedAt = e.GetDateTimeOffset("SuspendedAt"),
+        AgreementStatus = Enum.TryParse<PartnerAgreementStatus>(e.GetString("AgreementStatus"), out var agreement) ? agreement : PartnerAgreementStatus.Unknown,
+        LinkedAt = e.GetDateTimeOffset("LinkedAt"),
+        ImportedFromPartnerCenter = e.GetBoolean("ImportedFromPartnerCenter") ?? false,
+        AwaitingReason = e.GetString("AwaitingReason"),
+        SuspensionReason = e.GetString("SuspensionReason"),
         ETag = e.ETag.ToString(),
     };
 }

@@ -41,8 +41,11 @@ public sealed class PartnerRules(ResellerStore resellers, IOptions<AppOptions> a
             return (null, $"No partnered reseller has id '{value}'.");
         }
 
-        return reseller.Status == ResellerStatus.Active
-            ? (reseller, null)
-            : (null, $"Reseller '{reseller.CompanyName}' is {reseller.Status}; only an Active, partnered reseller can be {role}.");
+        return reseller.Status switch
+        {
+            ResellerStatus.Active => (reseller, null),
+            ResellerStatus.AwaitingPartnerCenter => (null, $"{reseller.OrderRefusal} Until then it cannot be {role}."),
+            _ => (null, $"Reseller '{reseller.CompanyName}' is {reseller.Status}; only an Active, partnered reseller can be {role}."),
+        };
     }
 }
