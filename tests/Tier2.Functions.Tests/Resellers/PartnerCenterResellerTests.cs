@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Mvc;
+using Tier2.Functions.Invites;
 using Tier2.Functions.Reconciliation;
 using Tier2.Functions.Resellers;
 using Tier2.Functions.Tests.Customers;
@@ -66,14 +68,14 @@ public sealed class PartnerCenterResellerTests : IAsyncLifetime
         Assert.Equal(Reseller.NotListedReason, reseller.AwaitingReason);
         Assert.Null(reseller.LinkedAt);
         var email = await Maildev.WaitForMessageAsync(contact);
-        Assert.StartsWith("One more step in Partner Center", email.GetProperty("subject").GetString(), StringComparison.Ordinal);
-        Assert.Contains("accept the provider's indirect reseller request", email.GetProperty("text").GetString(), StringComparison.Ordinal);
+        Assert.StartsWith("One more step in Partner Center", email.Subject, StringComparison.Ordinal);
+        Assert.Contains("accept the provider's indirect reseller request", email.Text, StringComparison.Ordinal);
 
         using var order = await CustomerTestKit.SendAsync(_provider, HttpMethod.Post, "/api/orders", CustomerTestKit.OrderBody(reseller.Id, CustomerTestKit.NewDomainPrefix(), "Waiting Co", ("o365-e3", 5, "P1M", "monthly")));
-        var problem = await CustomerTestKit.ExpectAsync(order, HttpStatusCode.Conflict);
-        Assert.Equal(ResellerProblems.AwaitingPartnerCenter, problem.GetProperty("type").GetString());
-        Assert.Equal(reseller.Id, problem.GetProperty("resellerId").GetString());
-        Assert.Contains("waiting for Partner Center", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        var problem = await CustomerTestKit.ExpectAsync<ProblemDetails>(order, HttpStatusCode.Conflict);
+        Assert.Equal(ResellerProblems.AwaitingPartnerCenter, problem.Type);
+        Assert.Equal(reseller.Id, problem.Extension<string>("resellerId"));
+        Assert.Contains("waiting for Partner Center", problem.Detail, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -100,7 +102,7 @@ public sealed class PartnerCenterResellerTests : IAsyncLifetime
         Assert.NotNull(linked.LinkedAt);
         Assert.Null(linked.AwaitingReason);
         Assert.Contains(run.Details, d => d.StartsWith("linked ", StringComparison.Ordinal) && d.Contains(mpn, StringComparison.Ordinal));
-        await Maildev.WaitForMessageAsync(contact, m => m.GetProperty("subject").GetString()!.StartsWith("Welcome", StringComparison.Ordinal));
+        await Maildev.WaitForMessageAsync(contact, m => m.Subject.StartsWith("Welcome", StringComparison.Ordinal));
 
         var again = await SyncAsync();
         Assert.Equal(0, again.Changed);
@@ -151,17 +153,16 @@ public sealed class PartnerCenterResellerTests : IAsyncLifetime
     private async Task<(Reseller Reseller, string Html)> AcceptAsync(string mpn, string contact)
     {
         using var created = await CustomerTestKit.SendAsync(_provider, HttpMethod.Post, "/api/resellers/invites", new { email = $"invite-{Guid.NewGuid():N}@reseller.example", companyName = "Fabrikam Resellers", delivery = "draft" });
-        var invite = await CustomerTestKit.ExpectAsync(created, HttpStatusCode.Accepted);
+        var invite = await CustomerTestKit.ExpectAsync<InviteView>(created, HttpStatusCode.Accepted);
         using var page = new InvitePageClient(_app.Address);
-        var (response, html) = await page.SubmitAsync(invite.GetProperty("draft").GetProperty("link").GetString()!, "accept", InvitePageClient.ValidAcceptance(mpn, contact));
+        var (response, html) = await page.SubmitAsync(invite.Draft!.Link, "accept", InvitePageClient.ValidAcceptance(mpn, contact));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
 
-        var id = invite.GetProperty("id").GetString()!;
         var settled = await Eventually.UntilAsync(
-            () => _provider.GetFromJsonAsync<JsonElement>(new Uri($"/api/resellers/invites/{id}", UriKind.Relative)),
-            i => i.GetProperty("orchestrationStatus").GetString() == "Completed",
+            () => _provider.GetAsync<InviteView>($"/api/resellers/invites/{invite.Id}"),
+            i => i.OrchestrationStatus == "Completed",
             what: "the invite orchestration");
-        return (await GetResellerAsync(settled.GetProperty("resellerId").GetString()!), html);
+        return (await GetResellerAsync(settled.ResellerId!), html);
     }
 
     private async Task<Reseller> GetResellerAsync(string id) =>
