@@ -45,6 +45,9 @@ public sealed record Customer
 
     public string? AdminUserName { get; init; }
 
+    /// <summary>The customer's Partner Center id (its tenant id); null when Partner Center is Disabled (Tier2's rows only).</summary>
+    public string? PartnerCenterId { get; init; }
+
     public required string OrderId { get; init; }
 
     public required DateTimeOffset CreatedAt { get; init; }

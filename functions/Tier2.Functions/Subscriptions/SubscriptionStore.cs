@@ -170,6 +170,10 @@ public sealed class SubscriptionStore(CustomerStore customers, TimeProvider time
             ? new SupportContact(e.GetGuid("SupportTenantId") ?? Guid.Empty, e.GetString("SupportMpnId"), e.GetString("SupportName"), supportReseller)
             : null,
         OrderId = e.GetString("OrderId"),
+        PartnerCenterSubscriptionId = e.GetString("PartnerCenterSubscriptionId"),
+        PartnerCenterOrderId = e.GetString("PartnerCenterOrderId"),
+        PendingChange = e.GetString("PendingChange") is { } pending ? JsonSerializer.Deserialize(pending, CustomersJsonContext.Default.PartnerCenterChange) : null,
+        PartnerCenterSync = e.GetString("PartnerCenterSync") is { } sync ? JsonSerializer.Deserialize(sync, CustomersJsonContext.Default.PartnerCenterSync) : null,
         CreatedAt = e.GetDateTimeOffset("CreatedAt") ?? default,
         UpdatedAt = e.GetDateTimeOffset("UpdatedAt"),
         ETag = e.ETag.ToString(),
@@ -190,6 +194,10 @@ public sealed class SubscriptionStore(CustomerStore customers, TimeProvider time
         ["SupportMpnId"] = s.SupportContact?.SupportMpnId,
         ["SupportName"] = s.SupportContact?.Name,
         ["OrderId"] = s.OrderId,
+        ["PartnerCenterSubscriptionId"] = s.PartnerCenterSubscriptionId,
+        ["PartnerCenterOrderId"] = s.PartnerCenterOrderId,
+        ["PendingChange"] = s.PendingChange is null ? null : JsonSerializer.Serialize(s.PendingChange, CustomersJsonContext.Default.PartnerCenterChange),
+        ["PartnerCenterSync"] = s.PartnerCenterSync is null ? null : JsonSerializer.Serialize(s.PartnerCenterSync, CustomersJsonContext.Default.PartnerCenterSync),
         ["CreatedAt"] = s.CreatedAt,
         ["UpdatedAt"] = s.UpdatedAt,
     };
