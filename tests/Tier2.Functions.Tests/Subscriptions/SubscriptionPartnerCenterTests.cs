@@ -174,6 +174,24 @@ public sealed class SubscriptionPartnerCenterTests
     }
 
     [Fact]
+    public async Task With_Partner_Center_disabled_a_row_carrying_its_id_changes_as_before()
+    {
+        await using var app = await TestApp.StartAsync();
+        using var provider = app.ClientAs();
+        var offer = app.Services.GetRequiredService<OfferCatalog>().Find("exchange-online-p1")!;
+        var customerId = SubscriptionStore.NewId();
+        await app.Services.GetRequiredService<CustomerStore>().CreateAsync(
+            new Customer { Id = customerId, CompanyName = "Wingtip Toys", DomainPrefix = NewDomainPrefix(), PartnerCenterId = Guid.NewGuid().ToString(), OrderId = "o", CreatedAt = DateTimeOffset.UtcNow }, null, "test", CancellationToken.None);
+        var row = await app.Services.GetRequiredService<SubscriptionStore>().CreateAsync(
+            Subscription.Purchase(SubscriptionStore.NewId(), customerId, offer, 5, "P1Y", "monthly", null, null, DateTimeOffset.UtcNow) with { PartnerCenterSubscriptionId = Guid.NewGuid().ToString() }, null, "test", CancellationToken.None);
+
+        using var response = await SendAsync(provider, HttpMethod.Patch, $"/api/customers/{customerId}/subscriptions/{row.Id}", new { quantity = 7 }, ifMatch: row.ETag);
+
+        var changed = await ExpectAsync(response, HttpStatusCode.OK);
+        Assert.Equal(7, changed.GetProperty("quantity").GetInt32());
+    }
+
+    [Fact]
     public async Task A_second_change_while_one_is_pending_is_refused()
     {
         await using var world = await PartnerCenterSubscription.StartAsync();
