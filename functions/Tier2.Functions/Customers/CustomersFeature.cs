@@ -12,6 +12,8 @@ public static class CustomersFeature
         services.AddSingleton<CustomerStore>();
         services.AddSingleton<SubscriptionStore>();
         services.AddSingleton<PartnerRules>();
+        services.AddTransient<SubscriptionChanges>();
+        services.AddTransient<SubscriptionChangeActivities>();
         services.AddStorageResource(StorageResourceKind.Table, CustomerStore.TableName);
         services.AddStorageResource(StorageResourceKind.Table, CustomerStore.IndexTableName);
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Add(CustomersJsonContext.Default));

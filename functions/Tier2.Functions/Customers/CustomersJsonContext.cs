@@ -13,6 +13,8 @@ namespace Tier2.Functions.Customers;
 [JsonSerializable(typeof(Page<CustomerSummary>))]
 [JsonSerializable(typeof(AddCustomerResellerRequest))]
 [JsonSerializable(typeof(Subscription))]
+[JsonSerializable(typeof(PartnerCenterChange))]
+[JsonSerializable(typeof(PartnerCenterSync))]
 [JsonSerializable(typeof(Page<Subscription>))]
 [JsonSerializable(typeof(CreateSubscriptionRequest))]
 [JsonSerializable(typeof(UpdateSubscriptionRequest))]

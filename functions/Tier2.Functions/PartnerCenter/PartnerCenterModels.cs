@@ -242,8 +242,21 @@ public sealed record Subscription
 
     public string? OrderId { get; init; }
 
+    /// <summary>New commerce: the licences that may still be returned, and until when (the 7 days after purchase or renewal).</summary>
+    public RefundableQuantity? RefundableQuantity { get; init; }
+
     [JsonExtensionData]
     public Dictionary<string, JsonElement>? Extra { get; set; }
+}
+
+/// <summary>A quantity that may still be returned, and until when [K:change-the-quantity-of-a-subscription].</summary>
+public sealed record RefundableQuantityDetail(int Quantity, DateTimeOffset AllowedUntilDateTime);
+
+/// <summary><c>refundableQuantity</c> on a new-commerce subscription.</summary>
+public sealed record RefundableQuantity(int TotalQuantity, IReadOnlyList<RefundableQuantityDetail>? Details)
+{
+    /// <summary>How many licences may be returned at <paramref name="now"/>: those whose window has not closed.</summary>
+    public int ReturnableAt(DateTimeOffset now) => Details?.Where(d => d.AllowedUntilDateTime > now).Sum(d => d.Quantity) ?? 0;
 }
 
 /// <summary>What a subscription PATCH answered: the subscription (200), or accepted for later (202, poll <see cref="Location"/>).</summary>

@@ -25,6 +25,9 @@ public static class PartnerCenterProblems
     public const string QuantityDecreaseNotAllowed = Base + "quantity-decrease-not-allowed";
     public const string StaleCatalogItem = Base + "stale-catalog-item";
 
+    /// <summary>Partner Center refused a subscription's designated support contact (for new-commerce subscriptions it may take none).</summary>
+    public const string SupportContactRefused = Base + "support-contact-refused";
+
     /// <summary>The connect flow's callback could not finish (unknown, used or expired state; the sign-in was cancelled).</summary>
     public const string ConnectFailed = Base + "connect-failed";
 

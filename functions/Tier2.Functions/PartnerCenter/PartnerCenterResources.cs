@@ -197,6 +197,13 @@ public sealed class PartnerCenterSubscriptions(PartnerCenterClient client)
         return new SubscriptionChange(body, status == HttpStatusCode.Accepted, location);
     }
 
+    /// <summary>The subscription at a 202's <c>Location</c> (made absolute on the configured base URL by the client).</summary>
+    public Task<Subscription> GetAtAsync(Uri location, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(location);
+        return client.SendAsync(HttpMethod.Get, location.AbsoluteUri, PartnerCenterAuth.AppOnly, PartnerCenterJsonContext.Default.Subscription, cancellationToken);
+    }
+
     /// <summary>Reads, sets the quantity, writes. An NCE decrease outside its window fails with <see cref="PartnerCenterErrorKind.QuantityDecreaseNotAllowed"/>.</summary>
     public async Task<SubscriptionChange> ChangeQuantityAsync(string customerId, string subscriptionId, int quantity, CancellationToken cancellationToken = default)
     {

@@ -54,6 +54,12 @@ public sealed record Subscription
     /// <summary>The Partner Center order that bought it.</summary>
     public string? PartnerCenterOrderId { get; init; }
 
+    /// <summary>A change asked through Tier2's API that Partner Center has not answered yet (at most one at a time).</summary>
+    public PartnerCenterChange? PendingChange { get; init; }
+
+    /// <summary>What Partner Center answered to the last change: what it holds now, or why it refused.</summary>
+    public PartnerCenterSync? PartnerCenterSync { get; init; }
+
     public required DateTimeOffset CreatedAt { get; init; }
 
     public DateTimeOffset? UpdatedAt { get; init; }
@@ -156,6 +162,74 @@ public sealed record Subscription
             SupportContact = string.Equals(SupportContact?.ResellerId, resellerId, StringComparison.Ordinal) ? SupportContact : null,
             OrderId = string.Equals(customerPartnerId, resellerId, StringComparison.Ordinal) ? OrderId : null,
         };
+    }
+
+    /// <summary>
+    /// A checked PATCH for a subscription that lives in Partner Center: the licence count, partner of record and support
+    /// contact become a <see cref="PendingChange"/> (Tier2 holds them once Partner Center takes them); a status change
+    /// applies at once. Refused while another change is pending. <c>Change</c> is null when nothing must reach Partner Center.
+    /// </summary>
+    public (Transition<Subscription> Moved, string Action, PartnerCenterChange? Change) RequestPartnerCenterChange(SubscriptionPatch patch, string changeId, string actor, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(patch);
+        var quantity = patch.Quantity is { } q && q != Quantity ? q : (int?)null;
+        var setsPartner = patch.SetsPartnerOfRecord && !string.Equals(patch.PartnerOfRecord?.Id, PartnerOfRecordResellerId, StringComparison.Ordinal);
+        var setsSupport = patch.SetsSupportContact && !string.Equals(patch.SupportContact?.Id, SupportContact?.ResellerId, StringComparison.Ordinal);
+        var (local, action) = Apply(patch with { Quantity = null, SetsPartnerOfRecord = false, SetsSupportContact = false });
+        if (quantity is null && !setsPartner && !setsSupport)
+        {
+            return (local == this ? Transition<Subscription>.Stay() : Transition<Subscription>.To(local), action, null);
+        }
+
+        if (PendingChange is { } pending)
+        {
+            return (Transition<Subscription>.Refuse($"Change {pending.Id} (asked at {pending.RequestedAt:u}) is still on its way to Partner Center; wait until the subscription's pendingChange is gone, then ask again."), action, null);
+        }
+
+        var change = new PartnerCenterChange(
+            changeId,
+            quantity,
+            setsPartner,
+            setsPartner ? patch.PartnerOfRecord?.Id : null,
+            setsPartner ? patch.PartnerOfRecord?.MpnId : null,
+            setsSupport,
+            setsSupport && patch.SupportContact is { } support ? PartnerRules.ContactFor(support) : null,
+            actor,
+            now);
+        var actions = string.IsNullOrEmpty(action) ? "partner-center-change-requested" : action + ",partner-center-change-requested";
+        return (Transition<Subscription>.To(local with { PendingChange = change }), actions, change);
+    }
+
+    /// <summary>
+    /// Partner Center's answer to the pending change <paramref name="changeId"/>: the parts it took become Tier2's
+    /// (<paramref name="quantityTaken"/>, <paramref name="partnerTaken"/>, <paramref name="supportTaken"/>), the answer is
+    /// recorded, and the change is no longer pending. A repeat (the change already answered) stays.
+    /// </summary>
+    public Transition<Subscription> RecordPartnerCenterAnswer(string changeId, PartnerCenterSync answer, bool quantityTaken, bool partnerTaken, bool supportTaken)
+    {
+        ArgumentNullException.ThrowIfNull(answer);
+        if (PendingChange is not { } change || !string.Equals(change.Id, changeId, StringComparison.Ordinal))
+        {
+            return Transition<Subscription>.Stay();
+        }
+
+        var next = this with { PendingChange = null, PartnerCenterSync = answer };
+        if (quantityTaken && change.Quantity is { } quantity)
+        {
+            next = next with { Quantity = quantity };
+        }
+
+        if (partnerTaken && change.SetsPartnerOfRecord)
+        {
+            next = next with { PartnerOfRecordResellerId = change.PartnerOfRecordResellerId, PartnerIdOnRecord = change.PartnerIdOnRecord };
+        }
+
+        if (supportTaken && change.SetsSupportContact)
+        {
+            next = next with { SupportContact = change.SupportContact };
+        }
+
+        return Transition<Subscription>.To(next);
     }
 }
 

@@ -53,8 +53,8 @@ public static class SubscriptionEndpoints
     [Tags("Subscriptions")]
     [EndpointSummary("Change licenses, partner of record, designated support contact, or suspend/reactivate (If-Match required)")]
     [ProducesProblem(StatusCodes.Status428PreconditionRequired)]
-    public static IResult UpdateSubscription([HttpTrigger(AuthorizationLevel.Anonymous, "patch", Route = ItemRoute)] HttpRequest request) =>
-        HttpFunctions.Run(request);
+    public static IResult UpdateSubscription([HttpTrigger(AuthorizationLevel.Anonymous, "patch", Route = ItemRoute)] HttpRequest request, [DurableClient] DurableTaskClient durable) =>
+        HttpFunctions.Run(request, durable);
 
     private static async Task<Results<Ok<Page<Subscription>>, ValidationProblem, ProblemHttpResult>> ListAsync(
         string id, string? continuationToken, int? pageSize, CustomerStore customers, SubscriptionStore store, ClaimsPrincipal user, CancellationToken cancellationToken)
@@ -213,9 +213,9 @@ public static class SubscriptionEndpoints
         return TypedResults.Ok(own is null ? earlier : earlier.SeenBy(own, customerPartnerId));
     }
 
-    private static async Task<Results<Ok<Subscription>, ValidationProblem, ProblemHttpResult>> UpdateAsync(
+    private static async Task<Results<Ok<Subscription>, Accepted<Subscription>, ValidationProblem, ProblemHttpResult>> UpdateAsync(
         string id, string subscriptionId, UpdateSubscriptionRequest? request, [FromHeader(Name = "If-Match")] string? ifMatch,
-        CustomerStore customers, SubscriptionStore store, OfferCatalog offers, PartnerRules partners, ClaimsPrincipal user, HttpContext http, CancellationToken cancellationToken)
+        CustomerStore customers, SubscriptionStore store, OfferCatalog offers, PartnerRules partners, SubscriptionChanges changes, OrchestrationClient durable, TimeProvider time, ClaimsPrincipal user, HttpContext http, CancellationToken cancellationToken)
     {
         var current = await GetVisibleAsync(id, subscriptionId, customers, store, user, cancellationToken);
         if (current is null)
@@ -252,6 +252,11 @@ public static class SubscriptionEndpoints
             return Problem.Validation(errors);
         }
 
+        if (changes.Reaches(await customers.GetAsync(id, cancellationToken), current))
+        {
+            return await RequestInPartnerCenterAsync(new(id, subscriptionId, ifMatch, request, patch, current), customers, store, changes, durable, time, user, http, cancellationToken);
+        }
+
         var result = await store.UpdateAsync(id, subscriptionId, ifMatch, user.Actor(), s => s.Apply(patch), cancellationToken);
         switch (result.Outcome)
         {
@@ -264,6 +269,71 @@ public static class SubscriptionEndpoints
                 return TypedResults.Ok(await SeenByCallerAsync(result.Value!, customers, user, cancellationToken));
         }
     }
+
+    /// <summary>
+    /// A checked PATCH of a subscription that lives in Partner Center: what Partner Center refuses in a way Tier2 can see
+    /// beforehand is refused now (422 naming the field); the rest is stored on the row as its pending change (Store,
+    /// then start) and applied by the <c>SubscriptionChange</c> orchestration. 202 + Location: the subscription, whose
+    /// <c>pendingChange</c> disappears and <c>partnerCenterSync</c> says what Partner Center answered.
+    /// </summary>
+    private static async Task<Results<Ok<Subscription>, Accepted<Subscription>, ValidationProblem, ProblemHttpResult>> RequestInPartnerCenterAsync(
+        CheckedPatch asked, CustomerStore customers, SubscriptionStore store, SubscriptionChanges changes, OrchestrationClient durable, TimeProvider time, ClaimsPrincipal user, HttpContext http, CancellationToken cancellationToken)
+    {
+        var (id, subscriptionId, ifMatch, request, patch, current) = asked;
+        foreach (var (field, value) in new[] { ("partnerOfRecordResellerId", request.PartnerOfRecordResellerId), ("supportContactResellerId", request.SupportContactResellerId) })
+        {
+            if (value is { Length: 0 })
+            {
+                return Refused(new PartnerCenterRefusal(422, ProblemTypes.Validation, field, "Partner Center documents no way to remove this from a subscription; name another partnered reseller instead.", null));
+            }
+        }
+
+        if (patch.Quantity is { } quantity && await changes.CheckDecreaseAsync((await customers.GetAsync(id, cancellationToken))!, current, quantity, cancellationToken) is { } refusal)
+        {
+            return Refused(refusal);
+        }
+
+        var changeId = SubscriptionStore.NewId();
+        PartnerCenterChange? requested = null;
+        PartnerCenterChange? pending = null;
+        string? refused = null;
+        var result = await store.UpdateAsync(id, subscriptionId, ifMatch, user.Actor(), s =>
+        {
+            var (moved, action, change) = s.RequestPartnerCenterChange(patch, changeId, user.Actor(), time.GetUtcNow());
+            (requested, pending, refused) = (change, s.PendingChange, moved.Refusal);
+            return (moved.Next, action);
+        }, cancellationToken);
+
+        // Every path that finds a change pending starts its orchestration if it is missing (a crash after the store).
+        if ((requested ?? pending) is { } toApply)
+        {
+            await durable.StartIfMissingAsync(SubscriptionChangeOrchestration.Name, SubscriptionChanges.InstanceId(subscriptionId, toApply.Id), new SubscriptionChangeTarget(id, subscriptionId, toApply.Id), cancellationToken);
+        }
+
+        if (Problem.ForChange(result, $"Subscription '{subscriptionId}' of customer '{id}'", refused) is { } problem)
+        {
+            return problem;
+        }
+
+        http.Response.Headers.ETag = result.Value!.ETag;
+        return requested is null ? TypedResults.Ok(result.Value!) : TypedResults.Accepted(ApiPaths.For(ItemRoute, id, subscriptionId), result.Value!);
+    }
+
+    /// <summary>A refusal of Partner Center's as problem details naming the field (the same shape the row's <c>partnerCenterSync.refusal</c> records).</summary>
+    public static ProblemHttpResult Refused(PartnerCenterRefusal refusal)
+    {
+        ArgumentNullException.ThrowIfNull(refusal);
+        var extensions = new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { [refusal.Field] = [refusal.Detail] } };
+        if (refusal.PartnerCenterCode is not null)
+        {
+            extensions["partnerCenterCode"] = refusal.PartnerCenterCode;
+        }
+
+        return TypedResults.Problem(refusal.Detail, statusCode: refusal.Status, title: "Partner Center refuses this change.", type: refusal.Type, extensions: extensions);
+    }
+
+    /// <summary>A PATCH checked against the stored subscription, on its way to Partner Center.</summary>
+    private sealed record CheckedPatch(string Id, string SubscriptionId, string IfMatch, UpdateSubscriptionRequest Request, SubscriptionPatch Patch, Subscription Current);
 
     /// <summary>
     /// A PATCH's input rules, by field: a known status; a license count the offer sells and the subscription (as it

@@ -173,6 +173,8 @@ public sealed class SubscriptionStore(CustomerStore customers, TimeProvider time
         OrderId = e.GetString("OrderId"),
         PartnerCenterSubscriptionId = e.GetString("PartnerCenterSubscriptionId"),
         PartnerCenterOrderId = e.GetString("PartnerCenterOrderId"),
+        PendingChange = e.GetString("PendingChange") is { } pending ? JsonSerializer.Deserialize(pending, CustomersJsonContext.Default.PartnerCenterChange) : null,
+        PartnerCenterSync = e.GetString("PartnerCenterSync") is { } sync ? JsonSerializer.Deserialize(sync, CustomersJsonContext.Default.PartnerCenterSync) : null,
         CreatedAt = e.GetDateTimeOffset("CreatedAt") ?? default,
         UpdatedAt = e.GetDateTimeOffset("UpdatedAt"),
         ETag = e.ETag.ToString(),
@@ -196,6 +198,8 @@ public sealed class SubscriptionStore(CustomerStore customers, TimeProvider time
         ["OrderId"] = s.OrderId,
         ["PartnerCenterSubscriptionId"] = s.PartnerCenterSubscriptionId,
         ["PartnerCenterOrderId"] = s.PartnerCenterOrderId,
+        ["PendingChange"] = s.PendingChange is null ? null : JsonSerializer.Serialize(s.PendingChange, CustomersJsonContext.Default.PartnerCenterChange),
+        ["PartnerCenterSync"] = s.PartnerCenterSync is null ? null : JsonSerializer.Serialize(s.PartnerCenterSync, CustomersJsonContext.Default.PartnerCenterSync),
         ["CreatedAt"] = s.CreatedAt,
         ["UpdatedAt"] = s.UpdatedAt,
     };
