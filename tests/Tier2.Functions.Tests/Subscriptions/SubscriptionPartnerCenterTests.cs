@@ -64,9 +64,9 @@ public sealed class SubscriptionPartnerCenterTests
 
         using var response = await world.SendPatchAsync(new { quantity = 3 });
 
-        var problem = await ExpectAsync(response, HttpStatusCode.UnprocessableEntity);
-        Assert.Equal(PartnerCenterProblems.QuantityDecreaseNotAllowed, problem.GetProperty("type").GetString());
-        var message = problem.GetProperty("errors").GetProperty("quantity")[0].GetString()!;
+        var problem = await ExpectAsync<HttpValidationProblemDetails>(response, HttpStatusCode.UnprocessableEntity);
+        Assert.Equal(PartnerCenterProblems.QuantityDecreaseNotAllowed, problem.Type);
+        var message = problem.Errors["quantity"][0];
         Assert.Contains("7 days", message, StringComparison.Ordinal);
         Assert.Contains("window closed", message, StringComparison.Ordinal);
         Assert.Empty(world.Pc.PatchBodies);
@@ -187,8 +187,8 @@ public sealed class SubscriptionPartnerCenterTests
 
         using var response = await SendAsync(provider, HttpMethod.Patch, $"/api/customers/{customerId}/subscriptions/{row.Id}", new { quantity = 7 }, ifMatch: row.ETag);
 
-        var changed = await ExpectAsync(response, HttpStatusCode.OK);
-        Assert.Equal(7, changed.GetProperty("quantity").GetInt32());
+        var changed = await ExpectAsync<Subscription>(response, HttpStatusCode.OK);
+        Assert.Equal(7, changed.Quantity);
     }
 
     [Fact]
