@@ -27,7 +27,7 @@ public static class PartnerCenterFeature
         {
             var settings = sp.GetRequiredService<IOptions<PartnerCenterOptions>>().Value;
             return settings.IsEnabled && settings.KeyVault is { } vault
-                ? new KeyVaultRefreshTokenVault(new SecretClient(vault, sp.GetService<TokenCredential>() ?? Security.ConnectionCredential.For(section)), settings.RefreshTokenSecretName)
+                ? new KeyVaultRefreshTokenVault(new SecretClient(vault, sp.GetService<TokenCredential>() ?? Tier2.Connections.ConnectionCredential.For(section)), settings.RefreshTokenSecretName)
                 : new DataProtectionRefreshTokenVault(sp.GetRequiredService<IDataProtectionProvider>());
         });
         services.AddSingleton<PartnerCenterConnectionStore>();
