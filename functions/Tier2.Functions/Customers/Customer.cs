@@ -44,6 +44,9 @@ public sealed record Customer
 
     public string? AdminUserName { get; init; }
 
+    /// <summary>The customer's Partner Center id (its tenant id); null when Partner Center is Disabled (Tier2's rows only).</summary>
+    public string? PartnerCenterId { get; init; }
+
     public required string OrderId { get; init; }
 
     public required DateTimeOffset CreatedAt { get; init; }
@@ -74,10 +77,11 @@ public sealed record CustomerView(
     string OrderId,
     DateTimeOffset CreatedAt,
     IReadOnlyList<CustomerReseller> Resellers,
-    IReadOnlyList<Subscription> Subscriptions)
+    IReadOnlyList<Subscription> Subscriptions,
+    string? PartnerCenterId = null)
 {
     public static CustomerView From(Customer c, IReadOnlyList<CustomerReseller> resellers, IReadOnlyList<Subscription> subscriptions) => new(
-        c.Id, c.CompanyName, c.DomainPrefix, c.Domain, c.Email, c.Culture, c.Language, c.Address, c.Contact, c.AssociatedPartnerId, c.AdminUserName, c.OrderId, c.CreatedAt, resellers, subscriptions);
+        c.Id, c.CompanyName, c.DomainPrefix, c.Domain, c.Email, c.Culture, c.Language, c.Address, c.Contact, c.AssociatedPartnerId, c.AdminUserName, c.OrderId, c.CreatedAt, resellers, subscriptions, c.PartnerCenterId);
 }
 
 /// <summary><c>POST /api/customers/{id}/resellers</c>.</summary>

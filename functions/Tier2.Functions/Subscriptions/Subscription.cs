@@ -41,6 +41,12 @@ public sealed record Subscription
 
     public string? OrderId { get; init; }
 
+    /// <summary>The subscription's Partner Center id, once Partner Center provisioned it; null when Partner Center is Disabled.</summary>
+    public string? PartnerCenterSubscriptionId { get; init; }
+
+    /// <summary>The Partner Center order that bought it.</summary>
+    public string? PartnerCenterOrderId { get; init; }
+
     public required DateTimeOffset CreatedAt { get; init; }
 
     public DateTimeOffset? UpdatedAt { get; init; }

@@ -170,6 +170,8 @@ public sealed class SubscriptionStore(CustomerStore customers, TimeProvider time
             ? new SupportContact(e.GetGuid("SupportTenantId") ?? Guid.Empty, e.GetString("SupportMpnId"), e.GetString("SupportName"), supportReseller)
             : null,
         OrderId = e.GetString("OrderId"),
+        PartnerCenterSubscriptionId = e.GetString("PartnerCenterSubscriptionId"),
+        PartnerCenterOrderId = e.GetString("PartnerCenterOrderId"),
         CreatedAt = e.GetDateTimeOffset("CreatedAt") ?? default,
         UpdatedAt = e.GetDateTimeOffset("UpdatedAt"),
         ETag = e.ETag.ToString(),
@@ -190,6 +192,8 @@ public sealed class SubscriptionStore(CustomerStore customers, TimeProvider time
         ["SupportMpnId"] = s.SupportContact?.SupportMpnId,
         ["SupportName"] = s.SupportContact?.Name,
         ["OrderId"] = s.OrderId,
+        ["PartnerCenterSubscriptionId"] = s.PartnerCenterSubscriptionId,
+        ["PartnerCenterOrderId"] = s.PartnerCenterOrderId,
         ["CreatedAt"] = s.CreatedAt,
         ["UpdatedAt"] = s.UpdatedAt,
     };
