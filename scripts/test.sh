@@ -61,13 +61,14 @@ log "scripts/demo.sh against the standalone host"
 demo_port=$(free_port)
 demo_settings="$work/local.settings.json"
 key=$(head -c 32 /dev/urandom | base64 | tr -d '\n')
-python3 - "$demo_settings" "$TIER2_TEST_STORAGE" "$demo_port" "$smtp" "$key" <<'PY'
+python3 - "$demo_settings" "$TIER2_TEST_STORAGE" "$demo_port" "$smtp" "$key" "$(partner_center_settings "$TIER2_TEST_PARTNER_CENTER_URL")" <<'PY'
 import json, sys
-path, storage, port, smtp, key = sys.argv[1:]
+path, storage, port, smtp, key, partner_center = sys.argv[1:]
 settings = json.load(open("local.settings.sample.json"))
 settings["Values"].update({"AzureWebJobsStorage": storage, "Storage__Prefix": "demo", "Email__SmtpPort": smtp,
     "Tier2__PublicBaseUrl": f"http://127.0.0.1:{port}/api", "Auth__SigningKey": key,
     "AzureFunctionsJobHost__extensions__durableTask__hubName": "demo"})
+settings["Values"].update(json.loads(partner_center))
 json.dump(settings, open(path, "w"), indent=2)
 PY
 app_dir="$ROOT/functions/Tier2.Functions/bin/Debug/net10.0"
@@ -75,7 +76,7 @@ cp "$demo_settings" "$app_dir/local.settings.json"
 dotnet functions/Tier2.Standalone/bin/Debug/net10.0/Tier2.Standalone.dll --app "$app_dir" --urls "http://127.0.0.1:$demo_port" >"$work/demo-host.log" 2>&1 &
 STARTED_PIDS+=($!)
 wait_for_port "$demo_port" "the standalone host" || { cat "$work/demo-host.log"; exit 1; }
-if ! TIER2_LOCAL_SETTINGS="$demo_settings" scripts/demo.sh "http://127.0.0.1:$demo_port/api" >"$work/demo.log" 2>&1; then
+if ! TIER2_LOCAL_SETTINGS="$demo_settings" TIER2_PARTNER_CENTER_URL="$TIER2_TEST_PARTNER_CENTER_URL" scripts/demo.sh "http://127.0.0.1:$demo_port/api" >"$work/demo.log" 2>&1; then
   cat "$work/demo.log"; log "the host's log:"; tail -n 50 "$work/demo-host.log"; exit 1
 fi
 rm -f "$app_dir/local.settings.json"
