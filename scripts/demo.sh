@@ -36,14 +36,14 @@ suffix=$RANDOM$RANDOM
 mpn=$((1000000 + RANDOM * 30 + RANDOM % 30))
 tenant=$(python3 -c 'import uuid; print(uuid.uuid4())')
 PC="${TIER2_PARTNER_CENTER_URL:-http://127.0.0.1:7073}"
-pc_mode=$(call GET /partner-center/connection | json mode)
+# PartnerCenter__Mode as the connection resource reports it (its name, or the enum's number Enabled = 1).
+pc_mode=$(call GET /partner-center/connection | python3 -c 'import json,sys; m=json.load(sys.stdin)["mode"]; print("Enabled" if m in ("Enabled", 1) else "Disabled")')
 
 if [[ "$pc_mode" == Enabled ]]; then
   step "0. Partner Center: connect the provider's account (the connect flow; the local Partner Center signs its integration user in) and partner the reseller"
-  if [[ $(call GET /partner-center/connection | json connected) != True ]]; then
-    authorize=$(call GET /partner-center/connect "" -H "Accept: application/json" | json authorizeUrl)
-    curl -sS -L -o "$work/connected.html" "$authorize"
-  fi
+  # Always (again): a local Partner Center restarted since the last connect forgot the refresh token Tier2 stored.
+  authorize=$(call GET /partner-center/connect "" -H "Accept: application/json" | json authorizeUrl)
+  curl -sS -L -o "$work/connected.html" "$authorize"
   connection=$(call GET /partner-center/connection)
   [[ $(json connected <<<"$connection") == True ]] || { echo "Partner Center is not connected: $connection" >&2; exit 1; }
   echo "connected as $(json account <<<"$connection")"
@@ -103,7 +103,7 @@ if [[ "$pc_mode" == Enabled ]]; then
   echo "customer $customer_id = Partner Center customer $(json partnerCenterId <<<"$customer")"
   python3 -c 'import json,sys
 for s in json.load(sys.stdin)["subscriptions"]:
-    print(f"subscription {s[\"id\"]} ({s[\"offerName\"]} x {s[\"quantity\"]}) = Partner Center subscription {s[\"partnerCenterSubscriptionId\"]}, order {s[\"partnerCenterOrderId\"]}, partner of record {s[\"partnerIdOnRecord\"]}")' <<<"$customer"
+    print("subscription %s (%s x %s) = Partner Center subscription %s, order %s, partner of record %s" % (s["id"], s["offerName"], s["quantity"], s["partnerCenterSubscriptionId"], s["partnerCenterOrderId"], s["partnerIdOnRecord"]))' <<<"$customer"
   echo "the local Partner Center holds: $(curl -sS -f "$PC/_local/state")"
 fi
 

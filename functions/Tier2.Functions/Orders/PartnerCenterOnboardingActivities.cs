@@ -81,9 +81,9 @@ public sealed partial class PartnerCenterOnboardingActivities(
                     encryptedPassword = OnboardingActivities.PasswordProtector(protection, orderId).Protect(password);
                 }
             }
-            catch (PartnerCenterException refused) when (refused.Status is { } status && PartnerCenterErrors.IsAnswer(status))
+            catch (PartnerCenterException refused) when (refused.Kind is PartnerCenterErrorKind.Refused or PartnerCenterErrorKind.DomainTaken)
             {
-                id = (await PartnerCenterOrderChecks.FindOwnAsync(partnerCenter, domain, reseller, cancellationToken) ?? throw Translate(refused, "Creating the customer")).Id;
+                id = (await FindOwnAsync(domain, reseller, cancellationToken) ?? throw Translate(refused, "Creating the customer")).Id;
                 LogAdopted(orderId, id);
             }
             catch (PartnerCenterException ex)
@@ -336,6 +336,18 @@ public sealed partial class PartnerCenterOnboardingActivities(
             }
 
             return new CartCheckoutResult(placed, []);
+        }
+    }
+
+    private async Task<PartnerCenter.Customer?> FindOwnAsync(string domain, Reseller reseller, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await PartnerCenterOrderChecks.FindOwnAsync(partnerCenter, domain, reseller, cancellationToken);
+        }
+        catch (PartnerCenterException ex)
+        {
+            throw Translate(ex, "Looking the customer up by its domain");
         }
     }
 
