@@ -3,6 +3,10 @@
 #   1. request a partnership (invite draft), the reseller accepts on the invite page, it is in the resellers list;
 #   2. add a customer on the reseller's behalf (order, review, submit, confirmation with the one-time password),
 #      find it in the customers list filtered by the reseller, buy more licenses, designate the support contact.
+# With PartnerCenter__Mode=Enabled (local.settings.sample.json), the procedures happen in the local Partner Center
+# (TIER2_PARTNER_CENTER_URL, default http://127.0.0.1:7073, as scripts/run.sh starts it): the demo connects the
+# provider's account through the connect flow, partners the reseller there (its admin API, standing in for the
+# portal-only partnership request), and shows the Partner Center ids on Tier2's order, customer and subscriptions.
 # Usage: scripts/demo.sh [API base URL, default http://localhost:7071/api]
 # Needs curl and python3 (for reading JSON). Prints each step; exits non-zero on the first unexpected answer.
 set -euo pipefail
@@ -30,6 +34,23 @@ header() { grep -i "^$1:" "$work/headers" | head -n1 | cut -d' ' -f2- | tr -d '\
 TOKEN=$(scripts/token.sh --role provider-admin)
 suffix=$RANDOM$RANDOM
 mpn=$((1000000 + RANDOM * 30 + RANDOM % 30))
+tenant=$(python3 -c 'import uuid; print(uuid.uuid4())')
+PC="${TIER2_PARTNER_CENTER_URL:-http://127.0.0.1:7073}"
+# PartnerCenter__Mode as the connection resource reports it (its name, or the enum's number Enabled = 1).
+pc_mode=$(call GET /partner-center/connection | python3 -c 'import json,sys; m=json.load(sys.stdin)["mode"]; print("Enabled" if m in ("Enabled", 1) else "Disabled")')
+
+if [[ "$pc_mode" == Enabled ]]; then
+  step "0. Partner Center: connect the provider's account (the connect flow; the local Partner Center signs its integration user in) and partner the reseller"
+  # Always (again): a local Partner Center restarted since the last connect forgot the refresh token Tier2 stored.
+  authorize=$(call GET /partner-center/connect "" -H "Accept: application/json" | json authorizeUrl)
+  curl -sS -L -o "$work/connected.html" "$authorize"
+  connection=$(call GET /partner-center/connection)
+  [[ $(json connected <<<"$connection") == True ]] || { echo "Partner Center is not connected: $connection" >&2; exit 1; }
+  echo "connected as $(json account <<<"$connection")"
+  curl -sS -f -X POST -H 'Content-Type: application/json' "$PC/_local/resellers" \
+    --data "{\"tenantId\":\"$tenant\",\"mpnId\":\"$mpn\",\"name\":\"Fabrikam $suffix\"}" >/dev/null
+  echo "reseller tenant $tenant, PartnerID $mpn partnered in Partner Center ($PC)"
+fi
 
 step "1. Request a partnership: the draft email with its personalized link (delivery \"Email\" would send it)"
 invite=$(call POST /resellers/invites "{\"email\":\"owner$suffix@fabrikam.example\",\"companyName\":\"Fabrikam $suffix\",\"delivery\":\"Draft\"}")
@@ -41,7 +62,7 @@ curl -sS -c "$work/cookies" "$link" -o "$work/page.html"
 af=$(python3 -c 'import re,sys; print(re.search(r"name=\"__af\" value=\"([^\"]+)\"", open(sys.argv[1]).read()).group(1))' "$work/page.html")
 status=$(curl -sS -b "$work/cookies" -o "$work/answer.html" -w '%{http_code}' "$link" \
   --data-urlencode "__af=$af" --data-urlencode "action=accept" --data-urlencode "companyName=Fabrikam $suffix" \
-  --data-urlencode "mpnId=$mpn" --data-urlencode "tenantId=72f988bf-86f1-41af-91ab-2d7cd011db47" \
+  --data-urlencode "mpnId=$mpn" --data-urlencode "tenantId=$tenant" \
   --data-urlencode "contactName=Ada Lovelace" --data-urlencode "contactEmail=ada$suffix@fabrikam.example")
 [[ "$status" == 200 ]] || { echo "the invite page answered $status" >&2; exit 1; }
 python3 -c 'import re,sys,html; t=open(sys.argv[1]).read(); t=re.sub(r"(?s)<(head|style)[^>]*>.*?</\1>"," ",t); t=re.sub(r"<[^>]+>"," ",t); print(" ".join(html.unescape(t).split())[:300])' "$work/answer.html"
@@ -74,6 +95,17 @@ step "6. Confirmation: the admin user name and temporary password, exactly once"
 call GET "/orders/$order_id/setup-info"; echo
 status=$(curl -sS -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" "$API/orders/$order_id/setup-info")
 echo "read again: $status"; [[ "$status" == 410 ]] || exit 1
+
+if [[ "$pc_mode" == Enabled ]]; then
+  step "6b. In Partner Center: the customer, its agreement, the order with the reseller as partner of record, the subscriptions"
+  echo "order's Partner Center side: $(json partnerCenter <<<"$order")"
+  customer=$(call GET "/customers/$customer_id")
+  echo "customer $customer_id = Partner Center customer $(json partnerCenterId <<<"$customer")"
+  python3 -c 'import json,sys
+for s in json.load(sys.stdin)["subscriptions"]:
+    print("subscription %s (%s x %s) = Partner Center subscription %s, order %s, partner of record %s" % (s["id"], s["offerName"], s["quantity"], s["partnerCenterSubscriptionId"], s["partnerCenterOrderId"], s["partnerIdOnRecord"]))' <<<"$customer"
+  echo "the local Partner Center holds: $(curl -sS -f "$PC/_local/state")"
+fi
 
 step "7. The customers of this reseller"
 call GET "/customers?resellerId=$reseller_id"; echo

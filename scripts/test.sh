@@ -70,6 +70,7 @@ settings["Values"].update(json.loads(partner_center))
 settings["Values"].update({"AzureWebJobsStorage": storage, "Storage__Prefix": "demo", "Email__SmtpPort": smtp,
     "Tier2__PublicBaseUrl": f"http://127.0.0.1:{port}/api", "Auth__SigningKey": key,
     "AzureFunctionsJobHost__extensions__durableTask__hubName": "demo"})
+settings["Values"].update(json.loads(partner_center))
 json.dump(settings, open(path, "w"), indent=2)
 PY
 app_dir="$ROOT/functions/Tier2.Functions/bin/Debug/net10.0"
@@ -77,7 +78,7 @@ cp "$demo_settings" "$app_dir/local.settings.json"
 dotnet functions/Tier2.Standalone/bin/Debug/net10.0/Tier2.Standalone.dll --app "$app_dir" --urls "http://127.0.0.1:$demo_port" >"$work/demo-host.log" 2>&1 &
 STARTED_PIDS+=($!)
 wait_for_port "$demo_port" "the standalone host" || { cat "$work/demo-host.log"; exit 1; }
-if ! TIER2_LOCAL_SETTINGS="$demo_settings" scripts/demo.sh "http://127.0.0.1:$demo_port/api" >"$work/demo.log" 2>&1; then
+if ! TIER2_LOCAL_SETTINGS="$demo_settings" TIER2_PARTNER_CENTER_URL="$TIER2_TEST_PARTNER_CENTER_URL" scripts/demo.sh "http://127.0.0.1:$demo_port/api" >"$work/demo.log" 2>&1; then
   cat "$work/demo.log"; log "the host's log:"; tail -n 50 "$work/demo-host.log"; exit 1
 fi
 rm -f "$app_dir/local.settings.json"

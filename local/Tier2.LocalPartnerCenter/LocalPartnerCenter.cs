@@ -98,6 +98,9 @@ public sealed class LocalPartnerCenter : IAsyncDisposable
     /// <summary>A refresh token for the integration user, as if it had consented (skips the authorize flow).</summary>
     public IssuedRefreshToken IssueRefreshToken() => Tokens.IssueRefreshToken();
 
+    /// <summary>Every access and refresh token it issued (for tests that look for secrets where none belongs).</summary>
+    public IReadOnlyList<string> IssuedTokens() => Tokens.Issued();
+
     /// <summary>Revokes one refresh token, or all when null; returns how many.</summary>
     public int RevokeRefreshTokens(string? refreshToken = null) => Tokens.Revoke(refreshToken);
 
@@ -116,6 +119,52 @@ public sealed class LocalPartnerCenter : IAsyncDisposable
         lock (State.Gate)
         {
             return State.Carts.TryGetValue(cartId, out var cart) && cart.Processing;
+        }
+    }
+
+    /// <summary>The customers it holds (without credentials), oldest first.</summary>
+    public IReadOnlyList<Wire.Customer> Customers()
+    {
+        lock (State.Gate)
+        {
+            return [.. State.Customers];
+        }
+    }
+
+    /// <summary>The temporary password the create answer gave a customer (what an app should show once), or null.</summary>
+    public string? IssuedPassword(string customerId)
+    {
+        lock (State.Gate)
+        {
+            return State.CustomerCreatesByRequestId.Values.FirstOrDefault(c => string.Equals(c.Id, customerId, StringComparison.OrdinalIgnoreCase))?.UserCredentials?.Password;
+        }
+    }
+
+    /// <summary>The Microsoft Customer Agreement attestations of a customer.</summary>
+    public IReadOnlyList<Wire.Agreement> AgreementsOf(string customerId)
+    {
+        lock (State.Gate)
+        {
+            return State.Agreements.TryGetValue(customerId, out List<Wire.Agreement>? agreements) ? [.. agreements] : [];
+        }
+    }
+
+    /// <summary>The carts of a customer, as created.</summary>
+    public IReadOnlyList<Wire.Cart> CartsOf(string customerId)
+    {
+        lock (State.Gate)
+        {
+            return [.. State.Carts.Values.Where(c => string.Equals(c.CustomerId, customerId, StringComparison.OrdinalIgnoreCase)).Select(c => c.Cart)];
+        }
+    }
+
+    /// <summary>The orders of a customer (orders due are provisioned first).</summary>
+    public IReadOnlyList<Wire.Order> OrdersOf(string customerId)
+    {
+        lock (State.Gate)
+        {
+            State.ProvisionDue();
+            return [.. State.Orders.Values.Where(o => string.Equals(o.CustomerId, customerId, StringComparison.OrdinalIgnoreCase)).Select(o => o.Order)];
         }
     }
 

@@ -78,10 +78,11 @@ public sealed record CustomerView(
     string? OrderId,
     DateTimeOffset CreatedAt,
     IReadOnlyList<CustomerReseller> Resellers,
-    IReadOnlyList<Subscription> Subscriptions)
+    IReadOnlyList<Subscription> Subscriptions,
+    string? PartnerCenterId = null)
 {
     public static CustomerView From(Customer c, IReadOnlyList<CustomerReseller> resellers, IReadOnlyList<Subscription> subscriptions) => new(
-        c.Id, c.CompanyName, c.DomainPrefix, c.Domain, c.Email, c.Culture, c.Language, c.Address, c.Contact, c.AssociatedPartnerId, c.AdminUserName, c.OrderId, c.CreatedAt, resellers, subscriptions);
+        c.Id, c.CompanyName, c.DomainPrefix, c.Domain, c.Email, c.Culture, c.Language, c.Address, c.Contact, c.AssociatedPartnerId, c.AdminUserName, c.OrderId, c.CreatedAt, resellers, subscriptions, c.PartnerCenterId);
 
     /// <summary>
     /// The customer as reseller admin <paramref name="resellerId"/> sees it: nothing of another reseller's (the associated

@@ -5,8 +5,12 @@ using Microsoft.Extensions.Options;
 
 namespace Tier2.Functions.Offers;
 
-/// <summary>A subscription a customer can buy: license limits, commitment terms (ISO 8601) and billing cycles.</summary>
-public sealed record Offer(string Id, string Name, int MinQuantity, int MaxQuantity, IReadOnlyList<string> TermDurations, IReadOnlyList<string> BillingCycles);
+/// <summary>
+/// A subscription a customer can buy: license limits, commitment terms (ISO 8601) and billing cycles, and the Partner
+/// Center NCE item a cart line orders for it (<c>{productId}:{skuId}:{availabilityId}</c>; required when Partner
+/// Center is Enabled; the local Partner Center's Seed/catalog.json sells the same ids).
+/// </summary>
+public sealed record Offer(string Id, string Name, int MinQuantity, int MaxQuantity, IReadOnlyList<string> TermDurations, IReadOnlyList<string> BillingCycles, string? CatalogItemId = null);
 
 /// <summary>The catalog file's shape: <c>{ "offers": [ ... ] }</c>.</summary>
 public sealed record OfferCatalogFile(IReadOnlyList<Offer>? Offers);
@@ -103,6 +107,11 @@ public sealed partial class OfferCatalog
                 errors.Add($"{name}: termDurations must be distinct values of {string.Join(", ", KnownTermDurations)}.");
             }
 
+            if (offer.CatalogItemId is { } item && !CatalogItemIdPattern().IsMatch(item))
+            {
+                errors.Add($"{name}: catalogItemId must read productId:skuId:availabilityId (got '{item}').");
+            }
+
             if (offer.BillingCycles is not { Count: > 0 } cycles || cycles.Any(c => !KnownBillingCycles.Contains(c, StringComparer.Ordinal)) || cycles.Distinct(StringComparer.Ordinal).Count() != cycles.Count)
             {
                 errors.Add($"{name}: billingCycles must be distinct values of {string.Join(", ", KnownBillingCycles)}.");
@@ -140,6 +149,9 @@ public sealed partial class OfferCatalog
 
     [GeneratedRegex("^[A-Za-z0-9-]{1,64}$")]
     private static partial Regex OfferId();
+
+    [GeneratedRegex("^[A-Z0-9]{1,20}:[A-Z0-9]{1,10}:[A-Z0-9]{1,20}$")]
+    private static partial Regex CatalogItemIdPattern();
 }
 
 public sealed class OffersOptionsValidator : IValidateOptions<OffersOptions>

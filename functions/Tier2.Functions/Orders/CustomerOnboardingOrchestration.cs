@@ -13,9 +13,13 @@ public enum OnboardingStep
     CreateSubscription,
     CreateAdminUser,
     Complete,
+    AttestAgreement,
+    PlaceOrder,
+    AwaitProvisioning,
 }
 
-public sealed record OnboardingPlan(string OrderId, string CustomerId, int LineCount);
+/// <param name="InPartnerCenter">PartnerCenter__Mode is Enabled: the steps happen in Partner Center (see <c>CustomerOnboardingOrchestration.PartnerCenter.cs</c>).</param>
+public sealed record OnboardingPlan(string OrderId, string CustomerId, int LineCount, bool InPartnerCenter = false);
 
 public sealed record OnboardingLine(string OrderId, int Index);
 
@@ -62,6 +66,10 @@ public static partial class CustomerOnboardingOrchestration
         {
             context.SetCustomStatus("validating");
             var plan = await context.CallAsync(OnboardingActivities.Validate, orderId, StepRetry);
+            if (plan.InPartnerCenter)
+            {
+                return await RunInPartnerCenterAsync(context, plan, logger);
+            }
 
             step = OnboardingStep.CreateCustomer;
             customerStarted = true;

@@ -75,6 +75,7 @@ public sealed partial class OnboardingActivities(
     IDataProtectionProvider protection,
     TimeProvider time,
     ILogger<OnboardingActivities> logger,
+    PartnerCenterOrderChecks partnerCenter,
     IOnboardingFaultInjector? faults = null)
 {
     public static readonly Activity<string, OnboardingPlan> Validate = new(nameof(OnboardingValidate));
@@ -120,13 +121,34 @@ public sealed partial class OnboardingActivities(
     public static string UndoFailedSuffix(string instanceId) =>
         $" Undoing the completed steps failed too (internal error; see orchestration {instanceId}); an operator must remove what is left.";
 
+    /// <summary>The setup info of an order whose customer was found by its domain after an interrupted create: Partner Center showed the password once, to a call whose answer was lost.</summary>
+    public static string PasswordLostMessage(Order order)
+    {
+        ArgumentNullException.ThrowIfNull(order);
+        return $"The temporary password Partner Center issued for {CustomerNames.AdminUserName(order.DomainPrefix!)} cannot be shown: the customer (Partner Center id {order.PartnerCenterCustomerId}) " +
+            "was found by its domain after its creation was interrupted, and Partner Center returns the password only in the create answer. " +
+            "Reset the admin user's password in Partner Center (Customers > the customer > Users) or the Microsoft 365 admin center.";
+    }
+
     public static IDataProtector PasswordProtector(IDataProtectionProvider provider, string orderId) => provider.CreateProtector(PasswordPurpose, orderId);
 
     [Function(nameof(OnboardingValidate))]
     public async Task<OnboardingPlan> OnboardingValidate([ActivityTrigger] string orderId, CancellationToken cancellationToken)
     {
         var order = await LiveOrderAsync(orderId, cancellationToken);
-        var problems = (await review.ReviewAsync(order, cancellationToken)).Problems;
+        var reviewed = await review.ReviewAsync(order, cancellationToken);
+        var problems = reviewed.Problems;
+        if (problems.Count == 0 && partnerCenter.Enabled && order.PartnerCenterCustomerId is null && order.ResellerId is not null
+            && await resellers.GetAsync(order.ResellerId, cancellationToken) is { } reseller)
+        {
+            problems = await partnerCenter.CheckOnlineAsync(order, reseller, cancellationToken);
+            if (problems.Any(p => p.Code == PartnerCenterOrderChecks.UnavailableCode))
+            {
+                // Not the order's fault: the step's retries ask again.
+                throw new InvalidOperationException(string.Join(" ", problems.Select(p => p.Message)));
+            }
+        }
+
         if (problems.Count > 0)
         {
             throw new OrderRefusedException(string.Join(" ", problems.Select(p => $"{p.Field}: {p.Message}")));
@@ -142,7 +164,7 @@ public sealed partial class OnboardingActivities(
             }
         }
 
-        return new OnboardingPlan(orderId, order.CustomerId!, order.LineItems.Count);
+        return new OnboardingPlan(orderId, order.CustomerId!, order.LineItems.Count, partnerCenter.Enabled);
     }
 
     [Function(nameof(OnboardingCreateCustomer))]
@@ -278,6 +300,14 @@ public sealed partial class OnboardingActivities(
     public async Task<bool> UndoAndFailAsync(Order order, string reason, CancellationToken cancellationToken)
     {
         var keepClaim = false;
+        if (order.PartnerCenterCustomerId is not null)
+        {
+            // Partner Center made the customer: nothing of it can be undone; the order ends Failed with it kept (a resubmit resumes).
+            var kept = reason + $" The customer stays in Partner Center (id {order.PartnerCenterCustomerId}) and in Tier2; resubmit the order to resume.";
+            var ended = await orders.UpdateAsync(order.Id, null, Actor, o => o.EndKeepingCustomer(OrderStatus.Failed, kept, time.GetUtcNow()) is { } next ? new OrderChange(next, "failed") : null, cancellationToken);
+            return ended.Outcome == ChangeOutcome.Changed;
+        }
+
         if (order.Status == OrderStatus.Provisioning && order.CustomerId is not null)
         {
             try

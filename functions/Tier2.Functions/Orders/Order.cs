@@ -34,7 +34,7 @@ public enum OrderStatus
 public sealed record OrderLine(string? OfferId, int Quantity, string? TermDuration, string? BillingCycle);
 
 /// <summary>A new-customer order, as stored.</summary>
-public sealed record Order
+public sealed partial record Order
 {
     public required string Id { get; init; }
 
@@ -207,7 +207,17 @@ public sealed record OrderView(
     string CreatedBy,
     DateTimeOffset? SubmittedAt,
     DateTimeOffset? CompletedAt,
-    string? StatusLocation);
+    string? StatusLocation,
+    OrderPartnerCenterView? PartnerCenter = null);
+
+/// <summary>What the order made in Partner Center (Enabled mode), as far as it got.</summary>
+public sealed record OrderPartnerCenterView(string? CustomerId, bool AgreementAttested, string? CartId, IReadOnlyList<string> OrderIds, int Resubmissions)
+{
+    public static OrderPartnerCenterView? From(Order order) =>
+        order.PartnerCenterCustomerId is null && order.Resubmissions == 0
+            ? null
+            : new(order.PartnerCenterCustomerId, order.AgreementAttestedAt is not null, order.PartnerCenterCartId, order.PartnerCenterOrderIds ?? [], order.Resubmissions);
+}
 
 /// <summary><c>GET /api/orders/{id}/setup-info</c>: shown once, like the seed's Confirmation page.</summary>
 public sealed record SetupInfo(string OrderId, string CustomerId, string Domain, string UserName, string TemporaryPassword);

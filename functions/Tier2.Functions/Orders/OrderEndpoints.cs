@@ -406,6 +406,11 @@ public static class OrderEndpoints
                 : Problem.Conflict($"The order is {order.Status}; the setup info is ready when it is Completed.");
         }
 
+        if (order.PartnerCenterPasswordLost && order.SetupInfoReadAt is null)
+        {
+            return Problem.Gone(OnboardingActivities.PasswordLostMessage(order));
+        }
+
         if (order.EncryptedPassword is null)
         {
             return Problem.Gone("The setup info was shown once already and is not kept; reset the admin user's password to get a new one.");
@@ -474,6 +479,7 @@ public static class OrderEndpoints
             order.CreatedBy,
             order.SubmittedAt,
             order.CompletedAt,
-            order.InstanceId is null ? null : OrchestrationEndpoints.StatusLocation(order.InstanceId));
+            order.InstanceId is null ? null : OrchestrationEndpoints.StatusLocation(order.InstanceId),
+            OrderPartnerCenterView.From(order));
     }
 }

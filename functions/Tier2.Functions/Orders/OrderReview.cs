@@ -15,7 +15,7 @@ public sealed record OrderReviewResult(IReadOnlyList<OrderProblem> Problems, Ord
 /// The seed's Review step: checks everything that can be checked before submit and reports every problem at once,
 /// each naming its field. The same review runs again at submit and when the orchestration starts.
 /// </summary>
-public sealed partial class OrderReview(OfferCatalog offers, ResellerStore resellers, OrderStore orders, IOptions<AppOptions> app)
+public sealed partial class OrderReview(OfferCatalog offers, ResellerStore resellers, OrderStore orders, IOptions<AppOptions> app, PartnerCenterOrderChecks partnerCenter)
 {
     public const int MaxLineItems = 20;
 
@@ -217,6 +217,17 @@ public sealed partial class OrderReview(OfferCatalog offers, ResellerStore resel
             }
 
             lines.Add(new OrderLineView(i, line.OfferId, offer?.Name, line.Quantity, line.TermDuration, line.BillingCycle, partnerIdOnRecord));
+        }
+
+        // With Partner Center, what it decides too: offline for a draft or a submitted order, by calls only for a draft
+        // (the onboarding's Validate step asks again for a submitted one) and only once everything else is right.
+        if (partnerCenter.Enabled && order.Status is OrderStatus.Draft or OrderStatus.Submitted)
+        {
+            problems.AddRange(partnerCenter.CheckOffline(order, reseller));
+            if (problems.Count == 0 && order.Status == OrderStatus.Draft && reseller is not null)
+            {
+                problems.AddRange(await partnerCenter.CheckOnlineAsync(order, reseller, cancellationToken));
+            }
         }
 
         return new OrderReviewResult(problems, resellerView, lines);

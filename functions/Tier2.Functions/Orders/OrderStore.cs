@@ -221,6 +221,12 @@ public sealed class OrderStore(TableServiceClient tables, StorageNames names, Ti
         CancelRequested = e.GetBoolean("CancelRequested") ?? false,
         FailureReason = e.GetString("FailureReason"),
         EncryptedPassword = e.GetString("EncryptedPassword"),
+        PartnerCenterCustomerId = e.GetString("PartnerCenterCustomerId"),
+        PartnerCenterPasswordLost = e.GetBoolean("PartnerCenterPasswordLost") ?? false,
+        AgreementAttestedAt = e.GetDateTimeOffset("AgreementAttestedAt"),
+        PartnerCenterCartId = e.GetString("PartnerCenterCartId"),
+        PartnerCenterOrderIds = e.GetString("PartnerCenterOrderIds") is { Length: > 0 } ids ? ids.Split(',') : null,
+        Resubmissions = e.GetInt32("Resubmissions") ?? 0,
         ETag = e.ETag.ToString(),
     };
 
@@ -242,6 +248,12 @@ public sealed class OrderStore(TableServiceClient tables, StorageNames names, Ti
         ["CancelRequested"] = o.CancelRequested,
         ["FailureReason"] = o.FailureReason,
         ["EncryptedPassword"] = o.EncryptedPassword,
+        ["PartnerCenterCustomerId"] = o.PartnerCenterCustomerId,
+        ["PartnerCenterPasswordLost"] = o.PartnerCenterPasswordLost,
+        ["AgreementAttestedAt"] = o.AgreementAttestedAt,
+        ["PartnerCenterCartId"] = o.PartnerCenterCartId,
+        ["PartnerCenterOrderIds"] = o.PartnerCenterOrderIds is { Count: > 0 } ids ? string.Join(',', ids) : null,
+        ["Resubmissions"] = o.Resubmissions,
     };
 
     /// <summary>The audit form: <see cref="Order.EncryptedPassword"/> is [JsonIgnore], so no audit row ever holds it.</summary>

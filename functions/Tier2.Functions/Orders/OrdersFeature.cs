@@ -8,6 +8,7 @@ public static class OrdersFeature
     public static IServiceCollection AddOrders(this IServiceCollection services)
     {
         services.AddSingleton<OrderStore>();
+        services.AddSingleton<PartnerCenterOrderChecks>();
         services.AddSingleton<OrderReview>();
         services.AddSingleton<OnboardingActivities>();
         services.AddStorageResource(StorageResourceKind.Table, OrderStore.TableName);

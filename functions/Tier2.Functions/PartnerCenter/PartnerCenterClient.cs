@@ -104,9 +104,13 @@ public sealed class PartnerCenterClient
         return new Uri(_root, relative);
     }
 
-    internal async Task<TResponse> SendAsync<TRequest, TResponse>(HttpMethod method, string path, PartnerCenterAuth auth, TRequest body, JsonTypeInfo<TRequest> requestType, JsonTypeInfo<TResponse> responseType, CancellationToken cancellationToken)
+    internal Task<TResponse> SendAsync<TRequest, TResponse>(HttpMethod method, string path, PartnerCenterAuth auth, TRequest body, JsonTypeInfo<TRequest> requestType, JsonTypeInfo<TResponse> responseType, CancellationToken cancellationToken) =>
+        SendAsync(method, path, auth, body, requestType, responseType, requestId: null, cancellationToken);
+
+    /// <summary>A call whose <c>MS-RequestId</c> the caller chose (null: a new one): the same id on a later repeat of the same change lets Partner Center answer it as the first.</summary>
+    internal async Task<TResponse> SendAsync<TRequest, TResponse>(HttpMethod method, string path, PartnerCenterAuth auth, TRequest body, JsonTypeInfo<TRequest> requestType, JsonTypeInfo<TResponse> responseType, string? requestId, CancellationToken cancellationToken)
     {
-        using var request = CreateRequest(method, new Uri(_root, path), auth);
+        using var request = CreateRequest(method, new Uri(_root, path), auth, requestId);
         request.Content = Json(body, requestType);
         using var response = await SendCoreAsync(request, cancellationToken);
         return await ReadAsync(response, responseType, cancellationToken);
@@ -204,7 +208,7 @@ public sealed class PartnerCenterClient
     /// A request with Partner Center's headers. Its MS-RequestId is new for this call and stays the same on every retry
     /// of it (the resilience handler resends this message), so Partner Center can tell a retry from a new call.
     /// </summary>
-    private HttpRequestMessage CreateRequest(HttpMethod method, Uri uri, PartnerCenterAuth auth)
+    private HttpRequestMessage CreateRequest(HttpMethod method, Uri uri, PartnerCenterAuth auth, string? requestId = null)
     {
         if (!_options.IsEnabled)
         {
@@ -212,7 +216,7 @@ public sealed class PartnerCenterClient
         }
 
         var request = new HttpRequestMessage(method, uri);
-        request.Headers.TryAddWithoutValidation(RequestIdHeader, Guid.NewGuid().ToString());
+        request.Headers.TryAddWithoutValidation(RequestIdHeader, requestId ?? Guid.NewGuid().ToString());
         request.Headers.TryAddWithoutValidation(CorrelationIdHeader, CurrentCorrelationId());
         request.Headers.TryAddWithoutValidation(ContractVersionHeader, "v1");
         request.Headers.TryAddWithoutValidation(LocaleHeader, _options.Locale);

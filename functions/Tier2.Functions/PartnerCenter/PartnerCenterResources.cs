@@ -76,7 +76,15 @@ public sealed class PartnerCenterCustomers(PartnerCenterClient client)
     /// <see cref="Customer.UserCredentials"/> holds the temporary admin password: a secret, shown once.
     /// </summary>
     public Task<Customer> CreateAsync(NewCustomer customer, CancellationToken cancellationToken = default) =>
-        client.SendAsync(HttpMethod.Post, "v1/customers", PartnerCenterAuth.AppUser, customer, PartnerCenterJsonContext.Default.NewCustomer, PartnerCenterJsonContext.Default.Customer, cancellationToken);
+        CreateAsync(customer, requestId: null, cancellationToken);
+
+    /// <summary>
+    /// Creates a customer under an <c>MS-RequestId</c> the caller derives from its own work (an order): create is
+    /// documented idempotent by request id, so a repeat after a crash or a lost answer gets the first 201 back,
+    /// temporary password included, instead of a second tenant.
+    /// </summary>
+    public Task<Customer> CreateAsync(NewCustomer customer, string? requestId, CancellationToken cancellationToken = default) =>
+        client.SendAsync(HttpMethod.Post, "v1/customers", PartnerCenterAuth.AppUser, customer, PartnerCenterJsonContext.Default.NewCustomer, PartnerCenterJsonContext.Default.Customer, requestId, cancellationToken);
 
     public Task<Customer> GetAsync(string customerId, CancellationToken cancellationToken = default) =>
         client.SendAsync(HttpMethod.Get, $"v1/customers/{EscapeDataString(customerId)}", PartnerCenterAuth.AppUser, PartnerCenterJsonContext.Default.Customer, cancellationToken);

@@ -40,6 +40,9 @@ internal sealed class TokenStore(LocalPartnerCenterOptions options)
     /// <summary>The integration user's object id, also the agreement's <c>userId</c>.</summary>
     public string IntegrationUserObjectId { get; } = Guid.NewGuid().ToString();
 
+    /// <summary>Every access and refresh token issued so far (tests look for them where no secret belongs).</summary>
+    public IReadOnlyList<string> Issued() => [.. _accessTokens.Keys, .. _refreshTokens.Keys];
+
     public AccessGrant? FindAccessToken(string token) => _accessTokens.TryGetValue(token, out AccessGrant? grant) ? grant : null;
 
     public string IssueCode(string redirectUri, string? codeChallenge)

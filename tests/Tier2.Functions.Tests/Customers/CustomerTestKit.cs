@@ -25,8 +25,18 @@ public sealed class CustomerTestKit : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<CustomerTestKit> StartAsync(IOnboardingFaultInjector? faults = null, Action<Dictionary<string, string?>>? configure = null) =>
-        new(await TestApp.StartAsync(configure, services: faults is null ? null : s => s.AddSingleton(faults)));
+    public static async Task<CustomerTestKit> StartAsync(IOnboardingFaultInjector? faults = null, Action<Dictionary<string, string?>>? configure = null, Action<IServiceCollection>? services = null) =>
+        new(await TestApp.StartAsync(configure, services: s =>
+        {
+            if (faults is not null)
+            {
+                s.AddSingleton(faults);
+            }
+
+            services?.Invoke(s);
+        }));
+
+    public string Prefix => _app.Prefix;
 
     public HttpClient ClientAs(string role = Roles.ProviderAdmin, string? resellerId = null) => _app.ClientAs(role, resellerId);
     public HttpClient Provider() => ClientAs(Roles.ProviderAdmin);

@@ -86,6 +86,74 @@ public sealed class CrashTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Orders_killed_mid_onboarding_in_partner_center_leave_exactly_one_customer_and_one_order_each_there()
+    {
+        // The local Partner Center runs in this process, answering slowly enough that the kill lands between calls.
+        await using var pc = await LocalPartnerCenter.LocalPartnerCenter.StartAsync(new LocalPartnerCenter.LocalPartnerCenterOptions
+        {
+            Latency = TimeSpan.FromMilliseconds(150),
+            ProvisioningDelay = TimeSpan.FromSeconds(3),
+        });
+        var prefix = EngineBuild.NewPrefix();
+        var settings = EngineBuild.WithShortVisibilityTimeouts(EngineBuild.Settings(prefix));
+        PartnerCenter.PartnerCenterTestKit.PointAt(settings, pc);
+        await using var host = await HostProcess.StartAsync(settings);
+        await ConnectThroughTheFlowAsync(host);
+        var resellerId = await EngineBuild.CreateResellerAsync(prefix, "Crash PC Resale");
+        var reseller = (await new Functions.Resellers.ResellerStore(new Azure.Data.Tables.TableServiceClient(TestApp.StorageConnectionString), new Functions.Storage.StorageNames(prefix), TimeProvider.System)
+            .GetAsync(resellerId, CancellationToken.None))!;
+        pc.SeedReseller(new LocalPartnerCenter.SeededReseller(reseller.TenantId.ToString(), reseller.MpnId, reseller.CompanyName));
+        (string, int, string, string)[] lines = [("m365-business-premium", 3, "P1Y", "monthly"), ("exchange-online-p1", 2, "P1M", "monthly")];
+
+        var orders = await Task.WhenAll(Enumerable.Range(1, 4).Select(i => CreateAndSubmitOrderAsync(host.Provider, resellerId, $"Crash PC {i}", lines)));
+
+        // Kill once Partner Center has made a customer and before every order was checked out.
+        var watch = Stopwatch.StartNew();
+        while (pc.Counts().Customers == 0 && watch.Elapsed < TimeSpan.FromSeconds(90))
+        {
+            await Task.Delay(20);
+        }
+
+        host.KillHard();
+        var atKill = pc.Counts();
+        output.WriteLine($"killed after {watch.Elapsed.TotalSeconds:F1}s with {atKill.Customers} customers, {atKill.Orders} orders in Partner Center");
+        Assert.True(atKill.Customers > 0, "Partner Center had no customer when the host was killed");
+        Assert.True(atKill.Orders < orders.Length, "every order was placed before the kill");
+
+        await host.StartAgainAsync();
+        var done = new List<JsonElement>();
+        foreach (var id in orders)
+        {
+            done.Add(await WaitForOrderSettledAsync(host.Provider, id, AfterRestart, () => host.Tail()));
+        }
+
+        Assert.True(done.All(o => o.GetProperty("status").GetString() == "Completed"), "Not every order completed: " + string.Join("\n", done) + "\n" + host.Tail());
+        var customers = pc.Customers();
+        Assert.Equal(orders.Length, customers.Count);
+        foreach (var order in done)
+        {
+            var customerId = order.GetProperty("partnerCenter").GetProperty("customerId").GetString()!;
+            Assert.Single(customers, c => c.Id == customerId);
+            Assert.Single(pc.OrdersOf(customerId));
+        }
+    }
+
+    /// <summary>Connects the host's Partner Center account as a provider admin does: connect, sign in at the authorize endpoint, the callback.</summary>
+    private static async Task ConnectThroughTheFlowAsync(HostProcess host)
+    {
+        using var start = new HttpRequestMessage(HttpMethod.Get, "/api/partner-center/connect");
+        start.Headers.Accept.ParseAdd("application/json");
+        using var started = await host.Provider.SendAsync(start);
+        var authorize = (await Customers.CustomerTestKit.ExpectAsync(started, HttpStatusCode.OK)).GetProperty("authorizeUrl").GetString()!;
+        using var signIn = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false });
+        using var redirected = await signIn.GetAsync(new Uri(authorize));
+        // The callback is the app's public URL (not this host's address in tests): call it on the host with the same query.
+        var callback = new Uri(host.Address, "/api/partner-center/connect/callback" + redirected.Headers.Location!.Query);
+        using var connected = await signIn.GetAsync(callback);
+        Assert.True(connected.IsSuccessStatusCode, $"the callback answered {(int)connected.StatusCode}: {await connected.Content.ReadAsStringAsync()}");
+    }
+
+    [Fact]
     public async Task Invites_killed_while_their_emails_go_out_each_send_one_invitation_after_a_restart_and_a_retry_with_the_same_key()
     {
         var prefix = EngineBuild.NewPrefix();

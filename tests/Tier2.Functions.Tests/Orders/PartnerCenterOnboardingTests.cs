@@ -1,0 +1,356 @@
+using System.Collections.Concurrent;
+using Azure.Data.Tables;
+using Microsoft.Extensions.Logging;
+using Tier2.Functions.Orders;
+using Tier2.Functions.Resellers;
+using Tier2.Functions.Storage;
+using Tier2.Functions.Subscriptions;
+using Tier2.Functions.Tests.Customers;
+using Tier2.Functions.Tests.PartnerCenter;
+using Tier2.LocalPartnerCenter;
+using static Tier2.Functions.Tests.Customers.CustomerTestKit;
+using Local = Tier2.LocalPartnerCenter.LocalPartnerCenter;
+
+namespace Tier2.Functions.Tests.Orders;
+
+/// <summary>
+/// <c>CustomerOnboarding</c> with Partner Center Enabled, against a local Partner Center of each test's own (seeded
+/// with the reseller as a partner, the provider's account connected): the seed's procedure end to end, each fault
+/// the local server can arm, a resubmit, and no secret where none belongs.
+/// </summary>
+public sealed class PartnerCenterOnboardingTests
+{
+    private static readonly (string OfferId, int Quantity, string Term, string Billing)[] Lines =
+        [("m365-business-premium", 10, "P1Y", "monthly"), ("exchange-online-p1", 5, "P1M", "monthly")];
+
+    private static readonly FaultSpec CreateCustomer = new("/v1/customers", FaultKind.ServerError, Method: "POST");
+
+    private const string Checkout = "/v1/customers/*/carts/*/checkout";
+
+    [Fact]
+    public async Task Onboarding_creates_the_customer_attests_the_agreement_and_orders_with_the_reseller_as_partner_of_record_in_partner_center()
+    {
+        await using var t = await Setup.StartAsync();
+        var order = await t.OnboardAsync("contoso");
+
+        Assert.Equal(OrderStatus.Completed, order.Status);
+        var pcCustomer = Assert.Single(t.Pc.Customers());
+        Assert.Equal(order.PartnerCenter!.CustomerId, pcCustomer.Id);
+        Assert.Equal(t.Reseller.TenantId.ToString(), pcCustomer.AssociatedPartnerId);
+        Assert.Equal(order.Domain, pcCustomer.CompanyProfile!.Domain);
+
+        var agreement = Assert.Single(t.Pc.AgreementsOf(pcCustomer.Id!));
+        Assert.Equal("MicrosoftCustomerAgreement", agreement.Type);
+        Assert.Equal("ada@customer.example", agreement.PrimaryContact!.Email);
+
+        var cart = Assert.Single(t.Pc.CartsOf(pcCustomer.Id!));
+        Assert.True(cart.PartnerOnRecordAttestationAccepted);
+        Assert.Equal(Lines.Length, cart.LineItems!.Count);
+        Assert.All(cart.LineItems, l => Assert.Equal(t.Reseller.MpnId, Assert.Single(l.Participants!, p => p.Key == "transaction_reseller").Value));
+        var pcOrder = Assert.Single(t.Pc.OrdersOf(pcCustomer.Id!));
+        Assert.Equal([pcOrder.Id], order.PartnerCenter.OrderIds);
+        Assert.Equal(cart.Id, order.PartnerCenter.CartId);
+        Assert.True(order.PartnerCenter.AgreementAttested);
+
+        // Tier2's rows carry the Partner Center ids, shown by the API.
+        var customer = await t.Provider.GetFromJsonAsync<Functions.Customers.CustomerView>($"/api/customers/{order.CustomerId}");
+        Assert.Equal(pcCustomer.Id, customer!.PartnerCenterId);
+        Assert.Equal(Lines.Length, customer.Subscriptions.Count);
+        var expectedIds = pcOrder.LineItems.Select(l => l.SubscriptionId).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(expectedIds, customer.Subscriptions.Select(s => s.PartnerCenterSubscriptionId).Order(StringComparer.Ordinal).ToList());
+        Assert.All(customer.Subscriptions, s => Assert.Equal(t.Reseller.MpnId, s.PartnerIdOnRecord));
+        Assert.All(customer.Subscriptions, s => Assert.Equal(pcOrder.Id, s.PartnerCenterOrderId));
+
+        // The password Partner Center issued, readable once.
+        await t.AssertPasswordShownOnceAsync(order, t.Pc.IssuedPassword(pcCustomer.Id!)!);
+    }
+
+    [Fact]
+    public async Task A_500_on_the_customer_create_is_retried_into_one_customer()
+    {
+        await using var t = await Setup.StartAsync();
+        t.Pc.ArmFault(CreateCustomer with { Count = 2 });
+
+        var order = await t.OnboardAsync("retry");
+
+        Assert.Equal(OrderStatus.Completed, order.Status);
+        Assert.Single(t.Pc.Customers());
+        Assert.True(t.Pc.RequestsTo("POST", "/v1/customers").Count >= 3);
+    }
+
+    [Fact]
+    public async Task A_timeout_after_the_customer_was_created_gets_the_first_answer_again_one_customer_and_its_password()
+    {
+        await using var t = await Setup.StartAsync();
+        t.Pc.ArmFault(CreateCustomer with { Kind = FaultKind.TimeoutAfterChange });
+
+        var order = await t.OnboardAsync("lostanswer");
+
+        Assert.Equal(OrderStatus.Completed, order.Status);
+        var pcCustomer = Assert.Single(t.Pc.Customers());
+        var creates = t.Pc.RequestsTo("POST", "/v1/customers");
+        Assert.True(creates.Count >= 2, "the create was not repeated");
+        Assert.Single(creates.Select(r => r.Headers["MS-RequestId"]).Distinct());
+        await t.AssertPasswordShownOnceAsync(order, t.Pc.IssuedPassword(pcCustomer.Id!)!);
+    }
+
+    [Fact]
+    public async Task A_create_whose_answers_are_all_lost_fails_and_a_resubmit_adopts_the_customer_found_by_its_domain_without_its_password()
+    {
+        await using var t = await Setup.StartAsync();
+        t.Pc.ArmFault(CreateCustomer with { Kind = FaultKind.TimeoutAfterChange, Count = 1000 });
+        var failed = await t.OnboardAsync("allost");
+        Assert.Equal(OrderStatus.Failed, failed.Status);
+        Assert.Null(failed.PartnerCenter?.CustomerId);
+        t.Pc.ClearFaults();
+
+        var order = await t.ResubmitAsync(failed.Id);
+
+        Assert.True(order.Status == OrderStatus.Completed, order.FailureReason);
+        var pcCustomer = Assert.Single(t.Pc.Customers());
+        Assert.Equal(pcCustomer.Id, order.PartnerCenter!.CustomerId);
+        using var info = await t.Provider.GetAsync($"/api/orders/{order.Id}/setup-info");
+        var gone = await ExpectAsync(info, HttpStatusCode.Gone);
+        Assert.Contains("Reset the admin user's password in Partner Center", gone.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Order_errors_fail_the_order_with_their_description_keeping_the_customer_and_a_resubmit_resumes_without_a_second_one()
+    {
+        await using var t = await Setup.StartAsync();
+        t.Pc.ArmFault(new FaultSpec(Checkout, FaultKind.OrderErrors, Method: "POST", Code: 800066, Description: "The desired number of subscriptions exceeded the maximum."));
+
+        var failed = await t.OnboardAsync("ordererrors");
+
+        Assert.Equal(OrderStatus.Failed, failed.Status);
+        Assert.Contains("800066: The desired number of subscriptions exceeded the maximum.", failed.FailureReason, StringComparison.Ordinal);
+        Assert.Contains("stays in Partner Center", failed.FailureReason, StringComparison.Ordinal);
+        var pcCustomer = Assert.Single(t.Pc.Customers());
+        Assert.Equal(pcCustomer.Id, failed.PartnerCenter!.CustomerId);
+        Assert.NotNull(await t.Provider.GetFromJsonAsync<Functions.Customers.CustomerView>($"/api/customers/{failed.CustomerId}"));
+
+        var order = await t.ResubmitAsync(failed.Id);
+
+        Assert.True(order.Status == OrderStatus.Completed, order.FailureReason);
+        Assert.Single(t.Pc.Customers());
+        Assert.Single(t.Pc.AgreementsOf(pcCustomer.Id!));
+        Assert.Single(t.Pc.OrdersOf(pcCustomer.Id!));
+        Assert.Equal(2, t.Pc.CartsOf(pcCustomer.Id!).Count);
+        Assert.Equal(1, order.PartnerCenter!.Resubmissions);
+        await t.AssertPasswordShownOnceAsync(order, t.Pc.IssuedPassword(pcCustomer.Id!)!);
+    }
+
+    [Fact]
+    public async Task A_partner_of_record_refusal_2072_fails_the_order_saying_so()
+    {
+        await using var t = await Setup.StartAsync();
+        t.Pc.ArmFault(new FaultSpec("/v1/customers/*/carts", FaultKind.Error, Method: "POST", Status: 404, Code: 2072, Description: "PartnerID of Indirect Provider isn't valid as Partner On Record"));
+
+        var failed = await t.OnboardAsync("notrecord");
+
+        Assert.Equal(OrderStatus.Failed, failed.Status);
+        Assert.Contains("refused the reseller as partner of record (2072: PartnerID of Indirect Provider isn't valid as Partner On Record)", failed.FailureReason, StringComparison.Ordinal);
+        Assert.Single(t.Pc.Customers());
+    }
+
+    [Fact]
+    public async Task Slow_provisioning_is_waited_for_on_durable_timers_and_the_order_completes()
+    {
+        await using var t = await Setup.StartAsync();
+        t.Pc.ArmFault(new FaultSpec(Checkout, FaultKind.SlowProvisioning, Method: "POST", ProvisioningDelaySeconds: 7));
+
+        var order = await t.OnboardAsync("slowprov");
+
+        Assert.Equal(OrderStatus.Completed, order.Status);
+        var pcCustomer = Assert.Single(t.Pc.Customers());
+        var reads = t.Pc.Requests.Count(r => r.Method == "GET" && r.Path.StartsWith($"/v1/customers/{pcCustomer.Id}/orders/", StringComparison.OrdinalIgnoreCase));
+        // Back-off from 2 s doubling: about 2, 4, 8 s of waiting for 7 s of provisioning, never a busy loop.
+        Assert.InRange(reads, 2, 6);
+        var customer = await t.Provider.GetFromJsonAsync<Functions.Customers.CustomerView>($"/api/customers/{order.CustomerId}");
+        Assert.All(customer!.Subscriptions, s => Assert.False(string.IsNullOrEmpty(s.PartnerCenterSubscriptionId)));
+    }
+
+    [Fact]
+    public async Task A_domain_taken_in_partner_center_is_refused_at_review_before_anything_is_created()
+    {
+        await using var t = await Setup.StartAsync();
+        var prefix = NewDomainPrefix("taken");
+        t.Pc.TakeDomain(prefix + ".onmicrosoft.com");
+
+        var (id, etag, view) = await CreateDraftAsync(t.Provider, OrderBody(t.Reseller.Id, prefix, "Taken Co", Lines));
+        Assert.Contains(view.GetProperty("problems").EnumerateArray(), p => p.GetProperty("code").GetString() == "domain-taken");
+        using var submitted = await SendAsync(t.Provider, HttpMethod.Post, $"/api/orders/{id}/submit", ifMatch: etag);
+        var problem = await ExpectAsync(submitted, HttpStatusCode.BadRequest);
+
+        Assert.True(problem.GetProperty("errors").TryGetProperty("customer.domainPrefix", out _), problem.ToString());
+        Assert.Empty(t.Pc.Customers());
+    }
+
+    [Fact]
+    public async Task No_password_token_or_client_secret_appears_in_logs_history_or_responses_of_a_whole_onboarding()
+    {
+        var logs = new LogRecorder();
+        await using var t = await Setup.StartAsync(logs);
+
+        var order = await t.OnboardAsync("secrets");
+        Assert.Equal(OrderStatus.Completed, order.Status);
+        var pcCustomer = Assert.Single(t.Pc.Customers());
+        var password = t.Pc.IssuedPassword(pcCustomer.Id!)!;
+        await t.AssertPasswordShownOnceAsync(order, password);
+
+        var secrets = new List<string>(t.Pc.IssuedTokens()) { password, t.Pc.Options.ClientSecret };
+        Assert.True(secrets.Count >= 4, "the fake issued fewer tokens than an onboarding needs");
+        Assert.True(logs.Lines.Count > 20, $"only {logs.Lines.Count} log lines recorded");
+        var history = await t.DurableRowsAsync();
+        Assert.Contains(history, v => v.Contains(order.Id, StringComparison.Ordinal));
+        using var status = await t.Provider.GetAsync(order.StatusLocation);
+        var responses = t.Responses.Append(await status.Content.ReadAsStringAsync()).ToList();
+        foreach (var secret in secrets)
+        {
+            Assert.DoesNotContain(logs.Lines, l => l.Contains(secret, StringComparison.Ordinal));
+            Assert.DoesNotContain(history, v => v.Contains(secret, StringComparison.Ordinal));
+            Assert.DoesNotContain(responses, r => r.Contains(secret, StringComparison.Ordinal));
+        }
+    }
+
+    /// <summary>Every log line the app writes, formatted with its exception, at every level.</summary>
+    private sealed class LogRecorder : ILoggerProvider
+    {
+        private readonly ConcurrentQueue<string> _lines = new();
+
+        public IReadOnlyList<string> Lines => [.. _lines];
+
+        public ILogger CreateLogger(string categoryName) => new Recorder(categoryName, _lines);
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class Recorder(string category, ConcurrentQueue<string> lines) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state)
+                where TState : notnull
+            {
+                lines.Enqueue($"{category} scope: {state}");
+                return null;
+            }
+
+            public bool IsEnabled(LogLevel logLevel) => true;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            {
+                ArgumentNullException.ThrowIfNull(formatter);
+                lines.Enqueue($"{logLevel} {category}: {formatter(state, exception)} {exception}");
+                if (state is IEnumerable<KeyValuePair<string, object?>> values)
+                {
+                    lines.Enqueue(string.Join(" ", values.Select(v => $"{v.Key}={v.Value}")));
+                }
+            }
+        }
+    }
+
+    /// <summary>A test's local Partner Center and app (Enabled, connected), and a reseller partnered in both.</summary>
+    private sealed class Setup : IAsyncDisposable
+    {
+        private static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web);
+
+        private Setup(Local pc, CustomerTestKit kit, Reseller reseller)
+        {
+            Pc = pc;
+            Kit = kit;
+            Reseller = reseller;
+            Provider = kit.Provider();
+        }
+
+        public Local Pc { get; }
+
+        public CustomerTestKit Kit { get; }
+
+        public Reseller Reseller { get; }
+
+        public HttpClient Provider { get; }
+
+        public ConcurrentQueue<string> Responses { get; } = new();
+
+        public static async Task<Setup> StartAsync(LogRecorder? logs = null)
+        {
+            var pc = await Local.StartAsync(new LocalPartnerCenterOptions { ProvisioningDelay = TimeSpan.FromSeconds(1) });
+            var kit = await CustomerTestKit.StartAsync(
+                configure: s =>
+                {
+                    PartnerCenterTestKit.PointAt(s, pc);
+                    if (logs is not null)
+                    {
+                        s["Logging:LogLevel:Default"] = "Trace";
+                        s["Logging:LogLevel:DurableTask"] = "Trace";
+                    }
+                },
+                services: logs is null ? null : s => s.AddSingleton<ILoggerProvider>(logs));
+            await PartnerCenterTestKit.ConnectAsync(kit.Services, pc);
+            var reseller = await kit.CreateResellerAsync("Contoso Resale");
+            pc.SeedReseller(new SeededReseller(reseller.TenantId.ToString(), reseller.MpnId, reseller.CompanyName));
+            return new Setup(pc, kit, reseller);
+        }
+
+        /// <summary>Creates, submits and waits for an order of <see cref="Lines"/> for the reseller.</summary>
+        public async Task<OrderView> OnboardAsync(string stem)
+        {
+            var (id, etag, view) = await CreateDraftAsync(Provider, OrderBody(Reseller.Id, NewDomainPrefix(stem), $"{stem} Ltd", Lines));
+            Responses.Enqueue(view.ToString());
+            using var submitted = await SendAsync(Provider, HttpMethod.Post, $"/api/orders/{id}/submit", ifMatch: etag);
+            Responses.Enqueue(await submitted.Content.ReadAsStringAsync());
+            Assert.True(submitted.StatusCode == HttpStatusCode.Accepted, await submitted.Content.ReadAsStringAsync());
+            return await SettledAsync(id);
+        }
+
+        public async Task<OrderView> ResubmitAsync(string orderId)
+        {
+            using var current = await Provider.GetAsync($"/api/orders/{orderId}");
+            using var resubmitted = await SendAsync(Provider, HttpMethod.Post, $"/api/orders/{orderId}/resubmit", ifMatch: ETagOf(current));
+            var accepted = await resubmitted.Content.ReadFromJsonAsync<OrderView>();
+            Assert.True(resubmitted.StatusCode == HttpStatusCode.Accepted, $"{resubmitted.StatusCode}");
+            Assert.Equal($"/api/orchestrations/order-{orderId}-r{accepted!.PartnerCenter!.Resubmissions}", resubmitted.Headers.Location?.OriginalString);
+            return await SettledAsync(orderId);
+        }
+
+        public async Task AssertPasswordShownOnceAsync(OrderView order, string issued)
+        {
+            var info = await Provider.GetFromJsonAsync<SetupInfo>($"/api/orders/{order.Id}/setup-info");
+            Assert.Equal(issued, info!.TemporaryPassword);
+            Assert.Equal($"admin@{order.Domain}", info.UserName);
+            using var again = await Provider.GetAsync($"/api/orders/{order.Id}/setup-info");
+            Assert.Equal(HttpStatusCode.Gone, again.StatusCode);
+        }
+
+        /// <summary>Every value of every row of the app's task hub (its instances and their history).</summary>
+        public async Task<List<string>> DurableRowsAsync()
+        {
+            var tables = Kit.Services.GetRequiredService<TableServiceClient>();
+            var hub = Kit.App.Configuration["AzureFunctionsJobHost:extensions:durableTask:hubName"]!;
+            var values = new List<string>();
+            await foreach (var table in tables.QueryAsync(TableClient.CreateQueryFilter($"TableName ge {hub} and TableName lt {hub + "~"}")))
+            {
+                await foreach (var entity in tables.GetTableClient(table.Name).QueryAsync<TableEntity>())
+                {
+                    values.AddRange(((IDictionary<string, object>)entity).Values.Select(v => v?.ToString() ?? string.Empty));
+                }
+            }
+
+            return values;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            Provider.Dispose();
+            await Kit.DisposeAsync();
+            await Pc.DisposeAsync();
+        }
+
+        private async Task<OrderView> SettledAsync(string orderId)
+        {
+            var settled = await WaitForOrderAsync(Provider, orderId);
+            Responses.Enqueue(settled.ToString());
+            return settled.Deserialize<OrderView>(Web)!;
+        }
+    }
+}
