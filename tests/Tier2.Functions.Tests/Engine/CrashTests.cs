@@ -121,18 +121,18 @@ public sealed class CrashTests(ITestOutputHelper output)
         Assert.True(atKill.Orders < orders.Length, "every order was placed before the kill");
 
         await host.StartAgainAsync();
-        var done = new List<JsonElement>();
+        var done = new List<OrderView>();
         foreach (var id in orders)
         {
             done.Add(await WaitForOrderSettledAsync(host.Provider, id, AfterRestart, () => host.Tail()));
         }
 
-        Assert.True(done.All(o => o.GetProperty("status").GetString() == "Completed"), "Not every order completed: " + string.Join("\n", done) + "\n" + host.Tail());
+        Assert.True(done.All(o => o.Status == OrderStatus.Completed), "Not every order completed: " + string.Join("\n", done) + "\n" + host.Tail());
         var customers = pc.Customers();
         Assert.Equal(orders.Length, customers.Count);
         foreach (var order in done)
         {
-            var customerId = order.GetProperty("partnerCenter").GetProperty("customerId").GetString()!;
+            var customerId = order.PartnerCenter!.CustomerId!;
             Assert.Single(customers, c => c.Id == customerId);
             Assert.Single(pc.OrdersOf(customerId));
         }
@@ -144,7 +144,7 @@ public sealed class CrashTests(ITestOutputHelper output)
         using var start = new HttpRequestMessage(HttpMethod.Get, "/api/partner-center/connect");
         start.Headers.Accept.ParseAdd("application/json");
         using var started = await host.Provider.SendAsync(start);
-        var authorize = (await Customers.CustomerTestKit.ExpectAsync(started, HttpStatusCode.OK)).GetProperty("authorizeUrl").GetString()!;
+        var authorize = (await Customers.CustomerTestKit.ExpectAsync<Tier2.Functions.PartnerCenter.PartnerCenterConnectStart>(started, HttpStatusCode.OK)).AuthorizeUrl.ToString();
         using var signIn = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false });
         using var redirected = await signIn.GetAsync(new Uri(authorize));
         // The callback is the app's public URL (not this host's address in tests): call it on the host with the same query.

@@ -16,7 +16,9 @@ public sealed partial class CodeRulesTests
     [
         "Invites/Invite.cs",
         "Orders/Order.cs",
+        "Orders/Order.PartnerCenter.cs",
         "Resellers/Reseller.cs",
+        "Resellers/ResellerPartnerCenterLink.cs",
         "Subscriptions/Subscription.cs",
     ];
 
