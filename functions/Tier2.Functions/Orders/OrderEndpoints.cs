@@ -111,17 +111,9 @@ public static class OrderEndpoints
 
         var keyScope = user.IdempotencyScope();
         var requestHash = OrderStore.RequestHash(request);
-        if (idempotencyKey is not null && await store.FindKeyAsync(OrderStore.CreateKeyPrefix, keyScope, idempotencyKey, cancellationToken) is { } earlier)
+        if (await ReplayCreateAsync(idempotencyKey, keyScope, requestHash, store, review, http, cancellationToken) is { } replayed)
         {
-            if (earlier.RequestHash is { } hash && hash != requestHash)
-            {
-                return CreateKeyReused();
-            }
-
-            if (await store.GetAsync(earlier.OrderId, cancellationToken) is { } replayed)
-            {
-                return await OkAsync(replayed, review, http, cancellationToken);
-            }
+            return replayed;
         }
 
         var order = Order.NewDraft(OrderStore.NewId(), string.IsNullOrWhiteSpace(request.ResellerId) ? null : request.ResellerId.Trim(), request.Customer!, request.LineItems!, time.GetUtcNow(), user.Actor());
@@ -140,6 +132,28 @@ public static class OrderEndpoints
 
         http.Response.Headers.ETag = created.ETag;
         return TypedResults.Created(ApiPaths.For(ItemRoute, created.Id), await ViewAsync(created, review, cancellationToken));
+    }
+
+    /// <summary>The answer to a create whose <c>Idempotency-Key</c> was used before: that order again, or 422 for another body; null when the key is new.</summary>
+    private static async Task<Results<Created<OrderView>, Ok<OrderView>, ValidationProblem, ProblemHttpResult>?> ReplayCreateAsync(
+        string? idempotencyKey, string keyScope, string requestHash, OrderStore store, OrderReview review, HttpContext http, CancellationToken cancellationToken)
+    {
+        if (idempotencyKey is null || await store.FindKeyAsync(OrderStore.CreateKeyPrefix, keyScope, idempotencyKey, cancellationToken) is not { } earlier)
+        {
+            return null;
+        }
+
+        if (earlier.RequestHash is { } hash && hash != requestHash)
+        {
+            return CreateKeyReused();
+        }
+
+        if (await store.GetAsync(earlier.OrderId, cancellationToken) is not { } replayed)
+        {
+            return null;
+        }
+
+        return await OkAsync(replayed, review, http, cancellationToken);
     }
 
     private static ProblemHttpResult CreateKeyReused() =>

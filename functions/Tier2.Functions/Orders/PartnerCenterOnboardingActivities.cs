@@ -253,22 +253,13 @@ public sealed partial class PartnerCenterOnboardingActivities(
 
             placed.Remove(match);
             await subscriptions.CreateAsync(
-                new Subscriptions.Subscription
+                Subscriptions.Subscription.Purchase(
+                    SubscriptionStore.IdForOrderLine(order.Id, i), order.CustomerId!, offer, line.Quantity, line.TermDuration!, line.BillingCycle!, reseller, order.Id, time.GetUtcNow()) with
                 {
-                    Id = SubscriptionStore.IdForOrderLine(order.Id, i),
-                    CustomerId = order.CustomerId!,
-                    OfferId = offer.Id,
-                    OfferName = offer.Name,
-                    Quantity = line.Quantity,
-                    TermDuration = line.TermDuration!,
-                    BillingCycle = line.BillingCycle!,
-                    Status = SubscriptionStatus.Active,
-                    PartnerOfRecordResellerId = reseller?.Id,
+                    // What Partner Center recorded as partner of record is what the row says.
                     PartnerIdOnRecord = match.Line.PartnerIdOnRecord ?? reseller?.MpnId,
-                    OrderId = order.Id,
                     PartnerCenterSubscriptionId = match.Line.SubscriptionId,
                     PartnerCenterOrderId = match.OrderId,
-                    CreatedAt = time.GetUtcNow(),
                 },
                 idempotencyKey: null,
                 Actor,

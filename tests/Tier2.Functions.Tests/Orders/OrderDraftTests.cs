@@ -235,7 +235,7 @@ public sealed class OrderDraftTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         Assert.Equal(
-            ["id", "status", "resellerId", "reseller", "customer", "domain", "adminUserName", "lineItems", "problems", "canSubmit", "customerId", "setupInfoAvailable", "cancelRequested", "failureReason", "createdAt", "createdBy", "submittedAt", "completedAt", "statusLocation"],
+            ["id", "status", "resellerId", "reseller", "customer", "domain", "adminUserName", "lineItems", "problems", "canSubmit", "customerId", "setupInfoAvailable", "cancelRequested", "failureReason", "createdAt", "createdBy", "submittedAt", "completedAt", "statusLocation", "partnerCenter"],
             Names(order));
         Assert.Equal(["id", "companyName", "mpnId", "status"], Names(order.GetProperty("reseller")));
         Assert.Equal(["companyName", "domainPrefix", "email", "culture", "language", "address", "contact"], Names(order.GetProperty("customer")));
