@@ -25,15 +25,16 @@ public static partial class DocumentedRequests
         {
             var command = CommandAt(text, curl.Index);
             var body = ReadmeBody().Match(command);
-            if (!body.Success)
+            var path = ReadmePath().Match(command);
+            // Only the app's requests: a body sent elsewhere (the local Partner Center's admin API) is not its contract.
+            if (!body.Success || !path.Success)
             {
                 continue;
             }
 
             var line = text[..curl.Index].Count(c => c == '\n') + 1;
             var method = Method().Match(command) is { Success: true } m ? m.Groups[1].Value : "POST";
-            var path = ReadmePath().Match(command).Groups[1].Value;
-            requests.Add(new DocumentedRequest($"README.md:{line}", method, path, body.Groups[1].Value));
+            requests.Add(new DocumentedRequest($"README.md:{line}", method, path.Groups[1].Value, body.Groups[1].Value));
         }
 
         return requests;
