@@ -181,21 +181,7 @@ public sealed partial class OnboardingActivities(
             }
         }
 
-        var c = order.Customer;
-        var customer = new Customer
-        {
-            Id = order.CustomerId!,
-            CompanyName = c.CompanyName!.Trim(),
-            DomainPrefix = order.DomainPrefix!,
-            Email = c.Email?.Trim(),
-            Culture = c.Culture,
-            Language = c.Language,
-            Address = c.Address,
-            Contact = c.Contact,
-            AssociatedPartnerId = reseller?.Id,
-            OrderId = order.Id,
-            CreatedAt = time.GetUtcNow(),
-        };
+        var customer = order.NewCustomer(reseller?.Id, time.GetUtcNow());
         await customers.CreateAsync(customer, reseller, Actor, cancellationToken);
         LogStep(OnboardingStep.CreateCustomer, orderId);
         await InjectAsync(OnboardingStep.CreateCustomer, orderId, null, cancellationToken);

@@ -79,6 +79,22 @@ public sealed partial record Order
 
     public string? DomainPrefix => OrderReview.NormalizeDomainPrefix(Customer.DomainPrefix);
 
+    /// <summary>The customer account this order creates (for <paramref name="resellerId"/>, or direct when null), from its details and reserved id.</summary>
+    public Customer NewCustomer(string? resellerId, DateTimeOffset now) => new()
+    {
+        Id = CustomerId!,
+        CompanyName = Customer.CompanyName!.Trim(),
+        DomainPrefix = DomainPrefix!,
+        Email = Customer.Email?.Trim(),
+        Culture = Customer.Culture,
+        Language = Customer.Language,
+        Address = Customer.Address,
+        Contact = Customer.Contact,
+        AssociatedPartnerId = resellerId,
+        OrderId = Id,
+        CreatedAt = now,
+    };
+
     /// <summary>A new draft, to be reviewed, changed, submitted or cancelled.</summary>
     public static Order NewDraft(string id, string? resellerId, CustomerDetails customer, IReadOnlyList<OrderLine> lineItems, DateTimeOffset now, string createdBy) => new()
     {

@@ -102,23 +102,8 @@ public sealed partial class PartnerCenterOnboardingActivities(
         }
 
         // Tier2's customer row, linked (safe to repeat: an existing row of the same order counts).
-        var c = order.Customer;
         await customers.CreateAsync(
-            new Customers.Customer
-            {
-                Id = order.CustomerId!,
-                CompanyName = c.CompanyName!.Trim(),
-                DomainPrefix = order.DomainPrefix!,
-                Email = c.Email?.Trim(),
-                Culture = c.Culture,
-                Language = c.Language,
-                Address = c.Address,
-                Contact = c.Contact,
-                AssociatedPartnerId = reseller.Id,
-                PartnerCenterId = order.PartnerCenterCustomerId,
-                OrderId = order.Id,
-                CreatedAt = time.GetUtcNow(),
-            },
+            order.NewCustomer(reseller.Id, time.GetUtcNow()) with { PartnerCenterId = order.PartnerCenterCustomerId },
             reseller,
             Actor,
             cancellationToken);
