@@ -3,7 +3,8 @@ using Microsoft.Extensions.Options;
 
 namespace Tier2.Functions.PartnerCenter;
 
-/// <summary>Whether the app talks to Partner Center at all.</summary>
+/// <summary>Whether the app talks to Partner Center at all (on the wire by name, as every enum of the API).</summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<PartnerCenterMode>))]
 public enum PartnerCenterMode
 {
     /// <summary>

@@ -49,6 +49,8 @@ public sealed class PartnerCenterConnectTests
         Assert.StartsWith(Roles.ProviderAdmin + ":", status.ConnectedBy, StringComparison.Ordinal);
         Assert.InRange(status.LapsesAt!.Value, DateTimeOffset.UtcNow.AddDays(89), DateTimeOffset.UtcNow.AddDays(91));
         Assert.Null(status.Warning);
+        // On the wire the mode is its name (a portal's generated client reads an enum of strings), never a number.
+        Assert.Contains("\"mode\":\"Enabled\"", await admin.GetStringAsync("api/partner-center/connection"), StringComparison.Ordinal);
 
         // The stored token works: an App+User call goes through.
         await app.Services.GetRequiredService<PartnerCenterClient>().Relationships.ListIndirectResellersAsync().CollectAsync();
