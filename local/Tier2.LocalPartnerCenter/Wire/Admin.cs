@@ -84,8 +84,10 @@ public sealed record LocalSettings(
     double? RefreshTokenLifetimeSeconds = null, bool? SlowSubscriptionChanges = null, bool? RefuseSupportContactForNce = null,
     RelationshipRequestShape? RelationshipRequestShape = null);
 
-/// <summary>The server's endpoints, for a script that started it as a process.</summary>
-public sealed record LocalEndpoints(string BaseUrl, string TokenEndpoint, string AuthorizeEndpoint, string TenantId, string ClientId);
+/// <summary>The server's endpoints, for a script that started it as a process; with what a receiver of its webhook events
+/// checks: the organization its signing certificate names, and where its root is (PEM).</summary>
+public sealed record LocalEndpoints(
+    string BaseUrl, string TokenEndpoint, string AuthorizeEndpoint, string TenantId, string ClientId, string WebhookSigningOrganization, string WebhookRootUrl);
 
 /// <summary>What became of an event sent to the webhook.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<WebhookDeliveryStatus>))]
