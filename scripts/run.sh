@@ -9,6 +9,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 cd "$ROOT"
 require dotnet "install the .NET 10 SDK"
+require curl "install curl (it reads the local Partner Center's settings)"
 ensure_node_tools
 trap stop_started EXIT
 trap 'exit 143' TERM
@@ -44,8 +45,10 @@ else
   start_local_partner_center 7073 "$ROOT/.azurite"
 fi
 app_dir="$ROOT/functions/Tier2.Functions/bin/Debug/net10.0"
-# The app's copy of the settings points Partner Center at the local one (local.settings.json itself is left as it is).
-python3 - local.settings.json "$app_dir/local.settings.json" "$(partner_center_settings http://127.0.0.1:7073)" <<'PY'
+# The app's copy of the settings points Partner Center at the local one and trusts the chain that signs its events
+# (local.settings.json itself is left as it is, with Microsoft's event settings).
+pc_settings=$(partner_center_settings http://127.0.0.1:7073)
+python3 - local.settings.json "$app_dir/local.settings.json" "$pc_settings" <<'PY'
 import json, sys
 source, target, partner_center = sys.argv[1:]
 settings = json.load(open(source))

@@ -61,7 +61,8 @@ log "scripts/demo.sh against the standalone host"
 demo_port=$(free_port)
 demo_settings="$work/local.settings.json"
 key=$(head -c 32 /dev/urandom | base64 | tr -d '\n')
-python3 - "$demo_settings" "$TIER2_TEST_STORAGE" "$demo_port" "$smtp" "$key" "$(partner_center_settings "$TIER2_TEST_PARTNER_CENTER_URL")" <<'PY'
+pc_settings=$(partner_center_settings "$TIER2_TEST_PARTNER_CENTER_URL")
+python3 - "$demo_settings" "$TIER2_TEST_STORAGE" "$demo_port" "$smtp" "$key" "$pc_settings" <<'PY'
 import json, sys
 path, storage, port, smtp, key, partner_center = sys.argv[1:]
 settings = json.load(open("local.settings.sample.json"))

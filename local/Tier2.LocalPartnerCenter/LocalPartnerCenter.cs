@@ -24,6 +24,8 @@ public sealed class LocalPartnerCenter : IAsyncDisposable
         Faults = app.Services.GetRequiredService<FaultBook>();
         Log = app.Services.GetRequiredService<RequestLog>();
         Limiter = app.Services.GetRequiredService<RateLimiter>();
+        Webhooks = app.Services.GetRequiredService<WebhookDelivery>();
+        Signing = app.Services.GetRequiredService<WebhookSigning>();
     }
 
     /// <summary>The API root, <c>http://127.0.0.1:{port}/</c> (a root Uri always prints its trailing slash): calls go to
@@ -48,6 +50,20 @@ public sealed class LocalPartnerCenter : IAsyncDisposable
     internal RequestLog Log { get; }
 
     internal RateLimiter Limiter { get; }
+
+    internal WebhookDelivery Webhooks { get; }
+
+    internal WebhookSigning Signing { get; }
+
+    /// <summary>The root of the chain that signs its webhook events (PEM): what a receiver trusts in place of Microsoft's
+    /// (<c>PartnerCenter__Events__TrustedRootCertificates</c>). Also at <c>GET /_local/webhook-root.pem</c>.</summary>
+    public string WebhookRootPem => Signing.RootPem;
+
+    /// <summary>Where it serves the certificate that signs its events (the events' <c>X-MS-Certificate-Url</c>).</summary>
+    public Uri WebhookCertificateUrl => Webhooks.CertificateUrl;
+
+    /// <summary>Every event it sent (or is sending) to the registered webhook, oldest first.</summary>
+    public IReadOnlyList<WebhookDeliveryResult> WebhookDeliveries => Webhooks.Deliveries;
 
     /// <summary>Starts an instance on 127.0.0.1 on a free port.</summary>
     public static async Task<LocalPartnerCenter> StartAsync(LocalPartnerCenterOptions? options = null, CancellationToken cancellationToken = default)

@@ -58,6 +58,21 @@ public sealed class LocalPartnerCenterOptions
     /// <summary>Answer a subscription PATCH with 202 + Location instead of 200 (the documented slow-change answer).</summary>
     public bool SlowSubscriptionChanges { get; set; }
 
+    /// <summary>The organization (O=) in the subject of the certificate that signs webhook events (and of its root). A
+    /// receiver checks it as <c>PartnerCenter__Events__CertificateOrganization</c>; Microsoft's is "Microsoft Corporation".</summary>
+    public string WebhookSigningOrganization { get; set; } = "Tier2 Local Partner Center";
+
+    /// <summary>Attempts to deliver one event before giving up. Partner Center makes 10, then keeps the event in an
+    /// offline queue (FACTS 10); a few are enough locally.</summary>
+    public int WebhookAttempts { get; set; } = 4;
+
+    /// <summary>The wait before the second attempt; each later wait doubles.</summary>
+    public TimeSpan WebhookRetryDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The user the audit records name for a change made in the portal (<c>PATCH /_local/customers/…</c>),
+    /// as opposed to the integration user the API's changes name.</summary>
+    public string PortalUserUpn { get; set; } = "admin@provider.onmicrosoft.com";
+
     /// <summary>The clock: tests pass a FakeTimeProvider to expire refresh tokens or leave the 7-day window.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 }

@@ -104,10 +104,31 @@ start_local_partner_center() {
   wait_for_port "$port" "the local Partner Center"
 }
 
-# partner_center_settings BASE_URL: the PartnerCenter__* app settings (JSON object members) that point Tier2 at a local
-# Partner Center started with its default options.
+# partner_center_settings BASE_URL: the PartnerCenter__* app settings (a JSON object) that point Tier2 at the local Partner
+# Center running at BASE_URL (started with its default client secret), including the events it signs: its signing
+# certificate is served on 127.0.0.1 (over http, which Tier2 allows only for a loopback certificate host), its subject
+# names the server's WebhookSigningOrganization, and it chains to the root the server made at start, which Tier2 trusts in
+# place of Microsoft's; that root publishes no revocation list, hence CheckRevocation=false. The sample's
+# PartnerCenter__Events__* stay Microsoft's (the production defaults): only the app's local copy gets these.
 partner_center_settings() {
-  local base=$1 tenant=5d9bd1c6-6a2c-4b0b-9c44-3b7c8c1f0a11
-  printf '{"PartnerCenter__BaseUrl": "%s", "PartnerCenter__TokenEndpoint": "%s/%s/oauth2/token", "PartnerCenter__AuthorizeEndpoint": "%s/%s/oauth2/authorize", "PartnerCenter__TenantId": "%s", "PartnerCenter__ClientId": "00000000-0000-0000-0000-00000000c11e", "PartnerCenter__ClientSecret": "local-partner-center-secret"}' \
-    "$base" "$base" "$tenant" "$base" "$tenant" "$tenant"
+  local base=$1 endpoints root
+  endpoints=$(curl -sS -f "$base/_local/endpoints") || { log "the local Partner Center at $base did not answer /_local/endpoints"; return 1; }
+  root=$(curl -sS -f "$base/_local/webhook-root.pem") || { log "the local Partner Center at $base did not answer /_local/webhook-root.pem"; return 1; }
+  python3 - "$base" "$endpoints" "$root" <<'PY'
+import json, sys
+base, endpoints, root = sys.argv[1], json.loads(sys.argv[2]), sys.argv[3]
+tenant = endpoints["tenantId"]
+print(json.dumps({
+    "PartnerCenter__BaseUrl": base,
+    "PartnerCenter__TokenEndpoint": f"{base}/{tenant}/oauth2/token",
+    "PartnerCenter__AuthorizeEndpoint": f"{base}/{tenant}/oauth2/authorize",
+    "PartnerCenter__TenantId": tenant,
+    "PartnerCenter__ClientId": endpoints["clientId"],
+    "PartnerCenter__ClientSecret": "local-partner-center-secret",
+    "PartnerCenter__Events__CertificateHost": "127.0.0.1",
+    "PartnerCenter__Events__CertificateOrganization": endpoints["webhookSigningOrganization"],
+    "PartnerCenter__Events__TrustedRootCertificates": root,
+    "PartnerCenter__Events__CheckRevocation": "false",
+}))
+PY
 }

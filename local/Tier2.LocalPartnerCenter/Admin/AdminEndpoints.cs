@@ -13,7 +13,8 @@ internal static class AdminEndpoints
         {
             string root = $"{request.Scheme}://{request.Host}";
             return TypedResults.Json(new LocalEndpoints(root, $"{root}/{options.ProviderTenantId}/oauth2/token",
-                $"{root}/{options.ProviderTenantId}/oauth2/authorize", options.ProviderTenantId, options.ClientId), PartnerCenterJson.Default.LocalEndpoints);
+                $"{root}/{options.ProviderTenantId}/oauth2/authorize", options.ProviderTenantId, options.ClientId,
+                options.WebhookSigningOrganization, root + WebhookSigning.RootPath), PartnerCenterJson.Default.LocalEndpoints);
         });
         admin.MapGet("/state", (PartnerCenterState state) =>
         {

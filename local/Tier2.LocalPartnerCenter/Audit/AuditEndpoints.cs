@@ -8,7 +8,7 @@ namespace Tier2.LocalPartnerCenter;
 internal static class AuditEndpoints
 {
     /// <summary>The events the registration API lists (the 2023 list's two-tier ones [K:partner-center-webhook-events]).</summary>
-    private static readonly IReadOnlyList<string> WebhookEvents =
+    public static readonly IReadOnlyList<string> WebhookEvents =
     [
         "test-created", "subscription-updated", "subscription-active", "reseller-relationship-accepted-by-customer",
         "granular-admin-relationship-approved", "invoice-ready",
@@ -85,7 +85,7 @@ internal static class AuditEndpoints
     }
 
     /// <summary>Stores {WebhookUrl, WebhookEvents}; answers {SubscriberId, WebhookUrl, WebhookEvents} [K:partner-center-webhooks].
-    /// Events are not delivered.</summary>
+    /// Events are then delivered to it (<see cref="WebhookDelivery"/>).</summary>
     private static async Task<IResult> SaveRegistration(HttpRequest request, PartnerCenterState state)
     {
         (WebhookRegistration? body, IResult? bad) = await RequestBody.ReadAsync(request, PartnerCenterJson.Default.WebhookRegistration);

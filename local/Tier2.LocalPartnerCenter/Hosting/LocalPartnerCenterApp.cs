@@ -23,6 +23,8 @@ internal static class LocalPartnerCenterApp
         builder.Services.AddSingleton<FaultBook>();
         builder.Services.AddSingleton<RateLimiter>();
         builder.Services.AddSingleton<RequestLog>();
+        builder.Services.AddSingleton<WebhookSigning>();
+        builder.Services.AddSingleton<WebhookDelivery>();
 
         WebApplication app = builder.Build();
         app.UseWhen(context => ApiPipeline.IsApiPath(context.Request.Path), api => api.Use(ApiPipeline.InvokeAsync));
@@ -37,6 +39,7 @@ internal static class LocalPartnerCenterApp
         v1.MapOrderEndpoints();
         v1.MapSubscriptionEndpoints();
         app.MapAuditEndpoints();
+        app.MapWebhookEndpoints();
         app.MapAdminEndpoints();
         app.MapFallback((HttpContext context) => ApiPipeline.IsApiPath(context.Request.Path)
             ? PartnerCenterErrors.NotFound($"{context.Request.Method} {context.Request.Path} (not modelled by the local Partner Center)")

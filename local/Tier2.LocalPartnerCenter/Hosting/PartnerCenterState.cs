@@ -103,10 +103,11 @@ internal sealed class PartnerCenterState(LocalPartnerCenterOptions options, Cata
         return true;
     }
 
-    public void AddAudit<T>(string operation, string resourceType, string? customerId, string? customerName, T newValue, IReadOnlyList<KeyValue> data)
+    /// <summary>Records an operation; <paramref name="user"/> is who made it (the integration user unless the portal did).</summary>
+    public void AddAudit<T>(string operation, string resourceType, string? customerId, string? customerName, T newValue, IReadOnlyList<KeyValue> data, string? user = null)
     {
         string value = JsonSerializer.Serialize(newValue, typeof(T), PartnerCenterJson.Default);
-        Audit.Add(new AuditRecord(Guid.NewGuid().ToString(), Options.ProviderMpnId, customerId, customerName, Options.IntegrationUserUpn,
+        Audit.Add(new AuditRecord(Guid.NewGuid().ToString(), Options.ProviderMpnId, customerId, customerName, user ?? Options.IntegrationUserUpn,
             resourceType, value, operation, Stamp(Now), "succeeded", data, new ResourceAttributes("AuditRecord")));
     }
 

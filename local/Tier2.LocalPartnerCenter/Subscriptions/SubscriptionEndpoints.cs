@@ -69,7 +69,7 @@ internal static class SubscriptionEndpoints
     }
 
     /// <summary>The contact must be "an existing reseller with a relationship to the partner" [K:update-a-subscription-s-support-contact].</summary>
-    private static async Task<IResult> PutSupportContact(string customerId, string subscriptionId, HttpRequest request, PartnerCenterState state)
+    private static async Task<IResult> PutSupportContact(string customerId, string subscriptionId, HttpRequest request, PartnerCenterState state, WebhookDelivery webhooks)
     {
         (SupportContact? body, IResult? bad) = await RequestBody.ReadAsync(request, PartnerCenterJson.Default.SupportContact);
         if (bad is not null)
@@ -97,6 +97,9 @@ internal static class SubscriptionEndpoints
             }
 
             found.SupportContact = new SupportContact(reseller.TenantId, reseller.MpnId, reseller.Name, new ResourceAttributes("SupportContact"));
+            // Whether Partner Center raises subscription-updated for a support contact change is UNVERIFIED (it documents the
+            // event for commerce-level changes); the local server does, so a receiver re-reads the subscription.
+            webhooks.Publish("subscription-updated", webhooks.SubscriptionUri(customerId, subscriptionId), "subscription");
             return TypedResults.Json(found.SupportContact, PartnerCenterJson.Default.SupportContact);
         }
     }

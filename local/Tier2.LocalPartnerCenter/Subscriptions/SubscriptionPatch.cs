@@ -9,7 +9,7 @@ namespace Tier2.LocalPartnerCenter;
 /// what it cost are recorded (<see cref="ReceivedPatch"/>) so a test can prove a client never sends a minimal PATCH.</summary>
 internal static class SubscriptionPatch
 {
-    public static async Task<IResult> Apply(string customerId, string subscriptionId, HttpRequest request, PartnerCenterState state, RequestLog log)
+    public static async Task<IResult> Apply(string customerId, string subscriptionId, HttpRequest request, PartnerCenterState state, RequestLog log, WebhookDelivery webhooks)
     {
         using StreamReader reader = new(request.Body);
         string raw = await reader.ReadToEndAsync(request.HttpContext.RequestAborted);
@@ -41,29 +41,38 @@ internal static class SubscriptionPatch
                 return refused;
             }
 
-            Subscription current = found.Subscription;
-            bool autoRenewOff = body.AutoRenewEnabled is null;
-            bool instructionsDeleted = current.ScheduledNextTermInstructions is not null && (autoRenewOff || body.ScheduledNextTermInstructions is null);
-            found.Subscription = current with
-            {
-                Quantity = body.Quantity ?? current.Quantity,
-                RefundableQuantity = Refundable(current, body.Quantity ?? current.Quantity!.Value, state),
-                AutoRenewEnabled = body.AutoRenewEnabled ?? false,
-                ScheduledNextTermInstructions = autoRenewOff ? null : body.ScheduledNextTermInstructions,
-                PartnerId = body.PartnerId ?? current.PartnerId,
-                FriendlyName = body.FriendlyName ?? current.FriendlyName,
-                Status = body.Status ?? current.Status,
-                Attributes = new ResourceAttributes("Subscription", Etag: Guid.NewGuid().ToString("N")),
-            };
+            (bool autoRenewOff, bool instructionsDeleted) = Change(found, body, state);
             log.Add(new ReceivedPatch(customerId, subscriptionId, raw, autoRenewOff, instructionsDeleted));
             state.AddAudit("update_subscription", "subscription", customerId, state.FindCustomer(customerId)?.CompanyProfile?.CompanyName, found.Subscription, []);
+            webhooks.Publish("subscription-updated", webhooks.SubscriptionUri(customerId, subscriptionId), "subscription");
             return state.Options.SlowSubscriptionChanges
                 ? TypedResults.Accepted($"/v1/customers/{customerId}/subscriptions/{subscriptionId}")
                 : TypedResults.Json(found.Subscription, PartnerCenterJson.Default.Subscription);
         }
     }
 
-    private static JsonHttpResult<ApiError>? Refusal(Subscription current, Subscription body, PartnerCenterState state)
+    /// <summary>Makes <paramref name="found"/> what the full-resource <paramref name="body"/> says (after <see cref="Refusal"/>
+    /// passed it); returns whether the body cost auto-renew and the next-term instructions.</summary>
+    public static (bool AutoRenewOff, bool InstructionsDeleted) Change(SubscriptionRecord found, Subscription body, PartnerCenterState state)
+    {
+        Subscription current = found.Subscription;
+        bool autoRenewOff = body.AutoRenewEnabled is null;
+        bool instructionsDeleted = current.ScheduledNextTermInstructions is not null && (autoRenewOff || body.ScheduledNextTermInstructions is null);
+        found.Subscription = current with
+        {
+            Quantity = body.Quantity ?? current.Quantity,
+            RefundableQuantity = Refundable(current, body.Quantity ?? current.Quantity!.Value, state),
+            AutoRenewEnabled = body.AutoRenewEnabled ?? false,
+            ScheduledNextTermInstructions = autoRenewOff ? null : body.ScheduledNextTermInstructions,
+            PartnerId = body.PartnerId ?? current.PartnerId,
+            FriendlyName = body.FriendlyName ?? current.FriendlyName,
+            Status = body.Status ?? current.Status,
+            Attributes = new ResourceAttributes("Subscription", Etag: Guid.NewGuid().ToString("N")),
+        };
+        return (autoRenewOff, instructionsDeleted);
+    }
+
+    public static JsonHttpResult<ApiError>? Refusal(Subscription current, Subscription body, PartnerCenterState state)
     {
         int quantity = body.Quantity ?? current.Quantity!.Value;
         if (body.Status is not (null or "active" or "suspended" or "deleted"))

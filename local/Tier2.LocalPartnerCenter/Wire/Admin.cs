@@ -84,5 +84,46 @@ public sealed record LocalSettings(
     double? RefreshTokenLifetimeSeconds = null, bool? SlowSubscriptionChanges = null, bool? RefuseSupportContactForNce = null,
     RelationshipRequestShape? RelationshipRequestShape = null);
 
-/// <summary>The server's endpoints, for a script that started it as a process.</summary>
-public sealed record LocalEndpoints(string BaseUrl, string TokenEndpoint, string AuthorizeEndpoint, string TenantId, string ClientId);
+/// <summary>The server's endpoints, for a script that started it as a process; with what a receiver of its webhook events
+/// checks: the organization its signing certificate names, and where its root is (PEM).</summary>
+public sealed record LocalEndpoints(
+    string BaseUrl, string TokenEndpoint, string AuthorizeEndpoint, string TenantId, string ClientId, string WebhookSigningOrganization, string WebhookRootUrl);
+
+/// <summary>What became of an event sent to the webhook.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<WebhookDeliveryStatus>))]
+public enum WebhookDeliveryStatus
+{
+    /// <summary>Being sent, or waiting for its next attempt.</summary>
+    Pending,
+
+    /// <summary>The receiver answered 2xx.</summary>
+    Delivered,
+
+    /// <summary>Every attempt failed (Partner Center would now keep it in its offline queue).</summary>
+    Failed,
+}
+
+/// <summary>An event sent (or being sent) to the registered webhook. The shape of Partner Center's own
+/// GET …/validationEvents/{correlationId} answer is UNVERIFIED; this server answers with this record.</summary>
+/// <param name="CorrelationId">The delivery's id (validationEvents answers it).</param>
+/// <param name="EventName">The event.</param>
+/// <param name="WebhookUrl">Where it went.</param>
+/// <param name="Body">The exact body signed and sent.</param>
+/// <param name="Status">Pending, Delivered or Failed.</param>
+/// <param name="Attempts">Attempts made so far.</param>
+/// <param name="LastStatus">The HTTP status of the last attempt, if it got an answer.</param>
+/// <param name="LastError">Why the last attempt got no answer.</param>
+/// <param name="QueuedAt">When the change that caused it happened.</param>
+public sealed record WebhookDeliveryResult(
+    string CorrelationId, string EventName, string WebhookUrl, string Body, WebhookDeliveryStatus Status, int Attempts,
+    int? LastStatus, string? LastError, string QueuedAt);
+
+/// <summary>A change made in Partner Center's own portal (not through the API): what is null stays as it is.</summary>
+public sealed record PortalSubscriptionChange(int? Quantity = null, bool? AutoRenewEnabled = null, string? FriendlyName = null);
+
+/// <summary>An event to send now to the registered webhook, whatever the registration asks for.</summary>
+/// <param name="EventName">e.g. subscription-updated, reseller-relationship-accepted-by-customer.</param>
+/// <param name="ResourceUri">The resource it names, e.g. …/webhooks/v1/customers/{cid}/subscriptions/{sid}.</param>
+/// <param name="ResourceName">e.g. subscription, customer.</param>
+/// <param name="AuditUri">Optional.</param>
+public sealed record LocalEvent(string? EventName, string? ResourceUri, string? ResourceName, string? AuditUri = null);

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace Tier2.LocalPartnerCenter.Wire;
 
@@ -157,3 +158,15 @@ public sealed record AuditRecord(
 
 /// <summary>A webhook registration [K:partner-center-webhooks].</summary>
 public sealed record WebhookRegistration(string? SubscriberId = null, string? WebhookUrl = null, IReadOnlyList<string>? WebhookEvents = null);
+
+/// <summary>An event as Partner Center posts it to the webhook: <c>{EventName, ResourceUri, ResourceName, AuditUri,
+/// ResourceChangeUtcDate}</c>, PascalCase as documented [K:partner-center-webhook-events].</summary>
+public sealed record WebhookEvent(
+    [property: JsonPropertyName("EventName")] string EventName,
+    [property: JsonPropertyName("ResourceUri")] string ResourceUri,
+    [property: JsonPropertyName("ResourceName")] string ResourceName,
+    [property: JsonPropertyName("AuditUri")] string? AuditUri,
+    [property: JsonPropertyName("ResourceChangeUtcDate")] string ResourceChangeUtcDate);
+
+/// <summary>The answer to POST /webhooks/v1/registration/validationEvents: <c>{correlationId}</c> [K:partner-center-webhooks].</summary>
+public sealed record ValidationEventAnswer(string CorrelationId);

@@ -189,6 +189,33 @@ public sealed class PartnerCenterEventTests
         Assert.Equal(HttpStatusCode.Forbidden, (await reseller.PutAsync(new Uri("api/partner-center/webhooks", UriKind.Relative), null)).StatusCode);
     }
 
+    [Fact]
+    public async Task A_quantity_changed_in_the_local_partner_centers_portal_reaches_tier2_by_its_signed_event()
+    {
+        // No signer of the test's own: the local Partner Center signs with the chain it made, and the app trusts its root.
+        await using var s = await Scenario.StartAsync(signedByLocalPartnerCenter: true);
+        using (var registered = await s.App.ClientAs().PutAsync(new Uri("api/partner-center/webhooks", UriKind.Relative), null))
+        {
+            Assert.Equal(HttpStatusCode.OK, registered.StatusCode);
+        }
+
+        var (pcCustomer, pcSubscription) = await s.PartnerCenterSubscriptionAsync();
+        var tier2 = await s.Tier2SubscriptionAsync(pcSubscription);
+        using var portal = new HttpClient { BaseAddress = s.Pc.BaseUrl };
+
+        using var changed = await portal.PatchAsJsonAsync($"_local/customers/{pcCustomer}/subscriptions/{pcSubscription}", new PortalSubscriptionChange(Quantity: 6), PartnerCenterJson.Default.PortalSubscriptionChange);
+
+        Assert.Equal(HttpStatusCode.OK, changed.StatusCode);
+        var delivery = await Eventually.UntilAsync(() => Task.FromResult(Assert.Single(s.Pc.WebhookDeliveries)), d => d.Status != WebhookDeliveryStatus.Pending, what: "the event's delivery");
+        Assert.Equal((WebhookDeliveryStatus.Delivered, 202), (delivery.Status, delivery.LastStatus));
+        Assert.Equal(s.App.Address.Port, new Uri(delivery.WebhookUrl).Port);
+        var finished = await s.FinishedAsync(PartnerCenterEvent.IdOf(Encoding.UTF8.GetBytes(delivery.Body)));
+        Assert.Equal((PartnerCenterEvent.SubscriptionUpdated, PartnerCenterEventOutcome.Applied), (finished.Event.EventName, finished.Outcome));
+        var after = (await s.App.Services.GetRequiredService<SubscriptionStore>().GetAsync(tier2.CustomerId, tier2.Id, CancellationToken.None))!;
+        Assert.Equal(6, after.Quantity);
+        Assert.Equal(ResellerMpn, after.PartnerIdOnRecord);
+    }
+
     [Theory]
     [InlineData("PartnerCenter:Events:CertificateHost", "not a host/", "PartnerCenter__Events__CertificateHost")]
     [InlineData("PartnerCenter:Events:TrustedRootCertificates", "not a certificate", "PartnerCenter__Events__TrustedRootCertificates")]
@@ -222,11 +249,15 @@ public sealed class PartnerCenterEventTests
 
         public PartnerCenterClient Client => App.Services.GetRequiredService<PartnerCenterClient>();
 
-        public static async Task<Scenario> StartAsync()
+        /// <param name="signedByLocalPartnerCenter">Trust the local Partner Center's own signing chain (its events reach the
+        /// app on a port of its own, its public base URL) instead of the test's signer.</param>
+        public static async Task<Scenario> StartAsync(bool signedByLocalPartnerCenter = false)
         {
             var pc = await LocalPc.StartAsync(new LocalPartnerCenterOptions { ProvisioningDelay = TimeSpan.Zero });
             var signer = await PartnerCenterEventSigner.StartAsync();
-            var app = await PartnerCenterTestKit.StartAsync(pc, signer.Configure);
+            var app = signedByLocalPartnerCenter
+                ? await PartnerCenterTestKit.StartAsync(pc, settings => PartnerCenterTestKit.TrustEventsOf(settings, pc), publicOnOwnPort: true)
+                : await PartnerCenterTestKit.StartAsync(pc, signer.Configure);
             await PartnerCenterTestKit.ConnectAsync(app.Services, pc);
             return new Scenario(pc, signer, app);
         }

@@ -23,6 +23,18 @@ public static class PartnerCenterTestKit
         settings["PartnerCenter:AttemptTimeout"] = "00:00:05";
     }
 
+    /// <summary>Settings that believe <paramref name="pc"/>'s signed events, as scripts/lib/common.sh gives the app: its
+    /// certificate on 127.0.0.1, its organization, its root (no revocation list).</summary>
+    public static void TrustEventsOf(Dictionary<string, string?> settings, LocalPartnerCenter.LocalPartnerCenter pc)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(pc);
+        settings["PartnerCenter:Events:CertificateHost"] = pc.WebhookCertificateUrl.Host;
+        settings["PartnerCenter:Events:CertificateOrganization"] = pc.Options.WebhookSigningOrganization;
+        settings["PartnerCenter:Events:TrustedRootCertificates"] = pc.WebhookRootPem;
+        settings["PartnerCenter:Events:CheckRevocation"] = "false";
+    }
+
     public static Task<TestApp> StartAsync(LocalPartnerCenter.LocalPartnerCenter pc, Action<Dictionary<string, string?>>? configure = null, bool publicOnOwnPort = false) =>
         TestApp.StartAsync(settings =>
         {
