@@ -70,4 +70,7 @@ public enum RelationshipRequestShape
 
     /// <summary>The same link inside a collection: <c>{totalCount:1, items:[{url, attributes}], attributes}</c>.</summary>
     Collection,
+
+    /// <summary>Neither: the link under another name (<c>{invitationLink, attributes}</c>), for testing what a client does with an answer it cannot read.</summary>
+    Unrecognized,
 }
