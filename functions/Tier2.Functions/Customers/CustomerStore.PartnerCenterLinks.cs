@@ -41,7 +41,7 @@ public sealed partial class CustomerStore
     {
         var keys = new CustomerKeys();
         var filter = TableClient.CreateQueryFilter($"RowKey eq {CustomerRow}");
-        await foreach (var e in Table.QueryAsync<TableEntity>(filter, select: ["PartnerCenterId", "DomainPrefix"], cancellationToken: cancellationToken))
+        await foreach (var e in Table.QueryAsync<TableEntity>(filter, select: ["PartitionKey", "PartnerCenterId", "DomainPrefix"], cancellationToken: cancellationToken))
         {
             keys.Add(e.PartitionKey, e.GetString("PartnerCenterId"), e.GetString("DomainPrefix"));
         }
