@@ -1,4 +1,5 @@
 using Tier2.Functions.Audit;
+using Tier2.Functions.CustomerImports;
 using Tier2.Functions.Customers;
 using Tier2.Functions.Email;
 using Tier2.Functions.Hosting;
@@ -27,6 +28,7 @@ public static class Tier2App
             .AddInvites(builder.Configuration)
             .AddOffers(builder.Configuration)
             .AddCustomers()
+            .AddCustomerImports()
             .AddOrders()
             .AddAudit()
             .AddPartnerCenter(builder.Configuration)

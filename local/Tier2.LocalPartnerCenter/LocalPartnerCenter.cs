@@ -93,6 +93,15 @@ public sealed class LocalPartnerCenter : IAsyncDisposable
         }
     }
 
+    /// <summary>Adds a customer of an indirect reseller, as if made in Partner Center's portal; returns its id.</summary>
+    public string SeedCustomer(SeededCustomer customer)
+    {
+        lock (State.Gate)
+        {
+            return State.SeedCustomer(customer).Id!;
+        }
+    }
+
     /// <summary>Ends a reseller's partnership (the portal-only removal), audited as remove_partner_relationship.</summary>
     public bool RemoveReseller(string tenantId)
     {

@@ -48,6 +48,10 @@ public sealed class LocalPartnerCenterOptions
     /// <summary>Access tokens' lifetime (expires_in "3599").</summary>
     public TimeSpan AccessTokenLifetime { get; set; } = TimeSpan.FromSeconds(3599);
 
+    /// <summary>The most customers one page of GET /v1/customers holds, whatever <c>size</c> asks (FACTS 7 samples ask for
+    /// 500). Lower it to make a few customers span several pages: a client follows links.next whatever a page holds.</summary>
+    public int MaxCustomerPageSize { get; set; } = 500;
+
     /// <summary>Which of the two UNVERIFIED shapes GET /v1/customers/relationshiprequests answers with.</summary>
     public RelationshipRequestShape RelationshipRequestShape { get; set; } = RelationshipRequestShape.Documented;
 
@@ -85,4 +89,7 @@ public enum RelationshipRequestShape
 
     /// <summary>The same link inside a collection: <c>{totalCount:1, items:[{url, attributes}], attributes}</c>.</summary>
     Collection,
+
+    /// <summary>Neither: the link under another name (<c>{invitationLink, attributes}</c>), for testing what a client does with an answer it cannot read.</summary>
+    Unrecognized,
 }

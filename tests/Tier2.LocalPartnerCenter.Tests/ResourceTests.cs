@@ -87,6 +87,44 @@ public sealed class ResourceTests
     }
 
     [Fact]
+    public async Task Seeded_customers_of_a_reseller_are_listed_by_its_filter_and_the_admin_api_seeds_them_too()
+    {
+        await using LocalPartnerCenter pc = await LocalPartnerCenter.StartAsync();
+        using PartnerCenterCaller caller = await new PartnerCenterCaller(pc).AsAppPlusUserAsync();
+        string seeded = pc.SeedCustomer(new SeededCustomer(PartnerCenterCaller.ResellerTenant, "Adatum", "adatum"));
+        string other = pc.SeedCustomer(new SeededCustomer(Guid.NewGuid().ToString(), "Elsewhere", "elsewhere.onmicrosoft.com"));
+        using HttpClient admin = new() { BaseAddress = pc.BaseUrl };
+        using HttpResponseMessage posted = await admin.PostAsync("_local/customers", JsonContent.Create(new SeededCustomer(PartnerCenterCaller.ResellerTenant, "Litware", "litware.onmicrosoft.com"), PartnerCenterJson.Default.SeededCustomer));
+        Customer viaAdmin = await PartnerCenterCaller.ReadAsync(posted, HttpStatusCode.Created, PartnerCenterJson.Default.Customer);
+
+        string filter = Uri.EscapeDataString($$"""{"Field":"IndirectReseller","Value":"{{PartnerCenterCaller.ResellerTenant}}","Operator":"starts_with"}""");
+        ResourceCollection<Customer> page = await PartnerCenterCaller.ReadAsync(await caller.SendAsync(HttpMethod.Get, $"v1/customers?size=10&filter={filter}"), HttpStatusCode.OK, PartnerCenterJson.Default.ResourceCollectionCustomer);
+
+        Assert.Equal(new[] { seeded, viaAdmin.Id! }.Order(StringComparer.Ordinal), page.Items.Select(c => c.Id!).Order(StringComparer.Ordinal));
+        Assert.DoesNotContain(page.Items, c => c.Id == other);
+        Customer adatum = Assert.Single(page.Items, c => c.Id == seeded);
+        Assert.Equal("adatum.onmicrosoft.com", adatum.CompanyProfile!.Domain);
+        Assert.Equal("reseller", adatum.RelationshipToPartner);
+    }
+
+    [Theory]
+    [InlineData(RelationshipRequestShape.Documented, "url")]
+    [InlineData(RelationshipRequestShape.Collection, "items")]
+    [InlineData(RelationshipRequestShape.Unrecognized, "invitationLink")]
+    public async Task The_relationship_request_link_for_a_reseller_comes_in_the_shape_the_option_picks(RelationshipRequestShape shape, string property)
+    {
+        await using LocalPartnerCenter pc = await LocalPartnerCenter.StartAsync(new LocalPartnerCenterOptions { RelationshipRequestShape = shape });
+        using PartnerCenterCaller caller = await new PartnerCenterCaller(pc).AsAppPlusUserAsync();
+
+        using HttpResponseMessage response = await caller.SendAsync(HttpMethod.Get, $"v1/customers/relationshiprequests?indirectResellerId={PartnerCenterCaller.ResellerTenant}");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using System.Text.Json.JsonDocument body = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.True(body.RootElement.TryGetProperty(property, out _));
+        Assert.Contains(PartnerCenterCaller.ResellerTenant, body.RootElement.GetRawText(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Customer_search_with_another_operator_is_400_with_code_2000()
     {
         await using LocalPartnerCenter pc = await LocalPartnerCenter.StartAsync();

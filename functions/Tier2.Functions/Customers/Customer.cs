@@ -18,7 +18,7 @@ public sealed record CustomerDetails(
     Address? Address,
     Contact? Contact);
 
-/// <summary>A customer account, created by a completed order.</summary>
+/// <summary>A customer account, created by a completed order or imported from Partner Center (a reseller's existing customer).</summary>
 public sealed record Customer
 {
     public required string Id { get; init; }
@@ -48,9 +48,21 @@ public sealed record Customer
     /// <summary>The customer's Partner Center id (its tenant id); null when Partner Center is Disabled (Tier2's rows only).</summary>
     public string? PartnerCenterId { get; init; }
 
-    public required string OrderId { get; init; }
+    /// <summary>The order that created the customer; null for a customer imported from Partner Center.</summary>
+    public string? OrderId { get; init; }
 
     public required DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>Imported from Partner Center's customers of a reseller (it existed there before Tier2 knew it), not created by an order.</summary>
+    public bool Imported { get; init; }
+
+    /// <summary>The import that created this row (<see cref="Imported"/>); an import re-run after a crash counts its own rows as imported, not as unchanged.</summary>
+    [JsonIgnore]
+    public string? ImportId { get; init; }
+
+    /// <summary>The import that last linked this existing row to Partner Center (its id, its reseller), for the same reason.</summary>
+    [JsonIgnore]
+    public string? LinkedByImportId { get; init; }
 
     [JsonIgnore]
     public string? ETag { get; init; }
@@ -60,7 +72,8 @@ public sealed record Customer
 public sealed record CustomerReseller(string ResellerId, string CompanyName, string MpnId, DateTimeOffset Since, string AddedBy);
 
 /// <summary>A row of the customers list (kept in the list's index partition, so a page needs no further reads).</summary>
-public sealed record CustomerSummary(string Id, string CompanyName, string DomainPrefix, string? AssociatedPartnerId, DateTimeOffset CreatedAt);
+/// <param name="Imported">Imported from Partner Center (a reseller's existing customer), not created by an order.</param>
+public sealed record CustomerSummary(string Id, string CompanyName, string DomainPrefix, string? AssociatedPartnerId, DateTimeOffset CreatedAt, bool Imported = false);
 
 /// <summary><c>GET /api/customers/{id}</c>: the account with its resellers and subscriptions (those the caller may see).</summary>
 public sealed record CustomerView(
@@ -79,10 +92,11 @@ public sealed record CustomerView(
     DateTimeOffset CreatedAt,
     IReadOnlyList<CustomerReseller> Resellers,
     IReadOnlyList<Subscription> Subscriptions,
-    string? PartnerCenterId = null)
+    string? PartnerCenterId = null,
+    bool Imported = false)
 {
     public static CustomerView From(Customer c, IReadOnlyList<CustomerReseller> resellers, IReadOnlyList<Subscription> subscriptions) => new(
-        c.Id, c.CompanyName, c.DomainPrefix, c.Domain, c.Email, c.Culture, c.Language, c.Address, c.Contact, c.AssociatedPartnerId, c.AdminUserName, c.OrderId, c.CreatedAt, resellers, subscriptions, c.PartnerCenterId);
+        c.Id, c.CompanyName, c.DomainPrefix, c.Domain, c.Email, c.Culture, c.Language, c.Address, c.Contact, c.AssociatedPartnerId, c.AdminUserName, c.OrderId, c.CreatedAt, resellers, subscriptions, c.PartnerCenterId, c.Imported);
 
     /// <summary>
     /// The customer as reseller admin <paramref name="resellerId"/> sees it: nothing of another reseller's (the associated

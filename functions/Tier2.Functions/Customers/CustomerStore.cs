@@ -21,7 +21,7 @@ namespace Tier2.Functions.Customers;
 /// reseller may not see (a crash in between leaves the index short; repeating the request repairs it).
 /// </para>
 /// </summary>
-public sealed class CustomerStore(TableServiceClient tables, StorageNames names, TimeProvider time)
+public sealed partial class CustomerStore(TableServiceClient tables, StorageNames names, TimeProvider time)
 {
     public const string TableName = "Customers";
     public const string IndexTableName = "CustomerIndex";
@@ -95,7 +95,7 @@ public sealed class CustomerStore(TableServiceClient tables, StorageNames names,
         var actions = new List<TableTransactionAction>
         {
             new(TableTransactionActionType.Add, ToEntity(customer)),
-            new(TableTransactionActionType.Add, AuditLog.Entry(customer.Id, "customer", customer.Id, actor, "created", null, Describe(customer), now)),
+            new(TableTransactionActionType.Add, AuditLog.Entry(customer.Id, "customer", customer.Id, actor, customer.Imported ? "imported-from-partner-center" : "created", null, Describe(customer), now)),
         };
         if (reseller is not null)
         {
@@ -333,6 +333,7 @@ public sealed class CustomerStore(TableServiceClient tables, StorageNames names,
                 ["DomainPrefix"] = c.DomainPrefix,
                 ["AssociatedPartnerId"] = c.AssociatedPartnerId,
                 ["CreatedAt"] = c.CreatedAt,
+                ["Imported"] = c.Imported,
             },
             TableUpdateMode.Replace,
             cancellationToken);
@@ -354,7 +355,8 @@ public sealed class CustomerStore(TableServiceClient tables, StorageNames names,
         e.GetString("CompanyName"),
         e.GetString("DomainPrefix"),
         e.GetString("AssociatedPartnerId"),
-        e.GetDateTimeOffset("CreatedAt") ?? default);
+        e.GetDateTimeOffset("CreatedAt") ?? default,
+        e.GetBoolean("Imported") ?? false);
 
     private static TableEntity RelationshipEntity(string customerId, Reseller reseller, string actor, DateTimeOffset now) => new(customerId, ResellerPrefix + reseller.Id)
     {
@@ -389,6 +391,9 @@ public sealed class CustomerStore(TableServiceClient tables, StorageNames names,
         ["PartnerCenterId"] = c.PartnerCenterId,
         ["OrderId"] = c.OrderId,
         ["CreatedAt"] = c.CreatedAt,
+        ["Imported"] = c.Imported,
+        ["ImportId"] = c.ImportId,
+        ["LinkedByImportId"] = c.LinkedByImportId,
     };
 
     private static Customer FromEntity(TableEntity e) => new()
@@ -406,6 +411,9 @@ public sealed class CustomerStore(TableServiceClient tables, StorageNames names,
         PartnerCenterId = e.GetString("PartnerCenterId"),
         OrderId = e.GetString("OrderId"),
         CreatedAt = e.GetDateTimeOffset("CreatedAt") ?? default,
+        Imported = e.GetBoolean("Imported") ?? false,
+        ImportId = e.GetString("ImportId"),
+        LinkedByImportId = e.GetString("LinkedByImportId"),
         ETag = e.ETag.ToString(),
     };
 }

@@ -117,6 +117,67 @@ public sealed record CustomerFilter(
 
 public sealed record RelationshipRequest(string? Url);
 
+/// <summary>
+/// The shape <c>GET /v1/customers/relationshiprequests?indirectResellerId=</c> answered in. Only the provider's own link is
+/// documented (<c>{url, attributes}</c> [K:request-reseller-relationship]); with an indirect reseller the output is
+/// UNVERIFIED (FACTS 4), so both plausible shapes are read and anything else is kept as it came.
+/// </summary>
+[JsonConverter(typeof(JsonStringEnumConverter<RelationshipRequestShape>))]
+public enum RelationshipRequestShape
+{
+    /// <summary><c>{url, attributes{objectType:"RelationshipRequest"}}</c>, as documented for the provider's own link.</summary>
+    Documented,
+
+    /// <summary>A collection, <c>{totalCount, items[{url, ...}], attributes{objectType:"Collection"}}</c>: the first item's url.</summary>
+    Collection,
+
+    /// <summary>Neither shape carried a url: Tier2 keeps the answer as it came and says it did not understand it.</summary>
+    NotUnderstood,
+}
+
+/// <summary>A relationship request link as Partner Center answered: the url (null when not understood), the shape, the raw JSON.</summary>
+public sealed record RelationshipRequestAnswer(string? Url, RelationshipRequestShape Shape, string Raw)
+{
+    /// <summary>Reads either shape; the first url of a collection.</summary>
+    public static RelationshipRequestAnswer Read(JsonElement answer)
+    {
+        var raw = answer.GetRawText();
+        if (answer.ValueKind == JsonValueKind.Object && ReadUrl(answer) is { } url)
+        {
+            return new(url, RelationshipRequestShape.Documented, raw);
+        }
+
+        if (answer.ValueKind == JsonValueKind.Object && Property(answer, "items") is { ValueKind: JsonValueKind.Array } items)
+        {
+            foreach (var item in items.EnumerateArray())
+            {
+                if (item.ValueKind == JsonValueKind.Object && ReadUrl(item) is { } first)
+                {
+                    return new(first, RelationshipRequestShape.Collection, raw);
+                }
+            }
+        }
+
+        return new(null, RelationshipRequestShape.NotUnderstood, raw);
+    }
+
+    private static string? ReadUrl(JsonElement item) =>
+        Property(item, "url") is { ValueKind: JsonValueKind.String } url && Uri.TryCreate(url.GetString(), UriKind.Absolute, out var parsed) && parsed.Scheme == Uri.UriSchemeHttps ? url.GetString() : null;
+
+    private static JsonElement? Property(JsonElement item, string name)
+    {
+        foreach (var property in item.EnumerateObject())
+        {
+            if (string.Equals(property.Name, name, StringComparison.OrdinalIgnoreCase))
+            {
+                return property.Value;
+            }
+        }
+
+        return null;
+    }
+}
+
 public sealed record AgreementMetadata(string? TemplateId, string? AgreementType, string? AgreementLink, int? VersionRank);
 
 public sealed record AgreementContact(string FirstName, string LastName, string Email, string? PhoneNumber);

@@ -124,6 +124,14 @@ public sealed class PartnerCenterCustomers(PartnerCenterClient client)
     /// <summary>The provider's own reseller-relationship invitation link for customers.</summary>
     public Task<RelationshipRequest> GetRelationshipRequestAsync(CancellationToken cancellationToken = default) =>
         client.SendAsync(HttpMethod.Get, "v1/customers/relationshiprequests", PartnerCenterAuth.AppUser, PartnerCenterJsonContext.Default.RelationshipRequest, cancellationToken);
+
+    /// <summary>
+    /// The link a customer follows to accept a reseller relationship with the provider and the indirect reseller whose
+    /// tenant id is given. Its output is UNVERIFIED (FACTS 4: Swagger lists the parameter, no example exists): read as
+    /// JSON and taken in either shape (<see cref="RelationshipRequestAnswer.Read"/>). Not supported in the sandbox (FACTS 9).
+    /// </summary>
+    public async Task<RelationshipRequestAnswer> GetRelationshipRequestForResellerAsync(string resellerTenantId, CancellationToken cancellationToken = default) =>
+        RelationshipRequestAnswer.Read(await client.SendAsync(HttpMethod.Get, $"v1/customers/relationshiprequests?indirectResellerId={EscapeDataString(resellerTenantId)}", PartnerCenterAuth.AppUser, PartnerCenterJsonContext.Default.JsonElement, cancellationToken));
 }
 
 /// <summary>Microsoft Customer Agreement attestation, which the provider makes for a reseller's customer (App+User).</summary>

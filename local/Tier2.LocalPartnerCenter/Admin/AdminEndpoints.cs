@@ -41,6 +41,7 @@ internal static class AdminEndpoints
                 return state.RemoveReseller(tenantId) ? Results.NoContent() : Results.NotFound();
             }
         });
+        admin.MapPost("/customers", SeedCustomer);
         admin.MapPost("/domains", (TakenDomain domain, PartnerCenterState state) =>
         {
             lock (state.Gate)
@@ -79,6 +80,19 @@ internal static class AdminEndpoints
         {
             ResellerRecord seeded = state.SeedReseller(reseller);
             return TypedResults.Json(seeded.ToRelationship(), PartnerCenterJson.Default.PartnerRelationship, statusCode: 201);
+        }
+    }
+
+    private static IResult SeedCustomer(SeededCustomer customer, PartnerCenterState state)
+    {
+        if (string.IsNullOrWhiteSpace(customer.ResellerTenantId) || string.IsNullOrWhiteSpace(customer.CompanyName) || string.IsNullOrWhiteSpace(customer.Domain))
+        {
+            return TypedResults.Problem("resellerTenantId, companyName and domain are required.", statusCode: 400);
+        }
+
+        lock (state.Gate)
+        {
+            return TypedResults.Json(state.SeedCustomer(customer), PartnerCenterJson.Default.Customer, statusCode: 201);
         }
     }
 

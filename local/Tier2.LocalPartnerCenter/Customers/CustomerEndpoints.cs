@@ -114,8 +114,11 @@ internal static class CustomerEndpoints
         }
 
         RelationshipRequest link = new(url + "#/BillingAccounts/partner-invitation", new ResourceAttributes("RelationshipRequest"));
-        return state.Options.RelationshipRequestShape == RelationshipRequestShape.Collection
-            ? TypedResults.Json(ResourceCollection<RelationshipRequest>.Of([link]), PartnerCenterJson.Default.ResourceCollectionRelationshipRequest)
-            : TypedResults.Json(link, PartnerCenterJson.Default.RelationshipRequest);
+        return state.Options.RelationshipRequestShape switch
+        {
+            RelationshipRequestShape.Collection => TypedResults.Json(ResourceCollection<RelationshipRequest>.Of([link]), PartnerCenterJson.Default.ResourceCollectionRelationshipRequest),
+            RelationshipRequestShape.Unrecognized => TypedResults.Json(new UnrecognizedRelationshipRequest(link.Url, link.Attributes), PartnerCenterJson.Default.UnrecognizedRelationshipRequest),
+            _ => TypedResults.Json(link, PartnerCenterJson.Default.RelationshipRequest),
+        };
     }
 }

@@ -12,12 +12,12 @@ namespace Tier2.LocalPartnerCenter;
 internal static class CustomerSearch
 {
     private const int DefaultPageSize = 200;
-    private const int MaxPageSize = 500;
 
     public static IResult List(HttpRequest request, PartnerCenterState state)
     {
         IQueryCollection query = request.Query;
-        int size = int.TryParse(query["size"], NumberStyles.None, CultureInfo.InvariantCulture, out int s) && s > 0 ? Math.Min(s, MaxPageSize) : DefaultPageSize;
+        int size = int.TryParse(query["size"], NumberStyles.None, CultureInfo.InvariantCulture, out int s) && s > 0 ? s : DefaultPageSize;
+        size = Math.Min(size, Math.Max(1, state.Options.MaxCustomerPageSize));
         string? filterText = query["filter"];
         (Func<Customer, bool>? matches, IResult? bad) = ParseFilter(filterText, state);
         if (bad is not null)

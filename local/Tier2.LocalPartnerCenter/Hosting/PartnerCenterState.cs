@@ -91,6 +91,23 @@ internal sealed class PartnerCenterState(LocalPartnerCenterOptions options, Cata
         return reseller;
     }
 
+    /// <summary>Adds a customer of an indirect reseller as if it had been made outside the API (audited as add_customer); an existing id is kept.</summary>
+    public Customer SeedCustomer(SeededCustomer seed)
+    {
+        string id = string.IsNullOrWhiteSpace(seed.Id) ? Guid.NewGuid().ToString() : seed.Id;
+        if (FindCustomer(id) is { } existing)
+        {
+            return existing;
+        }
+
+        Customer customer = new(id, id,
+            new CustomerCompanyProfile(id, ValidationEndpoints.NormalizeDomain(seed.Domain), seed.CompanyName, Attributes: new ResourceAttributes("CustomerCompanyProfile")),
+            RelationshipToPartner: "reseller", AllowDelegatedAccess: true, AssociatedPartnerId: seed.ResellerTenantId, Attributes: new ResourceAttributes("Customer"));
+        Customers.Add(customer);
+        AddAudit("add_customer", "customer", id, seed.CompanyName, customer, []);
+        return customer;
+    }
+
     public bool RemoveReseller(string tenantId)
     {
         if (!Resellers.TryGetValue(tenantId, out ResellerRecord? reseller) || !reseller.Active)

@@ -13,6 +13,16 @@ namespace Tier2.LocalPartnerCenter;
 /// <param name="Location">Its country (ISO-2).</param>
 public sealed record SeededReseller(string? TenantId, string MpnId, string Name, bool MpaSigned = true, string Location = "US");
 
+/// <summary>
+/// A customer that exists in Partner Center for an indirect reseller before Tier2 knows it (made in Partner Center's portal,
+/// or by another tool): what GET /v1/customers with the IndirectReseller filter lists [K:get-customers-of-an-indirect-reseller].
+/// </summary>
+/// <param name="ResellerTenantId">The reseller's tenant id (the customer's associatedPartnerId).</param>
+/// <param name="CompanyName">The company name.</param>
+/// <param name="Domain">The initial domain, <c>*.onmicrosoft.com</c>.</param>
+/// <param name="Id">The customer's id (its tenant id); null for a new one.</param>
+public sealed record SeededCustomer(string ResellerTenantId, string CompanyName, string Domain, string? Id = null);
+
 /// <summary>What a fault does to the matching calls.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<FaultKind>))]
 public enum FaultKind

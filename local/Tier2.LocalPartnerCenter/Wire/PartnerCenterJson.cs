@@ -49,6 +49,8 @@ namespace Tier2.LocalPartnerCenter;
 [JsonSerializable(typeof(LocalEvent))]
 [JsonSerializable(typeof(IReadOnlyList<string>))]
 [JsonSerializable(typeof(SeededReseller))]
+[JsonSerializable(typeof(SeededCustomer))]
+[JsonSerializable(typeof(UnrecognizedRelationshipRequest))]
 [JsonSerializable(typeof(FaultSpec))]
 [JsonSerializable(typeof(LocalCounts))]
 [JsonSerializable(typeof(IReadOnlyList<SeenRequest>))]

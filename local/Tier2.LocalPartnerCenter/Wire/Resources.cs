@@ -57,6 +57,9 @@ public sealed record Customer(
 /// <summary>The reseller relationship request link [K:request-reseller-relationship].</summary>
 public sealed record RelationshipRequest(string Url, ResourceAttributes Attributes);
 
+/// <summary>An answer that carries the link under a name no documented shape uses (RelationshipRequestShape.Unrecognized).</summary>
+public sealed record UnrecognizedRelationshipRequest(string InvitationLink, ResourceAttributes Attributes);
+
 /// <summary>AgreementMetaData [K:get-customer-agreement-metadata].</summary>
 public sealed record AgreementMetadata(
     string TemplateId, string AgreementType, string AgreementLink, int VersionRank, ResourceAttributes Attributes);

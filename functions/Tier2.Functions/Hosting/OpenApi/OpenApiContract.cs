@@ -291,6 +291,7 @@ public static class OpenApiContract
         ["entity"] = "The kind of record whose audit trail to read.",
         ["job"] = "A reconciliation job's name.",
         ["name"] = "The event's name (1 to 100 characters), as the orchestration waits for it.",
+        ["refresh"] = "true: ask Partner Center again instead of answering what it answered last time.",
         ["resellerId"] = "A reseller's id.",
         ["subscriptionId"] = "The subscription's id.",
     };
