@@ -52,6 +52,7 @@ switch (args[0])
         var settings = new PartnerCenterBenchSettings
         {
             InFlight = Int("in-flight", quick ? 12 : 16),
+            LightInFlight = quick ? 0 : 4,
             LatencyMs = Int("latency-ms", 300),
             WarmupSeconds = quick ? 15 : 60,
             Seconds = quick ? 60 : 180,
