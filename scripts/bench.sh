@@ -6,13 +6,18 @@
 #                                activity call (counting proxy in front of Azurite); idle requests over 30 s
 #   scripts/bench.sh http        GET /api/resellers/{id} and GET /api/customers?resellerId= of the real app on the
 #                                standalone host, 32 concurrent connections, against Azurite's point-read rate
+#   scripts/bench.sh partnercenter  onboarding with Partner Center Enabled against a local Partner Center process with a
+#                                latency on every call (300 ms, assumed) and the documented 500 requests/minute: orders
+#                                per minute, p50/p99, requests per order and per minute, the most in any sliding 60 s,
+#                                429s (must be 0); baselines in the same run (no latency/limit; Partner Center Disabled)
 #   scripts/bench.sh coldstart   process start to first 200 from /api/health: the standalone host with the published
 #                                app, against a bare Kestrel app published the same way (median of N runs each)
-#   scripts/bench.sh             all three
+#   scripts/bench.sh             all four
 # Starts a fresh Azurite on free ports (so a running copy of the app is never disturbed), stops what it started, and
-# writes artifacts/bench/{durable,http,coldstart}.json. Builds into artifacts/bench/build (its own obj/bin: never
+# writes artifacts/bench/{durable,http,partnercenter,coldstart}.json. Builds into artifacts/bench/build (its own obj/bin: never
 # the projects' bin/ or obj/, so it does not disturb other builds of the tree).
-# Environment: BENCH_RUNS (cold-start runs, default 7), BENCH_QUICK=1 (short durable run, a smoke test),
+# Environment: BENCH_RUNS (cold-start runs, default 7), BENCH_QUICK=1 (short durable / partnercenter runs, a smoke test),
+#   BENCH_PC_IN_FLIGHT (partnercenter: orders in flight, default 16, 12 quick), BENCH_PC_LATENCY_MS (default 300),
 #   BENCH_TUNE=1 (durable: also sweep extensions.durableTask settings),
 #   BENCH_OLD_ENGINE=<commit> (durable: first run that commit's own `scripts/bench.sh durable` - the deleted
 #   Tier2.Durable engine, e.g. 1f661f1 - from a temporary git worktree, in the same session; its figures go to
@@ -25,8 +30,8 @@ ensure_node_tools
 
 what="${1:-all}"
 case "$what" in
-  durable|http|coldstart|all) ;;
-  *) log "usage: $0 [durable|http|coldstart|all]"; exit 2 ;;
+  durable|http|partnercenter|coldstart|all) ;;
+  *) log "usage: $0 [durable|http|partnercenter|coldstart|all]"; exit 2 ;;
 esac
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/tier2-bench.XXXXXX")"
@@ -63,11 +68,15 @@ log "building the benchmark, the standalone host, the real app and the bench app
 dotnet build bench/Tier2.Bench "${isolated[@]}" >/dev/null
 dotnet build bench/Tier2.Bench.App "${isolated[@]}" >/dev/null
 dotnet build functions/Tier2.Standalone "${isolated[@]}" >/dev/null
+if [[ "$what" == partnercenter || "$what" == all ]]; then
+  dotnet build local/Tier2.LocalPartnerCenter "${isolated[@]}" >/dev/null
+fi
 bench="$build/bin/Tier2.Bench/release/Tier2.Bench"
 # The standalone host exactly as scripts/run.sh starts it: it loads each app with the app's own dependencies.
 standalone="$build/bin/Tier2.Standalone/release/Tier2.Standalone.dll"
 tier2_app="$build/bin/Tier2.Functions/release"
 bench_app="$build/bin/Tier2.Bench.App/release"
+local_pc="$build/bin/Tier2.LocalPartnerCenter/release/Tier2.LocalPartnerCenter.dll"
 
 blob=$(free_port); queue=$(free_port); table=$(free_port)
 while [[ "$queue" == "$blob" ]]; do queue=$(free_port); done
@@ -88,6 +97,15 @@ fi
 if [[ "$what" == http || "$what" == all ]]; then
   "$bench" http --storage "$conn" --standalone "$standalone" --tier2-app "$tier2_app" --concurrency 32 \
     --seconds "${BENCH_HTTP_SECONDS:-5}" --rounds 3 --out "$out/http.json" || { log "http: FAILED (see above)"; failed=1; }
+fi
+
+if [[ "$what" == partnercenter || "$what" == all ]]; then
+  flags=()
+  [[ "${BENCH_QUICK:-}" == 1 ]] && flags+=(--quick)
+  [[ -n "${BENCH_PC_IN_FLIGHT:-}" ]] && flags+=(--in-flight "$BENCH_PC_IN_FLIGHT")
+  [[ -n "${BENCH_PC_LATENCY_MS:-}" ]] && flags+=(--latency-ms "$BENCH_PC_LATENCY_MS")
+  "$bench" partnercenter --storage "$conn" --standalone "$standalone" --tier2-app "$tier2_app" --partner-center "$local_pc" \
+    --out "$out/partnercenter.json" "${flags[@]}" || { log "partnercenter: FAILED (see above)"; failed=1; }
 fi
 
 if [[ "$what" == coldstart || "$what" == all ]]; then

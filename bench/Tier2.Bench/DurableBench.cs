@@ -288,24 +288,7 @@ public sealed class DurableBench(string connection, DurablePaths paths, BenchSet
             async Task<string> StartOneAsync()
             {
                 var host = started[Interlocked.Increment(ref next) % started.Length];
-                var domain = "c" + Guid.NewGuid().ToString("N")[..10];
-                using var created = await host.Client.PostAsJsonAsync(new Uri("/api/orders", UriKind.Relative), OrderBody(domain));
-                var view = await created.Content.ReadAsStringAsync();
-                if (!created.IsSuccessStatusCode)
-                {
-                    throw new InvalidOperationException($"POST /api/orders: {(int)created.StatusCode} {view}");
-                }
-
-                var id = JsonDocument.Parse(view).RootElement.GetProperty("id").GetString()!;
-                using var submit = new HttpRequestMessage(HttpMethod.Post, new Uri($"/api/orders/{id}/submit", UriKind.Relative));
-                submit.Headers.TryAddWithoutValidation("If-Match", created.Headers.ETag?.ToString() ?? "*");
-                using var submitted = await host.Client.SendAsync(submit);
-                if ((int)submitted.StatusCode != 202)
-                {
-                    throw new InvalidOperationException($"POST /api/orders/{id}/submit: {(int)submitted.StatusCode} {await submitted.Content.ReadAsStringAsync()}");
-                }
-
-                return "order-" + id;
+                return "order-" + await SubmitOrderAsync(host.Client, OrderBody("c" + Guid.NewGuid().ToString("N")[..10], null));
             }
 
             async Task<string[]> StartAsync(int count) => await Task.WhenAll(Enumerable.Range(0, count).Select(_ => StartOneAsync()));
@@ -339,9 +322,36 @@ public sealed class DurableBench(string connection, DurablePaths paths, BenchSet
         }
     }
 
-    private static Dictionary<string, object?> OrderBody(string domainPrefix) => new()
+    /// <summary>
+    /// The seed's New customer -> Review -> Submit through the app's API: <c>POST /api/orders</c>, then
+    /// <c>POST /api/orders/{id}/submit</c> with the draft's ETag (202). Returns the order id (its orchestration is
+    /// <c>order-{id}</c>).
+    /// </summary>
+    internal static async Task<string> SubmitOrderAsync(HttpClient client, Dictionary<string, object?> body)
     {
-        ["resellerId"] = null,
+        using var created = await client.PostAsJsonAsync(new Uri("/api/orders", UriKind.Relative), body);
+        var view = await created.Content.ReadAsStringAsync();
+        if (!created.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"POST /api/orders: {(int)created.StatusCode} {view}");
+        }
+
+        var id = JsonDocument.Parse(view).RootElement.GetProperty("id").GetString()!;
+        using var submit = new HttpRequestMessage(HttpMethod.Post, new Uri($"/api/orders/{id}/submit", UriKind.Relative));
+        submit.Headers.TryAddWithoutValidation("If-Match", created.Headers.ETag?.ToString() ?? "*");
+        using var submitted = await client.SendAsync(submit);
+        if ((int)submitted.StatusCode != 202)
+        {
+            throw new InvalidOperationException($"POST /api/orders/{id}/submit: {(int)submitted.StatusCode} {await submitted.Content.ReadAsStringAsync()}");
+        }
+
+        return id;
+    }
+
+    /// <summary>A new customer with one line (Office 365 E3, 1 licence, monthly), for <paramref name="resellerId"/> or the provider's own (null).</summary>
+    internal static Dictionary<string, object?> OrderBody(string domainPrefix, string? resellerId) => new()
+    {
+        ["resellerId"] = resellerId,
         ["customer"] = new Dictionary<string, object?>
         {
             ["companyName"] = "Bench Co " + domainPrefix,
@@ -508,7 +518,7 @@ public sealed class DurableBench(string connection, DurablePaths paths, BenchSet
         }
     }
 
-    private static double Percentile(List<double> sorted, double p) =>
+    internal static double Percentile(List<double> sorted, double p) =>
         sorted.Count == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)];
 
     private static void Print(RunResult r) =>
@@ -560,49 +570,6 @@ public sealed class DurableBench(string connection, DurablePaths paths, BenchSet
             ["latencyP99Ms"] = Round(P99Ms),
             ["latencySamples"] = LatencySamples,
         };
-    }
-
-    /// <summary>
-    /// Finds finished instances in DTFx's instance table with one small query per poll (the benchmark's, not counted):
-    /// rows written since the last poll (server Timestamp, with a margin); CreatedTime and, for Completed, LastUpdatedTime.
-    /// </summary>
-    private sealed class CompletionWatcher(TableClient table, DateTimeOffset since)
-    {
-        private static readonly string[] Columns = ["PartitionKey", "RuntimeStatus", "CreatedTime", "LastUpdatedTime", "Timestamp"];
-        private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
-        private DateTimeOffset _since = since;
-
-        public async Task<List<(string Id, DateTimeOffset Created, DateTimeOffset Completed)>> PollAsync()
-        {
-            var found = new List<(string, DateTimeOffset, DateTimeOffset)>();
-            var filter = TableClient.CreateQueryFilter($"Timestamp ge {_since}");
-            var newest = _since;
-            try
-            {
-                await foreach (var row in table.QueryAsync<TableEntity>(filter, select: Columns))
-                {
-                    var stamp = row.Timestamp ?? _since;
-                    newest = stamp > newest ? stamp : newest;
-                    var status = row.GetString("RuntimeStatus");
-                    if (status is "Failed" or "Terminated" or "Canceled")
-                    {
-                        throw new InvalidOperationException($"Instance {row.PartitionKey} ended {status}.");
-                    }
-
-                    if (status == "Completed" && _seen.Add(row.PartitionKey))
-                    {
-                        found.Add((row.PartitionKey, row.GetDateTimeOffset("CreatedTime")!.Value, row.GetDateTimeOffset("LastUpdatedTime")!.Value));
-                    }
-                }
-            }
-            catch (Azure.RequestFailedException e) when (e.Status == 404)
-            {
-                return found; // the hub's tables are created by the host as it starts
-            }
-
-            _since = newest - TimeSpan.FromSeconds(2);
-            return found;
-        }
     }
 }
 

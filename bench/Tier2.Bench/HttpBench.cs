@@ -3,11 +3,6 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
 using Azure.Data.Tables;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Tier2.Functions.Resellers;
-using Tier2.Standalone.Hosting;
 
 namespace Tier2.Bench;
 
@@ -26,7 +21,7 @@ public sealed class HttpBench(string connection, DurablePaths paths, int concurr
         await using var host = await HostProcess.StartAsync(paths.StandaloneDll, paths.Tier2App, env);
         host.Client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Tier2AppSettings.ProviderAdminToken());
 
-        var resellerId = await CreateResellerAsync(prefix, hub);
+        var resellerId = await BenchReseller.CreateAsync(connection, paths.Tier2App, prefix, hub, Guid.NewGuid());
         Console.WriteLine($"== HTTP load: {concurrency} concurrent connections, {rounds} interleaved rounds of 2 s warm-up + {seconds} s per figure; reseller {resellerId}");
 
         // Interleaved rounds (point reads, resellers, customers, ...), so that the machine's noise (shared, 2 cores) hits
@@ -73,49 +68,6 @@ public sealed class HttpBench(string connection, DurablePaths paths, int concurr
     {
         var sorted = values.Order().ToList();
         return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
-    }
-
-    /// <summary>A partnered (Active) reseller, created through the app's own <see cref="ResellerStore"/> (as the invite flow leaves it).</summary>
-    private async Task<string> CreateResellerAsync(string prefix, string hub)
-    {
-        // The app's container, built (not started) in this process on the same settings: only for its ResellerStore.
-        await using var app = StandaloneHost.Build(new StandaloneHostOptions
-        {
-            AppAssembly = typeof(ResellerStore).Assembly,
-            MetadataFolder = paths.Tier2App,
-            LoadLocalSettings = false,
-            ConfigureBeforeApp = b => b.Configuration.AddInMemoryCollection(Tier2AppSettings.Create(connection, prefix, hub).Select(kv => KeyValuePair.Create(kv.Key, (string?)kv.Value))),
-        });
-        var store = app.Services.GetRequiredService<ResellerStore>();
-        var id = Guid.NewGuid().ToString("N");
-        var clock = Stopwatch.StartNew();
-        while (true)
-        {
-            try
-            {
-                await store.CreateAsync(
-                    new Reseller
-                    {
-                        Id = id,
-                        CompanyName = "Bench Reseller",
-                        MpnId = "7654321",
-                        TenantId = Guid.NewGuid(),
-                        ContactName = "Pat Doe",
-                        ContactEmail = $"pat@{id[..8]}.example",
-                        InvitedEmail = $"partners@{id[..8]}.example",
-                        Status = ResellerStatus.PendingActivation,
-                        CreatedAt = DateTimeOffset.UtcNow,
-                    },
-                    "bench",
-                    CancellationToken.None);
-                await store.ChangeStatusAsync(id, ResellerStatus.PendingActivation, ResellerStatus.Active, "bench", null, CancellationToken.None);
-                return id;
-            }
-            catch (Azure.RequestFailedException e) when (e.Status == 404 && clock.Elapsed < TimeSpan.FromSeconds(30))
-            {
-                await Task.Delay(200); // the host creates its tables in the background as it starts
-            }
-        }
     }
 
     private async Task<Figure> LoadAsync(HostProcess host, string path)

@@ -6,10 +6,11 @@ using Tier2.Bench;
 // Usage (scripts/bench.sh drives it; paths are build outputs):
 //   Tier2.Bench durable   --storage <conn> --standalone <Tier2.Standalone.dll> --bench-app <dir> --tier2-app <dir> --out <durable.json> [--quick] [--tune]
 //   Tier2.Bench http      --storage <conn> --standalone <Tier2.Standalone.dll> --tier2-app <dir> --out <http.json> [--concurrency 32] [--seconds 5] [--rounds 3]
+//   Tier2.Bench partnercenter --storage <conn> --standalone <Tier2.Standalone.dll> --tier2-app <dir> --partner-center <Tier2.LocalPartnerCenter.dll> --out <partnercenter.json> [--quick] [--in-flight 16] [--latency-ms 300]
 //   Tier2.Bench coldstart --app <published app> --host <published Tier2.Standalone> --baseline <dir> --storage <conn> --out <coldstart.json> [--runs 7]
 if (args.Length == 0)
 {
-    Console.Error.WriteLine("usage: Tier2.Bench durable|http|coldstart [options] (see scripts/bench.sh)");
+    Console.Error.WriteLine("usage: Tier2.Bench durable|http|partnercenter|coldstart [options] (see scripts/bench.sh)");
     return 2;
 }
 
@@ -43,6 +44,24 @@ switch (args[0])
         var result = await new HttpBench(Required("storage"), Paths(), Int("concurrency", 32), Int("seconds", 5), Int("rounds", 3)).RunAsync();
         await WriteAsync(Required("out"), result);
         return 0;
+    }
+
+    case "partnercenter":
+    {
+        var quick = options.ContainsKey("quick");
+        var settings = new PartnerCenterBenchSettings
+        {
+            InFlight = Int("in-flight", quick ? 12 : 16),
+            LightInFlight = quick ? 0 : 4,
+            LatencyMs = Int("latency-ms", 300),
+            WarmupSeconds = quick ? 15 : 60,
+            Seconds = quick ? 60 : 180,
+            BaselineWarmupSeconds = quick ? 5 : 15,
+            BaselineSeconds = quick ? 20 : 60,
+        };
+        var result = await new PartnerCenterBench(Required("storage"), Paths(), Required("partner-center"), settings).RunAsync();
+        await WriteAsync(Required("out"), result);
+        return result["throttled429"]!.GetValue<int>() == 0 ? 0 : 1; // a 429 means the client's limiter let too much through
     }
 
     case "coldstart":
