@@ -107,7 +107,17 @@ internal sealed class PartnerCenterState(LocalPartnerCenterOptions options, Cata
     {
         string value = JsonSerializer.Serialize(newValue, typeof(T), PartnerCenterJson.Default);
         Audit.Add(new AuditRecord(Guid.NewGuid().ToString(), Options.ProviderMpnId, customerId, customerName, Options.IntegrationUserUpn,
-            resourceType, value, operation, Stamp(Now), "succeeded", data, new ResourceAttributes("AuditRecord")));
+            resourceType, value, operation, Stamp(Now), "succeeded", data, new ResourceAttributes("AuditRecord"), Options.ClientId));
+    }
+
+    /// <summary>A change of a customer's subscription, audited as <c>update_subscription</c> with who made it: the caller's user
+    /// (null for an App-only call) and application [K:auditing-resources], and the subscription before and after. Whether
+    /// Partner Center audits a support-contact change under this operation type is UNVERIFIED; here it does.</summary>
+    public void AuditSubscriptionChange<T>(AccessGrant caller, string customerId, T oldValue, T newValue)
+    {
+        Audit.Add(new AuditRecord(Guid.NewGuid().ToString(), Options.ProviderMpnId, customerId, FindCustomer(customerId)?.CompanyProfile?.CompanyName,
+            caller.UserPrincipalName, "subscription", JsonSerializer.Serialize(newValue, typeof(T), PartnerCenterJson.Default), "update_subscription",
+            Stamp(Now), "succeeded", [], new ResourceAttributes("AuditRecord"), Options.ClientId, JsonSerializer.Serialize(oldValue, typeof(T), PartnerCenterJson.Default)));
     }
 
     /// <summary>Completes every order whose provisioning time has come: its subscriptions get ids, the order's lines

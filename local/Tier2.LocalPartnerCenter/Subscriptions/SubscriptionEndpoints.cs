@@ -96,7 +96,10 @@ internal static class SubscriptionEndpoints
                 return PartnerCenterErrors.Fail(400, 800016, "PartnerID isn't a valid Indirect Reseller", body.SupportMpnId ?? "");
             }
 
+            SupportContact? before = found.SupportContact;
             found.SupportContact = new SupportContact(reseller.TenantId, reseller.MpnId, reseller.Name, new ResourceAttributes("SupportContact"));
+            // The record carries the subscription with its support contact (the wire's resource has no such field): the id says which.
+            state.AuditSubscriptionChange(request.HttpContext.Grant(), customerId, new AuditedSupportContact(subscriptionId, before), new AuditedSupportContact(subscriptionId, found.SupportContact));
             return TypedResults.Json(found.SupportContact, PartnerCenterJson.Default.SupportContact);
         }
     }

@@ -56,7 +56,7 @@ internal static class SubscriptionPatch
                 Attributes = new ResourceAttributes("Subscription", Etag: Guid.NewGuid().ToString("N")),
             };
             log.Add(new ReceivedPatch(customerId, subscriptionId, raw, autoRenewOff, instructionsDeleted));
-            state.AddAudit("update_subscription", "subscription", customerId, state.FindCustomer(customerId)?.CompanyProfile?.CompanyName, found.Subscription, []);
+            state.AuditSubscriptionChange(request.HttpContext.Grant(), customerId, current, found.Subscription);
             return state.Options.SlowSubscriptionChanges
                 ? TypedResults.Accepted($"/v1/customers/{customerId}/subscriptions/{subscriptionId}")
                 : TypedResults.Json(found.Subscription, PartnerCenterJson.Default.Subscription);
