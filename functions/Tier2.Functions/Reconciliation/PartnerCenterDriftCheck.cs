@@ -75,15 +75,9 @@ public sealed class PartnerCenterDriftCheck(
 
         var label = $"subscription {row.CustomerId}/{row.Id} ({row.OfferName}, Partner Center {pcSubscription})";
         var threshold = context.Now - options.Value.StuckThreshold;
-        if (row.PendingChange is { } change)
+        if ((row.PendingChange ?? row.PartnerCenterSync?.Unapplied) is { } change)
         {
-            var instanceId = SubscriptionChanges.InstanceId(row.Id, change.Id);
-            var instance = await context.Orchestrations.GetAsync(instanceId, cancellationToken);
-            if (SubscriptionDrift.Decide(row, [], instance?.RuntimeStatus, threshold) == DriftVerdict.RedriveTier2Change)
-            {
-                await context.Orchestrations.StartUnlessRunningAsync(SubscriptionChangeOrchestration.Name, instanceId, new SubscriptionChangeTarget(row.CustomerId, row.Id, change.Id), cancellationToken);
-                run.Change($"{label}: change {change.Id} asked by {change.RequestedBy} at {change.RequestedAt:u} had not reached Partner Center (orchestration {instanceId} {instance?.RuntimeStatus.ToString() ?? "never started"}); Tier2 drives it again");
-            }
+            await RedriveAsync(row, change, label, threshold, context, run, cancellationToken);
 
             // A change of Tier2's own is on its way: the next run compares what it leaves.
             return;
@@ -132,6 +126,37 @@ public sealed class PartnerCenterDriftCheck(
         {
             run.Report($"{label}: Partner Center's support contact PartnerID {unknown} ({support.Name}) is no Tier2 reseller; Tier2 keeps its own");
         }
+    }
+
+    /// <summary>
+    /// Drives Tier2's own change again when it never reached Partner Center: a pending one whose orchestration is missing
+    /// or ended, or one that failed after its retries (made pending again first: Store, then start). Same change, same
+    /// instance id (a finished instance is replaced), so it records its answer as the first attempt would have.
+    /// </summary>
+    private async Task RedriveAsync(Tier2Subscription row, PartnerCenterChange change, string label, DateTimeOffset threshold, JobContext context, DriftRun run, CancellationToken cancellationToken)
+    {
+        var instanceId = SubscriptionChanges.InstanceId(row.Id, change.Id);
+        var instance = await context.Orchestrations.GetAsync(instanceId, cancellationToken);
+        if (SubscriptionDrift.Decide(row, [], instance?.RuntimeStatus, threshold) != DriftVerdict.RedriveTier2Change)
+        {
+            return;
+        }
+
+        var why = row.PendingChange is null
+            ? $"failed to reach Partner Center ({row.PartnerCenterSync?.Refusal?.Detail})"
+            : $"had not reached Partner Center (orchestration {instanceId} {instance?.RuntimeStatus.ToString() ?? "never started"})";
+        if (row.PendingChange is null)
+        {
+            var pending = await subscriptions.UpdateAsync(row.CustomerId, row.Id, row.ETag, Actor, s => (s.RedriveFailedChange().Next, "partner-center-change-redriven"), cancellationToken);
+            if (pending.Outcome != ChangeOutcome.Changed)
+            {
+                run.Report($"{label}: change {change.Id} {why}; the row changed meanwhile and was left for the next run");
+                return;
+            }
+        }
+
+        await context.Orchestrations.StartUnlessRunningAsync(SubscriptionChangeOrchestration.Name, instanceId, new SubscriptionChangeTarget(row.CustomerId, row.Id, change.Id), cancellationToken);
+        run.Change($"{label}: change {change.Id} asked by {change.RequestedBy} at {change.RequestedAt:u} {why}; Tier2 drives it again");
     }
 
     /// <summary>

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Microsoft.DurableTask.Client;
 using Tier2.Functions.PartnerCenter.Events;
+using Tier2.Functions.Subscriptions;
 using AuditRecord = Tier2.Functions.PartnerCenter.AuditRecord;
 using PcSubscription = Tier2.Functions.PartnerCenter.Subscription;
 using Tier2Subscription = Tier2.Functions.Subscriptions.Subscription;
@@ -95,12 +96,19 @@ public static class SubscriptionDrift
     /// Who owns a difference. A row with a pending change belongs to that change: while its orchestration
     /// (<paramref name="changeInstance"/>) is Pending, Running or Suspended it is in flight; when the change is older than
     /// <paramref name="threshold"/> and the instance is missing or ended without recording Partner Center's answer, Tier2
-    /// drives it again. A row without one records only what Partner Center answered, so a difference was made in Partner Center.
+    /// drives it again, as it does a change that failed after its retries (<see cref="PartnerCenterSync.Unapplied"/>). A row
+    /// without either records only what Partner Center answered, so a difference was made in Partner Center.
     /// </summary>
     public static DriftVerdict Decide(Tier2Subscription row, IReadOnlyList<FieldDrift> drifts, OrchestrationRuntimeStatus? changeInstance, DateTimeOffset threshold)
     {
         ArgumentNullException.ThrowIfNull(row);
         ArgumentNullException.ThrowIfNull(drifts);
+        if (row.PendingChange is null && row.PartnerCenterSync is { Outcome: PartnerCenterSyncOutcome.Failed, Unapplied: not null })
+        {
+            // It failed after its retries: its orchestration has ended.
+            return DriftVerdict.RedriveTier2Change;
+        }
+
         if (row.PendingChange is { } change)
         {
             var ended = changeInstance is null or OrchestrationRuntimeStatus.Failed or OrchestrationRuntimeStatus.Terminated or OrchestrationRuntimeStatus.Completed;

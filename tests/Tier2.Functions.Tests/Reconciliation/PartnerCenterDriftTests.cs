@@ -118,6 +118,34 @@ public sealed class PartnerCenterDriftTests
     }
 
     [Fact]
+    public async Task A_tier2_change_that_failed_after_its_retries_is_driven_again_and_reaches_partner_center()
+    {
+        await using var s = await Scenario.StartAsync();
+        var (tier2, pcCustomer, pcSubscription) = await s.LinkedSubscriptionAsync();
+        // Asked, then given up on (Partner Center could not be reached): the row says Failed and keeps the change.
+        var failed = await s.Subscriptions.UpdateAsync(tier2.CustomerId, tier2.Id, null, "provider-admin:test", row =>
+        {
+            var asked = row.RequestPartnerCenterChange(new SubscriptionPatch(6, false, null, false, null, null), "c2", "provider-admin:test", DateTimeOffset.UtcNow.AddHours(-1)).Moved.Next!;
+            var sync = new PartnerCenterSync("c2", PartnerCenterSyncOutcome.Failed, null, null, null, null, null, DateTimeOffset.UtcNow);
+            return (asked.RecordPartnerCenterAnswer("c2", sync, false, false, false).Next, "partner-center-failed");
+        }, CancellationToken.None);
+        Assert.Equal(2, failed.Value!.Quantity);
+
+        var run = await s.RunAsync();
+
+        Assert.Equal(1, run.Changed);
+        Assert.Contains(run.Details, d => d.Contains("change c2", StringComparison.Ordinal) && d.Contains("failed to reach Partner Center", StringComparison.Ordinal));
+        var applied = await Eventually.UntilAsync(
+            () => s.Subscriptions.GetAsync(tier2.CustomerId, tier2.Id, CancellationToken.None),
+            row => row is { PendingChange: null, PartnerCenterSync.Outcome: PartnerCenterSyncOutcome.Applied },
+            TimeSpan.FromMinutes(3),
+            "the change's answer on the row");
+        Assert.Equal(6, applied!.Quantity);
+        Assert.Equal(6, (await s.Client.Subscriptions.GetAsync(pcCustomer, pcSubscription)).Quantity);
+        Assert.Equal(0, (await s.RunAsync()).Changed);
+    }
+
+    [Fact]
     public async Task Customers_on_one_side_only_are_reported_and_nothing_is_imported()
     {
         await using var s = await Scenario.StartAsync();

@@ -83,6 +83,34 @@ public sealed class SubscriptionDriftTests
     }
 
     [Fact]
+    public void A_change_that_failed_after_its_retries_is_kept_and_driven_again_as_the_same_change()
+    {
+        var pending = Pending(Now.AddHours(-1));
+        var failed = pending.RecordPartnerCenterAnswer("c1", new PartnerCenterSync("c1", PartnerCenterSyncOutcome.Failed, null, null, null, null, null, Now), false, false, false).Next!;
+
+        var redriven = failed.RedriveFailedChange().Next;
+
+        Assert.Equal((5, pending.PendingChange), (failed.Quantity, failed.PartnerCenterSync?.Unapplied));
+        Assert.Equal(DriftVerdict.RedriveTier2Change, SubscriptionDrift.Decide(failed, [], OrchestrationRuntimeStatus.Completed, Threshold));
+        Assert.Equal(pending.PendingChange, redriven?.PendingChange);
+        Assert.Null(redriven?.PartnerCenterSync?.Unapplied);
+        Assert.Null(redriven!.RedriveFailedChange().Next);
+    }
+
+    [Fact]
+    public void An_applied_or_refused_change_is_not_kept_for_a_redrive()
+    {
+        var pending = Pending(Now.AddHours(-1));
+        foreach (var outcome in new[] { PartnerCenterSyncOutcome.Applied, PartnerCenterSyncOutcome.Refused })
+        {
+            var answered = pending.RecordPartnerCenterAnswer("c1", new PartnerCenterSync("c1", outcome, 7, null, null, null, null, Now), true, false, false).Next!;
+
+            Assert.Null(answered.PartnerCenterSync?.Unapplied);
+            Assert.Null(answered.RedriveFailedChange().Next);
+        }
+    }
+
+    [Fact]
     public void A_change_asked_moments_ago_is_the_requests_to_start_not_the_jobs()
     {
         Assert.Equal(DriftVerdict.ChangeInFlight, SubscriptionDrift.Decide(Pending(Now.AddMinutes(-1)), [], null, Threshold));
