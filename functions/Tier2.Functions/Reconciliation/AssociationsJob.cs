@@ -147,6 +147,12 @@ public sealed class AssociationsJob(
             drift.Report($"Partner Center could not be asked ({ex.Message}); the rest of this run compares nothing with it");
             return false;
         }
+        catch (PartnerCenterException ex)
+        {
+            // A refusal about one row (a permission, a bad id) must not cost the run its other findings.
+            drift.Report($"{row.PartitionKey}/{row.RowKey} could not be compared with Partner Center: {ex.Message}");
+            return true;
+        }
     }
 
     /// <summary>The second phase: Partner Center's customers of linked resellers that Tier2 has no row for (the checkpoint to go on from, or null).</summary>
@@ -167,9 +173,12 @@ public sealed class AssociationsJob(
     {
         if (findings.Count > 0 || drift.Details.Count > 0)
         {
-            var subject = drift.Details.Count == 0
-                ? $"Tier2: {findings.Count} associations with suspended or removed resellers"
-                : $"Tier2: {findings.Count} associations with suspended or removed resellers, {drift.Details.Count} differences with Partner Center";
+            var subject = (findings.Count, drift.Details.Count) switch
+            {
+                (_, 0) => $"Tier2: {findings.Count} associations with suspended or removed resellers",
+                (0, var differences) => $"Tier2: {differences} differences with Partner Center",
+                (var associations, var differences) => $"Tier2: {associations} associations with suspended or removed resellers, {differences} differences with Partner Center",
+            };
             await email.SendAsync(Summary(findings, drift.Details).ToMessage(app.Value.ProviderEmail, app.Value.ProviderName, subject), $"reconciliation:{Name}:{context.RunId}", cancellationToken);
         }
 

@@ -164,6 +164,20 @@ public sealed class PartnerCenterDriftTests
     }
 
     [Fact]
+    public async Task A_refusal_about_one_subscription_is_reported_and_the_run_keeps_its_other_findings()
+    {
+        await using var s = await Scenario.StartAsync();
+        var (tier2, pcCustomer, pcSubscription) = await s.LinkedSubscriptionAsync();
+        await s.App.Services.GetRequiredService<ResellerStore>().ChangeStatusAsync(s.Reseller.Id, ResellerStatus.Active, ResellerStatus.Suspended, "test", null, CancellationToken.None);
+        s.Pc.ArmFault(new FaultSpec($"/v1/customers/{pcCustomer}/subscriptions/{pcSubscription}", FaultKind.Error, "GET", Count: 1, Status: 403, Code: 20002, Description: "The partner has no commerce relationship with the customer."));
+
+        var run = await s.RunAsync();
+
+        Assert.Contains(run.Details, d => d.Contains($"sub|{tier2.Id} could not be compared with Partner Center", StringComparison.Ordinal) && d.Contains("20002", StringComparison.Ordinal));
+        Assert.Contains(run.Details, d => d.Contains("partner of record reseller Fabrikam Resellers", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_budget_of_one_spreads_the_comparison_over_runs_and_a_full_pass_still_finds_the_drift()
     {
         await using var s = await Scenario.StartAsync(configure: settings => settings["Reconciliation:MaxItemsPerRun"] = "1");
