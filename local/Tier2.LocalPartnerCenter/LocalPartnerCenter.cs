@@ -123,6 +123,10 @@ public sealed class LocalPartnerCenter : IAsyncDisposable
     /// <summary>A refresh token for the integration user, as if it had consented (skips the authorize flow).</summary>
     public IssuedRefreshToken IssueRefreshToken() => Tokens.IssueRefreshToken();
 
+    /// <summary>A refresh token for another user of the provider's tenant (someone working in the Partner Center portal):
+    /// calls made with it are audited under that user's name.</summary>
+    public IssuedRefreshToken IssueRefreshToken(string userPrincipalName) => Tokens.IssueRefreshToken(userPrincipalName);
+
     /// <summary>Every access and refresh token it issued (for tests that look for secrets where none belongs).</summary>
     public IReadOnlyList<string> IssuedTokens() => Tokens.Issued();
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
+using System.Text.Json;
 using Tier2.LocalPartnerCenter.Wire;
 
 namespace Tier2.LocalPartnerCenter.Tests;
@@ -229,5 +230,41 @@ public sealed class ResourceTests
         using HttpResponseMessage response = await caller.SendAsync(HttpMethod.Patch, path, JsonContent.Create(current with { Quantity = 2 }, PartnerCenterJson.Default.Subscription));
 
         Assert.Equal(800090, (await PartnerCenterCaller.ReadAsync(response, HttpStatusCode.BadRequest, PartnerCenterJson.Default.ApiError)).Code);
+    }
+    [Fact]
+    public async Task A_subscription_change_is_audited_as_update_subscription_with_the_user_who_made_it_and_the_old_and_new_values()
+    {
+        await using LocalPartnerCenter pc = await LocalPartnerCenter.StartAsync(new LocalPartnerCenterOptions { ProvisioningDelay = TimeSpan.Zero, RefuseSupportContactForNce = false });
+        using PartnerCenterCaller caller = await new PartnerCenterCaller(pc).AsAppPlusUserAsync();
+        (Customer customer, Cart cart) = await caller.CustomerWithCartAsync("audit1", quantity: 3);
+        string subscriptionId = (await PartnerCenterCaller.ReadAsync(await caller.CheckoutAsync(customer, cart), HttpStatusCode.Created, PartnerCenterJson.Default.CartCheckoutResult)).Orders[0].LineItems[0].SubscriptionId!;
+        string path = $"v1/customers/{customer.Id}/subscriptions/{subscriptionId}";
+        Subscription current = await PartnerCenterCaller.ReadAsync(await caller.SendAsync(HttpMethod.Get, path), HttpStatusCode.OK, PartnerCenterJson.Default.Subscription);
+        // Someone working in the portal, signed in as themselves.
+        caller.UseToken((await caller.RedeemAsync("refresh_token", ("refresh_token", pc.IssueRefreshToken("megan@provider.onmicrosoft.com").RefreshToken))).AccessToken);
+
+        using (HttpResponseMessage patched = await caller.SendAsync(HttpMethod.Patch, path, JsonContent.Create(current with { Quantity = 5 }, PartnerCenterJson.Default.Subscription)))
+        {
+            Assert.Equal(HttpStatusCode.OK, patched.StatusCode);
+        }
+
+        using (HttpResponseMessage contact = await caller.SendAsync(HttpMethod.Put, path + "/supportcontact", JsonContent.Create(new SupportContact(PartnerCenterCaller.ResellerTenant, PartnerCenterCaller.ResellerMpn, "First Up Consultants"), PartnerCenterJson.Default.SupportContact)))
+        {
+            Assert.Equal(HttpStatusCode.OK, contact.StatusCode);
+        }
+
+        string filter = Uri.EscapeDataString($$"""{"Field":"CustomerId","Value":"{{customer.Id}}","Operator":"substring"}""");
+        ResourceCollection<AuditRecord> records = await PartnerCenterCaller.ReadAsync(
+            await caller.SendAsync(HttpMethod.Get, $"v1/auditrecords?startDate={Uri.EscapeDataString(DateTimeOffset.UtcNow.AddDays(-1).ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture))}&filter={filter}"),
+            HttpStatusCode.OK,
+            PartnerCenterJson.Default.ResourceCollectionAuditRecord);
+
+        List<AuditRecord> changes = [.. records.Items.Where(r => r.OperationType == "update_subscription")];
+        Assert.Equal(2, changes.Count);
+        Assert.All(changes, r => Assert.Equal("megan@provider.onmicrosoft.com", r.UserPrincipalName));
+        Assert.All(changes, r => Assert.Equal(pc.Options.ClientId, r.ApplicationId));
+        Assert.Equal(5, JsonSerializer.Deserialize(changes[0].ResourceNewValue!, PartnerCenterJson.Default.Subscription)!.Quantity);
+        Assert.Equal(3, JsonSerializer.Deserialize(changes[0].ResourceOldValue!, PartnerCenterJson.Default.Subscription)!.Quantity);
+        Assert.Equal(PartnerCenterCaller.ResellerMpn, JsonSerializer.Deserialize(changes[1].ResourceNewValue!, PartnerCenterJson.Default.AuditedSupportContact)!.SupportContact!.SupportMpnId);
     }
 }

@@ -378,6 +378,9 @@ public sealed record AuditRecord
 {
     public string? PartnerId { get; init; }
 
+    /// <summary>The application that performed the operation [K:auditing-resources].</summary>
+    public string? ApplicationId { get; init; }
+
     public string? CustomerId { get; init; }
 
     public string? CustomerName { get; init; }
@@ -399,6 +402,15 @@ public sealed record AuditRecord
     [JsonExtensionData]
     public Dictionary<string, JsonElement>? Extra { get; set; }
 }
+
+/// <summary>
+/// An audit-record search: <c>{Field, Value, Operator}</c> with Field CustomerId, CompanyName or ResourceType
+/// [K:get-a-record-of-partner-center-activity-by-user]; the documented example's operator is <c>substring</c>.
+/// </summary>
+public sealed record AuditRecordFilter(
+    [property: JsonPropertyName("Field")] string Field,
+    [property: JsonPropertyName("Value")] string Value,
+    [property: JsonPropertyName("Operator")] string Operator = "substring");
 
 /// <summary>A webhook registration: <c>{SubscriberId, WebhookUrl, WebhookEvents}</c>.</summary>
 public sealed record WebhookRegistration(
@@ -435,6 +447,7 @@ public sealed record WebhookValidationEvent(string? CorrelationId);
 [JsonSerializable(typeof(ResourceCollection<Availability>))]
 [JsonSerializable(typeof(Availability))]
 [JsonSerializable(typeof(ResourceCollection<AuditRecord>))]
+[JsonSerializable(typeof(AuditRecordFilter))]
 [JsonSerializable(typeof(WebhookRegistration))]
 [JsonSerializable(typeof(WebhookValidationEvent))]
 [JsonSerializable(typeof(IReadOnlyList<string>))]

@@ -269,9 +269,17 @@ public sealed class PartnerCenterProducts(PartnerCenterClient client)
 public sealed class PartnerCenterAuditRecords(PartnerCenterClient client)
 {
     public IAsyncEnumerable<AuditRecord> ListAsync(DateTimeOffset startDate, DateTimeOffset? endDate = null, CancellationToken cancellationToken = default) =>
+        ListAsync(startDate, endDate, filter: null, cancellationToken);
+
+    /// <summary>The records of one customer (<c>filter={"Field":"CustomerId",...}</c>) from <paramref name="startDate"/> on.</summary>
+    public IAsyncEnumerable<AuditRecord> ListForCustomerAsync(string customerId, DateTimeOffset startDate, CancellationToken cancellationToken = default) =>
+        ListAsync(startDate, endDate: null, new AuditRecordFilter("CustomerId", customerId), cancellationToken);
+
+    private IAsyncEnumerable<AuditRecord> ListAsync(DateTimeOffset startDate, DateTimeOffset? endDate, AuditRecordFilter? filter, CancellationToken cancellationToken) =>
         client.ListAsync(
             $"v1/auditrecords?startDate={EscapeDataString(startDate.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture))}"
-                + (endDate is { } end ? "&endDate=" + EscapeDataString(end.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture)) : string.Empty),
+                + (endDate is { } end ? "&endDate=" + EscapeDataString(end.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture)) : string.Empty)
+                + (filter is null ? string.Empty : "&filter=" + EscapeDataString(JsonSerializer.Serialize(filter, PartnerCenterJsonContext.Default.AuditRecordFilter))),
             PartnerCenterAuth.AppOnly,
             PartnerCenterJsonContext.Default.ResourceCollectionAuditRecord,
             cancellationToken);

@@ -22,6 +22,7 @@ public static class ReconciliationFeature
         services.AddReconciliationJob<OrchestrationRepairJob>(nameof(ReconciliationTimers.ReconcileOrchestrations));
         services.AddReconciliationJob<InvitesRepairJob>(nameof(ReconciliationTimers.ReconcileInvites));
         services.AddReconciliationJob<RetentionJob>(nameof(ReconciliationTimers.ReconcileRetention));
+        services.AddTransient<PartnerCenterDriftCheck>();
         services.AddReconciliationJob<AssociationsJob>(nameof(ReconciliationTimers.ReconcileAssociations));
         services.AddReconciliationJob<Orders.OrdersRepairJob>(nameof(ReconciliationTimers.ReconcileOrders));
         services.AddReconciliationJob<Resellers.PartnerCenterResellerSync>(nameof(ReconciliationTimers.SyncPartnerCenterResellers));

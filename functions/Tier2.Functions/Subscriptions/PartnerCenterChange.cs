@@ -45,6 +45,10 @@ public sealed record PartnerCenterRefusal(int Status, string Type, string Field,
 /// <param name="PartnerId">Partner Center's <c>partnerId</c> (the reseller of record's PartnerID).</param>
 /// <param name="AutoRenewEnabled">Partner Center's <c>autoRenewEnabled</c>: a full-resource PATCH keeps it.</param>
 /// <param name="SupportMpnId">The support contact's PartnerID, when the change set it.</param>
+/// <param name="Unapplied">
+/// For a <see cref="PartnerCenterSyncOutcome.Failed"/> change, the change itself: it never reached Partner Center, and the
+/// reconciliation job drives it again (<see cref="Subscription.RedriveFailedChange"/>).
+/// </param>
 public sealed record PartnerCenterSync(
     string ChangeId,
     PartnerCenterSyncOutcome Outcome,
@@ -53,4 +57,5 @@ public sealed record PartnerCenterSync(
     bool? AutoRenewEnabled,
     string? SupportMpnId,
     PartnerCenterRefusal? Refusal,
-    DateTimeOffset SyncedAt);
+    DateTimeOffset SyncedAt,
+    PartnerCenterChange? Unapplied = null);

@@ -213,7 +213,8 @@ public sealed record Subscription
             return Transition<Subscription>.Stay();
         }
 
-        var next = this with { PendingChange = null, PartnerCenterSync = answer };
+        // A change that never reached Partner Center stays known, so it can be driven again.
+        var next = this with { PendingChange = null, PartnerCenterSync = answer.Outcome == PartnerCenterSyncOutcome.Failed ? answer with { Unapplied = change } : answer };
         if (quantityTaken && change.Quantity is { } quantity)
         {
             next = next with { Quantity = quantity };
@@ -231,6 +232,15 @@ public sealed record Subscription
 
         return Transition<Subscription>.To(next);
     }
+
+    /// <summary>
+    /// The change that failed to reach Partner Center (<see cref="PartnerCenterSync.Unapplied"/>) becomes pending again,
+    /// with its id, so its orchestration can apply it. Stays when no change failed or another is pending.
+    /// </summary>
+    public Transition<Subscription> RedriveFailedChange() =>
+        PendingChange is null && PartnerCenterSync is { Outcome: PartnerCenterSyncOutcome.Failed, Unapplied: { } failed } sync
+            ? Transition<Subscription>.To(this with { PendingChange = failed, PartnerCenterSync = sync with { Unapplied = null } })
+            : Transition<Subscription>.Stay();
 }
 
 /// <summary>

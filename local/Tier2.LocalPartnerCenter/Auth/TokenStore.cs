@@ -58,12 +58,14 @@ internal sealed class TokenStore(LocalPartnerCenterOptions options)
     public RefreshTokenRecord? FindRefreshToken(string token) =>
         _refreshTokens.TryGetValue(token, out RefreshTokenRecord? found) ? found : null;
 
-    public IssuedRefreshToken IssueRefreshToken()
+    /// <summary>A refresh token for <paramref name="userPrincipalName"/> (default: the integration user) of the provider's tenant.</summary>
+    public IssuedRefreshToken IssueRefreshToken(string? userPrincipalName = null)
     {
         string token = "0.LOCAL." + RandomToken(96);
+        string user = userPrincipalName ?? options.IntegrationUserUpn;
         DateTimeOffset expiresOn = options.TimeProvider.GetUtcNow().Add(options.RefreshTokenLifetime);
-        _refreshTokens[token] = new RefreshTokenRecord(options.IntegrationUserUpn, expiresOn);
-        return new IssuedRefreshToken(token, options.IntegrationUserUpn, expiresOn);
+        _refreshTokens[token] = new RefreshTokenRecord(user, expiresOn);
+        return new IssuedRefreshToken(token, user, expiresOn);
     }
 
     /// <summary>Revokes one refresh token, or every one (an admin revoking the user's sessions); returns how many.</summary>

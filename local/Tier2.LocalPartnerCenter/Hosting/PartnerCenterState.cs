@@ -120,12 +120,23 @@ internal sealed class PartnerCenterState(LocalPartnerCenterOptions options, Cata
         return true;
     }
 
-    /// <summary>Records an operation; <paramref name="user"/> is who made it (the integration user unless the portal did).</summary>
-    public void AddAudit<T>(string operation, string resourceType, string? customerId, string? customerName, T newValue, IReadOnlyList<KeyValue> data, string? user = null)
+    /// <summary>Records an operation the integration user made through the app.</summary>
+    public void AddAudit<T>(string operation, string resourceType, string? customerId, string? customerName, T newValue, IReadOnlyList<KeyValue> data)
     {
         string value = JsonSerializer.Serialize(newValue, typeof(T), PartnerCenterJson.Default);
-        Audit.Add(new AuditRecord(Guid.NewGuid().ToString(), Options.ProviderMpnId, customerId, customerName, user ?? Options.IntegrationUserUpn,
-            resourceType, value, operation, Stamp(Now), "succeeded", data, new ResourceAttributes("AuditRecord")));
+        Audit.Add(new AuditRecord(Guid.NewGuid().ToString(), Options.ProviderMpnId, customerId, customerName, Options.IntegrationUserUpn,
+            resourceType, value, operation, Stamp(Now), "succeeded", data, new ResourceAttributes("AuditRecord"), Options.ClientId));
+    }
+
+    /// <summary>A change of a customer's subscription, audited as <c>update_subscription</c> with who made it: the user
+    /// (null for an App-only call; the portal user for a portal change) and the application (none for the portal)
+    /// [K:auditing-resources], and the subscription before and after. Whether Partner Center audits a support-contact
+    /// change under this operation type is UNVERIFIED; here it does.</summary>
+    public void AuditSubscriptionChange<T>(string? user, string? applicationId, string customerId, T oldValue, T newValue)
+    {
+        Audit.Add(new AuditRecord(Guid.NewGuid().ToString(), Options.ProviderMpnId, customerId, FindCustomer(customerId)?.CompanyProfile?.CompanyName,
+            user, "subscription", JsonSerializer.Serialize(newValue, typeof(T), PartnerCenterJson.Default), "update_subscription",
+            Stamp(Now), "succeeded", [], new ResourceAttributes("AuditRecord"), applicationId, JsonSerializer.Serialize(oldValue, typeof(T), PartnerCenterJson.Default)));
     }
 
     /// <summary>Completes every order whose provisioning time has come: its subscriptions get ids, the order's lines

@@ -96,7 +96,11 @@ internal static class SubscriptionEndpoints
                 return PartnerCenterErrors.Fail(400, 800016, "PartnerID isn't a valid Indirect Reseller", body.SupportMpnId ?? "");
             }
 
+            SupportContact? before = found.SupportContact;
             found.SupportContact = new SupportContact(reseller.TenantId, reseller.MpnId, reseller.Name, new ResourceAttributes("SupportContact"));
+            // The record carries the subscription with its support contact (the wire's resource has no such field): the id says which.
+            state.AuditSubscriptionChange(request.HttpContext.Grant().UserPrincipalName, state.Options.ClientId, customerId, new AuditedSupportContact(subscriptionId, before), new AuditedSupportContact(subscriptionId, found.SupportContact));
+
             // Whether Partner Center raises subscription-updated for a support contact change is UNVERIFIED (it documents the
             // event for commerce-level changes); the local server does, so a receiver re-reads the subscription.
             webhooks.Publish("subscription-updated", webhooks.SubscriptionUri(customerId, subscriptionId), "subscription");

@@ -41,9 +41,10 @@ internal static class SubscriptionPatch
                 return refused;
             }
 
+            Subscription current = found.Subscription;
             (bool autoRenewOff, bool instructionsDeleted) = Change(found, body, state);
             log.Add(new ReceivedPatch(customerId, subscriptionId, raw, autoRenewOff, instructionsDeleted));
-            state.AddAudit("update_subscription", "subscription", customerId, state.FindCustomer(customerId)?.CompanyProfile?.CompanyName, found.Subscription, []);
+            state.AuditSubscriptionChange(request.HttpContext.Grant().UserPrincipalName, state.Options.ClientId, customerId, current, found.Subscription);
             webhooks.Publish("subscription-updated", webhooks.SubscriptionUri(customerId, subscriptionId), "subscription");
             return state.Options.SlowSubscriptionChanges
                 ? TypedResults.Accepted($"/v1/customers/{customerId}/subscriptions/{subscriptionId}")

@@ -82,7 +82,8 @@ internal static class WebhookEndpoints
             }
 
             SubscriptionPatch.Change(found, wanted, state);
-            state.AddAudit("update_subscription", "subscription", customerId, state.FindCustomer(customerId)?.CompanyProfile?.CompanyName, found.Subscription, [], state.Options.PortalUserUpn);
+            // The portal is a person at Partner Center's own site: their user, no application.
+            state.AuditSubscriptionChange(state.Options.PortalUserUpn, null, customerId, current, found.Subscription);
             webhooks.Publish("subscription-updated", webhooks.SubscriptionUri(customerId, subscriptionId), "subscription");
             return TypedResults.Json(found.Subscription, PartnerCenterJson.Default.Subscription);
         }

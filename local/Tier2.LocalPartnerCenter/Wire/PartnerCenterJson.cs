@@ -39,6 +39,7 @@ namespace Tier2.LocalPartnerCenter;
 [JsonSerializable(typeof(Subscription))]
 [JsonSerializable(typeof(ResourceCollection<Subscription>))]
 [JsonSerializable(typeof(SupportContact))]
+[JsonSerializable(typeof(AuditedSupportContact))]
 [JsonSerializable(typeof(ResourceCollection<AuditRecord>))]
 [JsonSerializable(typeof(WebhookRegistration))]
 [JsonSerializable(typeof(WebhookEvent))]

@@ -153,11 +153,15 @@ public sealed record Subscription(
 public sealed record SupportContact(
     string? SupportTenantId = null, string? SupportMpnId = null, string? Name = null, ResourceAttributes? Attributes = null);
 
-/// <summary>An AuditRecord [K:auditing-resources].</summary>
+/// <summary>What an audit record of a support-contact change holds: the subscription's id and its contact.</summary>
+public sealed record AuditedSupportContact(string Id, SupportContact? SupportContact);
+
+/// <summary>An AuditRecord [K:auditing-resources]: <c>userPrincipalName</c> is the user who acted (null for an App-only
+/// call), <c>applicationId</c> the application that performed the operation, <c>resourceOldValue</c> the resource before.</summary>
 public sealed record AuditRecord(
-    string Id, string PartnerId, string? CustomerId, string? CustomerName, string UserPrincipalName, string ResourceType,
+    string Id, string PartnerId, string? CustomerId, string? CustomerName, string? UserPrincipalName, string ResourceType,
     string? ResourceNewValue, string OperationType, string OperationDate, string OperationStatus,
-    IReadOnlyList<KeyValue> CustomizedData, ResourceAttributes Attributes);
+    IReadOnlyList<KeyValue> CustomizedData, ResourceAttributes Attributes, string? ApplicationId = null, string? ResourceOldValue = null);
 
 /// <summary>A webhook registration [K:partner-center-webhooks].</summary>
 public sealed record WebhookRegistration(string? SubscriberId = null, string? WebhookUrl = null, IReadOnlyList<string>? WebhookEvents = null);

@@ -33,8 +33,17 @@ public static class PartnerCenterContract
         var availability = await client.Products.ListAvailabilitiesAsync(product.Id, sku.Id, "US").FirstItemAsync();
         Assert.StartsWith($"{product.Id}:{sku.Id}:", availability.CatalogItemId, StringComparison.OrdinalIgnoreCase);
 
-        // Customers page (at most two pages read).
-        _ = await client.Customers.ListAsync(pageSize: 5).CollectAsync(10);
+        // Customers page (at most two pages read); a customer Partner Center does not have is a 404 (reconciliation's "only Tier2 has it").
+        var customers = await client.Customers.ListAsync(pageSize: 5).CollectAsync(10);
+        var missing = await Assert.ThrowsAsync<PartnerCenterException>(() => client.Customers.GetAsync(Guid.NewGuid().ToString()));
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, missing.Status);
+
+        // App-only: one customer's audit records of the last 89 days (Partner Center keeps 90), filtered by CustomerId.
+        if (customers.FirstOrDefault() is { } customer)
+        {
+            var records = await client.AuditRecords.ListForCustomerAsync(customer.Id, DateTimeOffset.UtcNow.AddDays(-89)).CollectAsync(50);
+            Assert.All(records, r => Assert.Equal(customer.Id, r.CustomerId, ignoreCase: true));
+        }
 
         // A documented refusal comes back typed: an address that cannot exist does not verify.
         var validation = await client.Validations.ValidateAddressAsync(new Address("US", "Nowhere", "ZZ", "1 Nonexistent Road", null, "00000"));
