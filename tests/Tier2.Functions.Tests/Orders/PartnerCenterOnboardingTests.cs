@@ -28,6 +28,9 @@ public sealed class PartnerCenterOnboardingTests
 
     private const string Checkout = "/v1/customers/*/carts/*/checkout";
 
+    /// <summary>404/400019 "Availability not found" at checkout (FACTS 2.2, 6.1): the catalog item went stale.</summary>
+    private static readonly FaultSpec StaleAvailability = new(Checkout, FaultKind.Error, Method: "POST", Status: 404, Code: 400019, Description: "Availability not found");
+
     [Fact]
     public async Task Onboarding_creates_the_customer_attests_the_agreement_and_orders_with_the_reseller_as_partner_of_record_in_partner_center()
     {
@@ -139,6 +142,39 @@ public sealed class PartnerCenterOnboardingTests
         Assert.Equal(2, t.Pc.CartsOf(pcCustomer.Id!).Count);
         Assert.Equal(1, order.PartnerCenter!.Resubmissions);
         await t.AssertPasswordShownOnceAsync(order, t.Pc.IssuedPassword(pcCustomer.Id!)!);
+    }
+
+    [Fact]
+    public async Task A_checkout_refused_for_a_stale_availability_reads_the_availabilities_again_once_and_checks_out_a_new_cart()
+    {
+        await using var t = await Setup.StartAsync();
+        t.Pc.ArmFault(StaleAvailability with { Count = 1 });
+
+        var order = await t.OnboardAsync("stale");
+
+        Assert.True(order.Status == OrderStatus.Completed, order.FailureReason);
+        var pcCustomer = Assert.Single(t.Pc.Customers());
+        Assert.Equal(2, t.Pc.CartsOf(pcCustomer.Id!).Count);
+        Assert.Equal(order.PartnerCenter!.CartId, t.Pc.CartsOf(pcCustomer.Id!)[^1].Id);
+        Assert.Single(t.Pc.OrdersOf(pcCustomer.Id!));
+        Assert.Equal(2, t.Pc.Requests.Count(r => r.Method == "POST" && r.Path.EndsWith("/checkout", StringComparison.Ordinal)));
+        Assert.Single(t.Pc.RequestsTo("GET", "/v1/products/CFQ7TTC0LCHC/skus/0002/availabilities"));
+        Assert.Single(t.Pc.RequestsTo("GET", "/v1/products/CFQ7TTC0LH18/skus/0001/availabilities"));
+    }
+
+    [Fact]
+    public async Task A_checkout_refused_for_a_stale_availability_again_after_the_new_read_fails_the_order_with_the_reason()
+    {
+        await using var t = await Setup.StartAsync();
+        t.Pc.ArmFault(StaleAvailability with { Count = 5 });
+
+        var order = await t.OnboardAsync("stalestale");
+
+        Assert.Equal(OrderStatus.Failed, order.Status);
+        Assert.Contains("refused the catalog items again after they were read afresh (400019: Availability not found)", order.FailureReason, StringComparison.Ordinal);
+        Assert.Equal(2, t.Pc.Requests.Count(r => r.Method == "POST" && r.Path.EndsWith("/checkout", StringComparison.Ordinal)));
+        Assert.Single(t.Pc.RequestsTo("GET", "/v1/products/CFQ7TTC0LCHC/skus/0002/availabilities"));
+        Assert.Empty(t.Pc.OrdersOf(Assert.Single(t.Pc.Customers()).Id!));
     }
 
     [Fact]
