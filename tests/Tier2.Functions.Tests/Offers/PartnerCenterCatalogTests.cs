@@ -192,6 +192,19 @@ public sealed class PartnerCenterCatalogTests
     }
 
     [Fact]
+    public async Task The_openapi_document_describes_an_order_lines_catalog_item_and_the_offers_country()
+    {
+        await using var app = await TestApp.StartAsync();
+        var document = await app.Client.GetFromJsonAsync<JsonElement>(new Uri("/api/openapi.json", UriKind.Relative));
+
+        var line = document.GetProperty("components").GetProperty("schemas").GetProperty("OrderLine").GetProperty("properties");
+        Assert.Contains("no-longer-sold", line.GetProperty("catalogItemId").GetProperty("description").GetString(), StringComparison.Ordinal);
+        var offers = document.GetProperty("paths").GetProperty("/api/offers").GetProperty("get").GetProperty("parameters");
+        Assert.Contains(offers.EnumerateArray(), p => p.GetProperty("name").GetString() == "country" && p.GetProperty("description").GetString()!.Contains("Offers__Countries", StringComparison.Ordinal));
+        Assert.True(document.GetProperty("paths").GetProperty("/api/offers/refresh").TryGetProperty("post", out _));
+    }
+
+    [Fact]
     public void The_local_partner_centers_seed_catalog_sells_exactly_the_bundled_offers()
     {
         var seed = JsonSerializer.Deserialize<CatalogSeed>(
