@@ -41,6 +41,16 @@ public sealed partial record Offer
     }
 
     /// <summary>
+    /// What an order line bought when the catalog no longer lists it (a sync after the checkout): named by its catalog
+    /// item (or offer id), with the term and billing cycle bought and no licence limits of its own.
+    /// </summary>
+    public static Offer Bought(string? offerId, string? catalogItemId, string? termDuration, string? billingCycle)
+    {
+        var id = catalogItemId ?? offerId ?? throw new ArgumentException("An order line names an offer id or a catalog item id.", nameof(offerId));
+        return new Offer(offerId ?? id, id, 1, 100_000, termDuration is null ? [] : [termDuration], billingCycle is null ? [] : [billingCycle], catalogItemId);
+    }
+
+    /// <summary>
     /// After a checkout refused a stale availability (404/400019, FACTS 2.2 and 6.1): the catalog item id of the
     /// availability, freshly read for the same product and SKU, that sells the line's term and billing cycle; null
     /// when none does any more.

@@ -294,11 +294,13 @@ public sealed partial class PartnerCenterOnboardingActivities(
         for (var i = 0; i < order.LineItems.Count; i++)
         {
             var line = order.LineItems[i];
-            var offer = shelf.Find(line.OfferId, line.CatalogItemId).Offer ?? throw new OrderRefusedException($"Offer '{line.CatalogItemId ?? line.OfferId}' is no longer sold.");
+            // The purchase stands even when a sync since the checkout no longer lists the item: the row names what was bought.
+            var offer = shelf.Find(line.OfferId, line.CatalogItemId).Offer ?? Offers.Offer.Bought(
+                line.OfferId, line.CatalogItemId ?? shelf.Bundled.FirstOrDefault(o => string.Equals(o.Id, line.OfferId, StringComparison.OrdinalIgnoreCase))?.CatalogItemId, line.TermDuration, line.BillingCycle);
 
             // By product and SKU: a checkout retried after a stale availability ordered a fresh availability id.
-            var productSku = offer.ProductSku is { } ps ? $"{ps.ProductId}:{ps.SkuId}:" : offer.CatalogItemId;
-            var match = placed.FirstOrDefault(p => p.Line.OfferId?.StartsWith(productSku!, StringComparison.OrdinalIgnoreCase) == true && p.Line.Quantity == line.Quantity);
+            var productSku = offer.ProductSku is { } ps ? $"{ps.ProductId}:{ps.SkuId}:" : offer.CatalogItemId ?? string.Empty;
+            var match = placed.FirstOrDefault(p => productSku.Length > 0 && p.Line.OfferId?.StartsWith(productSku, StringComparison.OrdinalIgnoreCase) == true && p.Line.Quantity == line.Quantity);
             if (match.Line is null)
             {
                 throw new OrderRefusedException($"Partner Center's order has no line for {offer.Name} x {line.Quantity}.");
