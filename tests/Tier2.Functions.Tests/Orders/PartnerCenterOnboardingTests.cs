@@ -7,6 +7,7 @@ using Tier2.Functions.Resellers;
 using Tier2.Functions.Storage;
 using Tier2.Functions.Subscriptions;
 using Tier2.Functions.Tests.Customers;
+using Tier2.Functions.Tests.Infrastructure;
 using Tier2.Functions.Tests.PartnerCenter;
 using Tier2.LocalPartnerCenter;
 using static Tier2.Functions.Tests.Customers.CustomerTestKit;
@@ -175,6 +176,38 @@ public sealed class PartnerCenterOnboardingTests
         Assert.Equal(2, t.Pc.Requests.Count(r => r.Method == "POST" && r.Path.EndsWith("/checkout", StringComparison.Ordinal)));
         Assert.Single(t.Pc.RequestsTo("GET", "/v1/products/CFQ7TTC0LCHC/skus/0002/availabilities"));
         Assert.Empty(t.Pc.OrdersOf(Assert.Single(t.Pc.Customers()).Id!));
+    }
+
+    [Fact]
+    public async Task A_purchase_stands_when_a_sync_after_the_checkout_no_longer_lists_its_item()
+    {
+        await using var t = await Setup.StartAsync();
+        using (var synced = await t.Provider.PostAsync("/api/offers/refresh", null))
+        {
+            await ExpectAsync(synced, HttpStatusCode.OK);
+        }
+
+        t.Pc.ArmFault(new FaultSpec(Checkout, FaultKind.SlowProvisioning, Method: "POST", ProvisioningDelaySeconds: 15));
+        var (id, etag, _) = await CreateDraftAsync(t.Provider, OrderBody(t.Reseller.Id, NewDomainPrefix("delisted"), "Delisted Ltd", Lines));
+        using (var submitted = await SendAsync(t.Provider, HttpMethod.Post, $"/api/orders/{id}/submit", ifMatch: etag))
+        {
+            await ExpectAsync(submitted, HttpStatusCode.Accepted);
+        }
+
+        var placed = await Eventually.UntilAsync(
+            () => t.Provider.GetFromJsonAsync<OrderView>($"/api/orders/{id}"), v => v!.PartnerCenter?.OrderIds.Count > 0 || v.Status is OrderStatus.Completed or OrderStatus.Failed or OrderStatus.Cancelled, TimeSpan.FromMinutes(2), "the checkout");
+        Assert.True(placed!.Status == OrderStatus.Provisioning, $"the order settled before its item was withdrawn: {placed.Status} {placed.FailureReason}");
+        Assert.True(t.Pc.WithdrawCatalogItem("CFQ7TTC0LH18:0001:CFQ7TTC0K971"));
+        using (var resynced = await t.Provider.PostAsync("/api/offers/refresh", null))
+        {
+            await ExpectAsync(resynced, HttpStatusCode.OK);
+        }
+
+        var order = await WaitForOrderAsync(t.Provider, id);
+
+        Assert.True(order.Status == OrderStatus.Completed, order.FailureReason);
+        var customer = await t.Provider.GetFromJsonAsync<Functions.Customers.CustomerView>($"/api/customers/{order.CustomerId}");
+        Assert.Contains(customer!.Subscriptions, s => s.OfferId == "exchange-online-p1" && s.PartnerCenterSubscriptionId is not null);
     }
 
     [Fact]
