@@ -144,6 +144,9 @@ param emailSenderAddress string = ''
 ])
 param partnerCenterMode string = 'Disabled'
 
+@description('Offers__Countries: the countries whose Partner Center catalog the app syncs and sells (ISO 3166 two-letter codes, comma-separated; the first is the default).')
+param offerCountries string = 'US'
+
 @description('Provider\'s partner tenant (PartnerCenter__TenantId): its id or domain name; empty for this subscription\'s tenant.')
 param partnerCenterTenantId string = ''
 
@@ -224,6 +227,7 @@ module app 'resources.bicep' = {
     logRetentionInDays: logRetentionInDays
     storageSku: storageSku
     partnerCenterMode: partnerCenterMode
+    offerCountries: offerCountries
     partnerCenterTenantId: empty(partnerCenterTenantId) ? tenant().tenantId : partnerCenterTenantId
     partnerCenterClientId: partnerCenterClientId
     partnerCenterBaseUrl: empty(partnerCenterBaseUrl) ? 'https://api.partnercenter.microsoft.com' : partnerCenterBaseUrl

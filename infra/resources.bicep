@@ -98,6 +98,9 @@ param storageSku string
 ])
 param partnerCenterMode string
 
+@description('Offers__Countries.')
+param offerCountries string
+
 @description('PartnerCenter__BaseUrl.')
 @minLength(1)
 param partnerCenterBaseUrl string
@@ -261,6 +264,7 @@ module functionApp 'modules/functionapp.bicep' = {
     invitesPerMinute: empty(emailCustomDomainId) ? 5 : 30
     dataProtectionKeyUri: keyVault.outputs.dataProtectionKeyUri
     partnerCenterMode: partnerCenterMode
+    offerCountries: offerCountries
     partnerCenterBaseUrl: partnerCenterBaseUrl
     partnerCenterTokenEndpoint: partnerCenterTokenEndpoint
     partnerCenterAuthorizeEndpoint: partnerCenterAuthorizeEndpoint

@@ -99,6 +99,9 @@ param dataProtectionKeyUri string
 ])
 param partnerCenterMode string
 
+@description('Offers__Countries: the countries whose catalog is synced and sold (ISO 3166 two-letter codes, comma-separated).')
+param offerCountries string
+
 @description('PartnerCenter__BaseUrl.')
 param partnerCenterBaseUrl string
 
@@ -260,10 +263,13 @@ resource settings 'Microsoft.Web/sites/config@2025-03-01' = {
     Reconciliation__AssociationsSchedule: '0 0 6 * * *'
     Reconciliation__RetentionSchedule: '0 30 3 * * *'
     Reconciliation__PartnerCenterResellersSchedule: '0 20/30 * * * *'
+    Reconciliation__OfferCatalogSchedule: '0 45 4 * * *'
     // Partner Center (README "Partner Center"). Disabled: the app ignores the rest. The client secret is a Key Vault
     // reference, resolved by the platform as keyVaultReferenceIdentity (Key Vault Secrets User on the vault); until
     // the secret is created the reference stays unresolved and token calls fail (infra/README.md says how to set it).
     PartnerCenter__Mode: partnerCenterMode
+    // The catalog's countries (README "Offers from Partner Center's catalog"); read in either mode (GET /api/offers?country=).
+    Offers__Countries: offerCountries
     PartnerCenter__BaseUrl: partnerCenterBaseUrl
     PartnerCenter__TokenEndpoint: partnerCenterTokenEndpoint
     PartnerCenter__AuthorizeEndpoint: partnerCenterAuthorizeEndpoint

@@ -120,6 +120,9 @@ public sealed class LocalPartnerCenter : IAsyncDisposable
         }
     }
 
+    /// <summary>Stops selling a catalog item (<c>{productId}:{skuId}:{availabilityId}</c>): its SKU no longer lists it and carts refuse it. False when it is not sold.</summary>
+    public bool WithdrawCatalogItem(string catalogItemId) => State.Catalog.Withdraw(catalogItemId);
+
     /// <summary>A refresh token for the integration user, as if it had consented (skips the authorize flow).</summary>
     public IssuedRefreshToken IssueRefreshToken() => Tokens.IssueRefreshToken();
 

@@ -196,6 +196,26 @@ public sealed class ResourceTests
     }
 
     [Fact]
+    public async Task A_withdrawn_catalog_item_is_no_longer_listed_and_a_cart_naming_it_is_refused_with_900142()
+    {
+        await using LocalPartnerCenter pc = await LocalPartnerCenter.StartAsync();
+        using PartnerCenterCaller caller = await new PartnerCenterCaller(pc).AsAppPlusUserAsync();
+        const string Item = "CFQ7TTC0LH18:0001:CFQ7TTC0K971";
+        Customer customer = await caller.CreateCustomerAsync("withdrawn1");
+
+        Assert.True(pc.WithdrawCatalogItem(Item));
+
+        ResourceCollection<Availability> listed = await PartnerCenterCaller.ReadAsync(
+            await caller.SendAsync(HttpMethod.Get, "v1/products/CFQ7TTC0LH18/skus/0001/availabilities?country=US"), HttpStatusCode.OK, PartnerCenterJson.Default.ResourceCollectionAvailability);
+        Assert.Empty(listed.Items);
+        Cart cart = new(PartnerOnRecordAttestationAccepted: true, LineItems:
+            [new CartLineItem(1, Item, 1, "monthly", "P1Y", [new KeyValue("transaction_reseller", PartnerCenterCaller.ResellerMpn)])]);
+        using HttpResponseMessage refused = await caller.SendAsync(HttpMethod.Post, $"v1/customers/{customer.Id}/carts", JsonContent.Create(cart, PartnerCenterJson.Default.Cart));
+        Assert.Equal(900142, (await PartnerCenterCaller.ReadAsync(refused, HttpStatusCode.BadRequest, PartnerCenterJson.Default.ApiError)).Code);
+        Assert.False(pc.WithdrawCatalogItem(Item));
+    }
+
+    [Fact]
     public async Task A_minimal_PATCH_turns_auto_renew_off_and_is_recorded_while_a_full_one_keeps_it()
     {
         await using LocalPartnerCenter pc = await LocalPartnerCenter.StartAsync(new LocalPartnerCenterOptions { ProvisioningDelay = TimeSpan.Zero });

@@ -10,7 +10,7 @@ namespace Tier2.Functions.Offers;
 /// Center NCE item a cart line orders for it (<c>{productId}:{skuId}:{availabilityId}</c>; required when Partner
 /// Center is Enabled; the local Partner Center's Seed/catalog.json sells the same ids).
 /// </summary>
-public sealed record Offer(string Id, string Name, int MinQuantity, int MaxQuantity, IReadOnlyList<string> TermDurations, IReadOnlyList<string> BillingCycles, string? CatalogItemId = null);
+public sealed partial record Offer(string Id, string Name, int MinQuantity, int MaxQuantity, IReadOnlyList<string> TermDurations, IReadOnlyList<string> BillingCycles, string? CatalogItemId = null);
 
 /// <summary>The catalog file's shape: <c>{ "offers": [ ... ] }</c>.</summary>
 public sealed record OfferCatalogFile(IReadOnlyList<Offer>? Offers);
@@ -22,6 +22,14 @@ public sealed class OffersOptions
 
     /// <summary>The catalog file; by default <c>Offers/offers.json</c> next to the app.</summary>
     public string? CatalogPath { get; set; }
+
+    /// <summary>
+    /// The countries whose Partner Center catalog Tier2 syncs and sells (ISO 3166 two-letter codes, comma-separated;
+    /// the first is the default of <c>GET /api/offers</c>).
+    /// </summary>
+    public string Countries { get; set; } = "US";
+
+    public IReadOnlyList<string> CountryList => [.. Countries.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(c => c.ToUpperInvariant()).Distinct(StringComparer.Ordinal)];
 
     public string ResolvedPath() => string.IsNullOrWhiteSpace(CatalogPath)
         ? Path.Combine(Hosting.HostJson.AppFolder, "Offers", "offers.json")
@@ -51,6 +59,10 @@ public sealed partial class OfferCatalog
     public IReadOnlyList<Offer> Offers { get; }
 
     public Offer? Find(string? id) => id is not null && _byId.TryGetValue(id, out var offer) ? offer : null;
+
+    /// <summary>The bundled offer that orders <paramref name="catalogItemId"/>, or null.</summary>
+    public Offer? FindByCatalogItem(string? catalogItemId) =>
+        catalogItemId is null ? null : Offers.FirstOrDefault(o => string.Equals(o.CatalogItemId, catalogItemId, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>Reads and checks a catalog file: every problem is reported, each naming the offer it is about.</summary>
     public static (IReadOnlyList<Offer> Offers, IReadOnlyList<string> Errors) Load(string path)
@@ -158,14 +170,21 @@ public sealed class OffersOptionsValidator : IValidateOptions<OffersOptions>
 {
     public ValidateOptionsResult Validate(string? name, OffersOptions options)
     {
+        ArgumentNullException.ThrowIfNull(options);
         var (_, errors) = OfferCatalog.Load(options.ResolvedPath());
-        return errors.Count == 0
-            ? ValidateOptionsResult.Success
-            : ValidateOptionsResult.Fail(errors.Select(e => "Setting 'Offers__CatalogPath': " + e));
+        var failures = errors.Select(e => "Setting 'Offers__CatalogPath': " + e).ToList();
+        var countries = options.CountryList;
+        if (countries.Count == 0 || countries.Any(c => c.Length != 2 || !c.All(char.IsAsciiLetterUpper)))
+        {
+            failures.Add($"Setting 'Offers__Countries' must list ISO 3166 two-letter country codes separated by commas, such as US,GB (got '{options.Countries}').");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, ReadCommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true)]
 [JsonSerializable(typeof(OfferCatalogFile))]
 [JsonSerializable(typeof(IReadOnlyList<Offer>))]
+[JsonSerializable(typeof(Offer))]
 internal sealed partial class OffersJsonContext : JsonSerializerContext;

@@ -70,7 +70,7 @@ public sealed partial class OnboardingActivities(
     CustomerStore customers,
     SubscriptionStore subscriptions,
     ResellerStore resellers,
-    OfferCatalog offers,
+    OfferSource offers,
     OrderReview review,
     IDataProtectionProvider protection,
     TimeProvider time,
@@ -193,7 +193,8 @@ public sealed partial class OnboardingActivities(
     {
         var order = await LiveOrderAsync(line.OrderId, cancellationToken);
         var item = order.LineItems[line.Index];
-        var offer = offers.Find(item.OfferId) ?? throw new OrderRefusedException($"Offer '{item.OfferId}' is no longer sold.");
+        var match = (await offers.ShelfForCustomerAsync(order.Customer.Address?.Country, cancellationToken)).Find(item.OfferId, item.CatalogItemId);
+        var offer = match.Offer ?? throw new OrderRefusedException(match.Message!);
         Reseller? partner = null;
         if (order.ResellerId is not null)
         {

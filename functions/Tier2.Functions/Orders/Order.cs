@@ -30,8 +30,18 @@ public enum OrderStatus
     Cancelled,
 }
 
-/// <summary>One line of the seed's New subscription page: an offer and its license count.</summary>
-public sealed record OrderLine(string? OfferId, int Quantity, string? TermDuration, string? BillingCycle);
+/// <summary>
+/// One line of the seed's New subscription page: an offer and its license count. The offer is named by Tier2's offer
+/// id (<c>offerId</c>, e.g. <c>o365-e3</c>) or by Partner Center's catalog item (<c>catalogItemId</c>,
+/// <c>{productId}:{skuId}:{availabilityId}</c> from GET /api/offers); when both are sent, <c>catalogItemId</c> decides.
+/// </summary>
+public sealed record OrderLine(
+    string? OfferId,
+    int Quantity,
+    string? TermDuration,
+    string? BillingCycle,
+    [property: System.ComponentModel.Description("Partner Center's catalog item ({productId}:{skuId}:{availabilityId}, as GET /api/offers lists it); names the offer instead of offerId, and decides when both are sent. The review reports a line whose item the catalog no longer sells (code no-longer-sold).")]
+    string? CatalogItemId = null);
 
 /// <summary>A new-customer order, as stored.</summary>
 public sealed partial record Order
@@ -199,7 +209,7 @@ public sealed record OrderRequest(string? ResellerId, CustomerDetails? Customer,
 /// <summary>A review finding: which field, a stable code, and what to do.</summary>
 public sealed record OrderProblem(string Field, string Code, string Message);
 
-public sealed record OrderLineView(int Index, string? OfferId, string? OfferName, int Quantity, string? TermDuration, string? BillingCycle, string? PartnerIdOnRecord);
+public sealed record OrderLineView(int Index, string? OfferId, string? OfferName, int Quantity, string? TermDuration, string? BillingCycle, string? PartnerIdOnRecord, string? CatalogItemId = null);
 
 public sealed record OrderResellerView(string Id, string CompanyName, string MpnId, string Status);
 

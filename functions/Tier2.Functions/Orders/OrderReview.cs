@@ -15,7 +15,7 @@ public sealed record OrderReviewResult(IReadOnlyList<OrderProblem> Problems, Ord
 /// The seed's Review step: checks everything that can be checked before submit and reports every problem at once,
 /// each naming its field. The same review runs again at submit and when the orchestration starts.
 /// </summary>
-public sealed partial class OrderReview(OfferCatalog offers, ResellerStore resellers, OrderStore orders, IOptions<AppOptions> app, PartnerCenterOrderChecks partnerCenter)
+public sealed partial class OrderReview(OfferSource offers, ResellerStore resellers, OrderStore orders, IOptions<AppOptions> app, PartnerCenterOrderChecks partnerCenter)
 {
     public const int MaxLineItems = 20;
 
@@ -78,6 +78,7 @@ public sealed partial class OrderReview(OfferCatalog offers, ResellerStore resel
         {
             var line = request.LineItems![i];
             Limit($"lineItems[{i}].offerId", line?.OfferId, 64);
+            Limit($"lineItems[{i}].catalogItemId", line?.CatalogItemId, 64);
             Limit($"lineItems[{i}].termDuration", line?.TermDuration, 8);
             Limit($"lineItems[{i}].billingCycle", line?.BillingCycle, 16);
         }
@@ -198,15 +199,19 @@ public sealed partial class OrderReview(OfferCatalog offers, ResellerStore resel
             Add("lineItems", "required", "Choose at least one subscription.");
         }
 
+        // Each line on the shelf of the customer's country (the catalog table, or the bundled file): a line whose item
+        // Partner Center's catalog no longer lists says so (no-longer-sold).
         var lines = new List<OrderLineView>();
         var partnerIdOnRecord = reseller?.Status == ResellerStatus.Active ? reseller.MpnId : null;
+        var shelf = await offers.ShelfForCustomerAsync(c.Address?.Country, cancellationToken);
         for (var i = 0; i < order.LineItems.Count; i++)
         {
             var line = order.LineItems[i];
-            var offer = offers.Find(line.OfferId);
+            var match = shelf.Find(line.OfferId, line.CatalogItemId);
+            var offer = match.Offer;
             if (offer is null)
             {
-                Add($"lineItems[{i}].offerId", "unknown-offer", string.IsNullOrWhiteSpace(line.OfferId) ? "Choose an offer." : $"Unknown offer '{line.OfferId}' (see GET /api/offers).");
+                Add($"lineItems[{i}].{match.Field}", match.Code!, match.Message!);
             }
             else
             {
@@ -216,7 +221,7 @@ public sealed partial class OrderReview(OfferCatalog offers, ResellerStore resel
                 }
             }
 
-            lines.Add(new OrderLineView(i, line.OfferId, offer?.Name, line.Quantity, line.TermDuration, line.BillingCycle, partnerIdOnRecord));
+            lines.Add(new OrderLineView(i, offer?.Id ?? line.OfferId, offer?.Name, line.Quantity, line.TermDuration, line.BillingCycle, partnerIdOnRecord, offer?.CatalogItemId ?? line.CatalogItemId));
         }
 
         // With Partner Center, what it decides too: offline for a draft or a submitted order, by calls only for a draft

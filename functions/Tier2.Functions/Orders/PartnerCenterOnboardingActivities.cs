@@ -26,7 +26,7 @@ public sealed partial class PartnerCenterOnboardingActivities(
     CustomerStore customers,
     SubscriptionStore subscriptions,
     ResellerStore resellers,
-    OfferCatalog offers,
+    OfferSource offers,
     PartnerCenterClient partnerCenter,
     OnboardingActivities onboarding,
     IDataProtectionProvider protection,
@@ -148,7 +148,9 @@ public sealed partial class PartnerCenterOnboardingActivities(
     /// <summary>
     /// One cart per order, its id stored before the checkout (a retry checks the same cart out: checkout is idempotent
     /// per cart), each line naming the reseller's PartnerID as <c>transaction_reseller</c>. <c>orderErrors</c> refuse
-    /// the order with their descriptions (and spend the cart, so a resubmit builds a new one).
+    /// the order with their descriptions (and spend the cart, so a resubmit builds a new one). A checkout refused for
+    /// a stale availability (404/400019) re-reads the lines' availabilities once and checks out a new cart with the
+    /// fresh catalog items; refused again, the order fails saying so.
     /// </summary>
     [Function(nameof(OnboardingPlacePartnerCenterOrder))]
     public async Task<OnboardingStepResult> OnboardingPlacePartnerCenterOrder([ActivityTrigger] string orderId, CancellationToken cancellationToken)
@@ -163,14 +165,21 @@ public sealed partial class PartnerCenterOnboardingActivities(
         var customerId = order.PartnerCenterCustomerId!;
         try
         {
-            if (order.PartnerCenterCartId is null)
+            CartCheckoutResult result;
+            try
             {
-                var cart = await partnerCenter.Carts.CreateAsync(customerId, CartFor(order, reseller), cancellationToken);
-                var stored = await orders.UpdateAsync(orderId, null, Actor, o => o.RecordCart(cart.Id!) is { } next ? new OrderChange(next, "partner-center-cart-created") : null, cancellationToken);
-                order = stored.Value ?? throw new InvalidOperationException($"Order {orderId} could not record its cart ({stored.Outcome}).");
+                order = await CartOfAsync(order, reseller, await CatalogItemsAsync(order, cancellationToken), cancellationToken);
+                result = await CheckoutAsync(customerId, order.PartnerCenterCartId!, cancellationToken);
+            }
+            catch (PartnerCenterException stale) when (stale.Kind == PartnerCenterErrorKind.StaleCatalogItem)
+            {
+                var fresh = await FreshCatalogItemsAsync(order, stale, cancellationToken);
+                LogStaleRetry(orderId, string.Join(',', fresh));
+                order = await orders.UpdateAsync(orderId, null, Actor, o => o.DropSpentCart() is { } next ? new OrderChange(next, "partner-center-availability-stale") : null, cancellationToken) is { Value: { } dropped } ? dropped : order;
+                order = await CartOfAsync(order, reseller, fresh, cancellationToken);
+                result = await CheckoutAsync(customerId, order.PartnerCenterCartId!, cancellationToken);
             }
 
-            var result = await CheckoutAsync(customerId, order.PartnerCenterCartId!, cancellationToken);
             if (result.OrderErrors is { Count: > 0 } errors)
             {
                 await orders.UpdateAsync(orderId, null, Actor, o => o.DropSpentCart() is { } next ? new OrderChange(next, "partner-center-order-refused") : null, cancellationToken);
@@ -187,10 +196,65 @@ public sealed partial class PartnerCenterOnboardingActivities(
             LogStep(OnboardingStep.PlaceOrder, orderId, string.Join(',', ids));
             return new OnboardingStepResult(OnboardingStep.PlaceOrder, string.Join(',', ids));
         }
+        catch (PartnerCenterException ex) when (ex.Kind == PartnerCenterErrorKind.StaleCatalogItem)
+        {
+            throw new OrderRefusedException($"Placing the order: Partner Center refused the catalog items again after they were read afresh ({ex.Code}: {ex.Description}); the offer may no longer be sold. MS-CorrelationId {ex.CorrelationId}.");
+        }
         catch (PartnerCenterException ex)
         {
             throw Translate(ex, "Placing the order");
         }
+    }
+
+    /// <summary>The order's cart: the one it recorded, or a new one of <paramref name="catalogItemIds"/> (a line each), recorded before any checkout.</summary>
+    private async Task<Order> CartOfAsync(Order order, Reseller reseller, IReadOnlyList<string> catalogItemIds, CancellationToken cancellationToken)
+    {
+        if (order.PartnerCenterCartId is not null)
+        {
+            return order;
+        }
+
+        var cart = await partnerCenter.Carts.CreateAsync(order.PartnerCenterCustomerId!, CartFor(order, reseller, catalogItemIds), cancellationToken);
+        var stored = await orders.UpdateAsync(order.Id, null, Actor, o => o.RecordCart(cart.Id!) is { } next ? new OrderChange(next, "partner-center-cart-created") : null, cancellationToken);
+        return stored.Value ?? throw new InvalidOperationException($"Order {order.Id} could not record its cart ({stored.Outcome}).");
+    }
+
+    /// <summary>The catalog item each line orders, from the shelf of the customer's country; a line it no longer sells refuses the order.</summary>
+    private async Task<IReadOnlyList<string>> CatalogItemsAsync(Order order, CancellationToken cancellationToken)
+    {
+        var shelf = await offers.ShelfForCustomerAsync(order.Customer.Address?.Country, cancellationToken);
+        return [.. order.LineItems.Select(line => shelf.Find(line.OfferId, line.CatalogItemId) switch
+        {
+            { Offer.CatalogItemId: { } item } => item,
+            { Offer: { } offer } => throw new OrderRefusedException($"Offer '{offer.Id}' names no Partner Center catalog item."),
+            var missing => throw new OrderRefusedException(missing.Message!),
+        })];
+    }
+
+    /// <summary>
+    /// Reads the availabilities of each line's product and SKU again (once, FACTS 6.1 "re-GET the availability") and
+    /// picks the one that sells the line's term and billing cycle; none left refuses the order with the reason.
+    /// </summary>
+    private async Task<IReadOnlyList<string>> FreshCatalogItemsAsync(Order order, PartnerCenterException stale, CancellationToken cancellationToken)
+    {
+        var country = offers.Country(order.Customer.Address?.Country) ?? offers.Countries[0];
+        var items = await CatalogItemsAsync(order, cancellationToken);
+        var fresh = new List<string>();
+        for (var i = 0; i < items.Count; i++)
+        {
+            var line = order.LineItems[i];
+            var (productId, skuId) = items[i].Split(':') is [var p, var s, _] ? (p, s) : throw new OrderRefusedException($"Catalog item '{items[i]}' is not productId:skuId:availabilityId.");
+            var read = new List<Availability>();
+            await foreach (var availability in partnerCenter.Products.ListAvailabilitiesAsync(productId, skuId, country, cancellationToken))
+            {
+                read.Add(availability);
+            }
+
+            fresh.Add(Offers.Offer.FreshCatalogItemId(read, line.TermDuration, line.BillingCycle) ?? throw new OrderRefusedException(
+                $"Placing the order: Partner Center refused catalog item {items[i]} as stale ({stale.Code}: {stale.Description}), and {productId}:{skuId} is no longer sold in {country} for a {line.TermDuration} term billed {line.BillingCycle}."));
+        }
+
+        return fresh;
     }
 
     /// <summary>
@@ -226,11 +290,17 @@ public sealed partial class PartnerCenterOnboardingActivities(
         }
 
         var reseller = order.ResellerId is null ? null : await resellers.GetAsync(order.ResellerId, cancellationToken);
+        var shelf = await offers.ShelfForCustomerAsync(order.Customer.Address?.Country, cancellationToken);
         for (var i = 0; i < order.LineItems.Count; i++)
         {
             var line = order.LineItems[i];
-            var offer = offers.Find(line.OfferId) ?? throw new OrderRefusedException($"Offer '{line.OfferId}' is no longer sold.");
-            var match = placed.FirstOrDefault(p => string.Equals(p.Line.OfferId, offer.CatalogItemId, StringComparison.OrdinalIgnoreCase) && p.Line.Quantity == line.Quantity);
+            // The purchase stands even when a sync since the checkout no longer lists the item: the row names what was bought.
+            var offer = shelf.Find(line.OfferId, line.CatalogItemId).Offer ?? Offers.Offer.Bought(
+                line.OfferId, line.CatalogItemId ?? shelf.Bundled.FirstOrDefault(o => string.Equals(o.Id, line.OfferId, StringComparison.OrdinalIgnoreCase))?.CatalogItemId, line.TermDuration, line.BillingCycle);
+
+            // By product and SKU: a checkout retried after a stale availability ordered a fresh availability id.
+            var productSku = offer.ProductSku is { } ps ? $"{ps.ProductId}:{ps.SkuId}:" : offer.CatalogItemId ?? string.Empty;
+            var match = placed.FirstOrDefault(p => productSku.Length > 0 && p.Line.OfferId?.StartsWith(productSku, StringComparison.OrdinalIgnoreCase) == true && p.Line.Quantity == line.Quantity);
             if (match.Line is null)
             {
                 throw new OrderRefusedException($"Partner Center's order has no line for {offer.Name} x {line.Quantity}.");
@@ -327,12 +397,12 @@ public sealed partial class PartnerCenterOnboardingActivities(
         }
     }
 
-    private Cart CartFor(Order order, Reseller reseller) => new(
+    private static Cart CartFor(Order order, Reseller reseller, IReadOnlyList<string> catalogItemIds) => new(
         null,
         [.. order.LineItems.Select((line, i) => new CartLineItem
         {
             Id = i,
-            CatalogItemId = offers.Find(line.OfferId)?.CatalogItemId ?? throw new OrderRefusedException($"Offer '{line.OfferId}' names no Partner Center catalog item."),
+            CatalogItemId = catalogItemIds[i],
             Quantity = line.Quantity,
             TermDuration = line.TermDuration,
             BillingCycle = line.BillingCycle,
@@ -390,6 +460,9 @@ public sealed partial class PartnerCenterOnboardingActivities(
 
     [LoggerMessage(EventId = 5121, Level = LogLevel.Warning, Message = "Order {OrderId}: Partner Center refused the create, and the reseller's customer with the order's domain was found ({PartnerCenterCustomerId}); adopted without its temporary password")]
     private partial void LogAdopted(string orderId, string partnerCenterCustomerId);
+
+    [LoggerMessage(EventId = 5123, Level = LogLevel.Warning, Message = "Order {OrderId}: Partner Center refused a stale availability at checkout; checking out a new cart of the availabilities read afresh ({CatalogItemIds})")]
+    private partial void LogStaleRetry(string orderId, string catalogItemIds);
 
     [LoggerMessage(EventId = 5122, Level = LogLevel.Warning, Message = "Order {OrderId} ended {Status}; its Partner Center customer {PartnerCenterCustomerId} is kept")]
     private partial void LogEnded(string orderId, OrderStatus status, string partnerCenterCustomerId);

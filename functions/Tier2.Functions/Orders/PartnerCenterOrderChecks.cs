@@ -41,7 +41,7 @@ public sealed class PartnerCenterOrderChecks(IServiceProvider services, IOptions
 
         for (var i = 0; i < order.LineItems.Count; i++)
         {
-            if (offers.Find(order.LineItems[i].OfferId) is { CatalogItemId: null } offer)
+            if (order.LineItems[i].CatalogItemId is null && offers.Find(order.LineItems[i].OfferId) is { CatalogItemId: null } offer)
             {
                 yield return new OrderProblem($"lineItems[{i}].offerId", "offer-not-in-partner-center", $"Offer '{offer.Id}' names no Partner Center catalog item (catalogItemId in the offers catalog).");
             }

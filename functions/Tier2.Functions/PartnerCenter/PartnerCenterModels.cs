@@ -351,6 +351,12 @@ public sealed record Sku
 
     public string? Description { get; init; }
 
+    /// <summary>The fewest licences a cart line may order (UNVERIFIED: FACTS 6.1 lists the call, not this field; the local server sends it).</summary>
+    public int? MinimumQuantity { get; init; }
+
+    /// <summary>The most licences a cart line may order.</summary>
+    public int? MaximumQuantity { get; init; }
+
     [JsonExtensionData]
     public Dictionary<string, JsonElement>? Extra { get; set; }
 }

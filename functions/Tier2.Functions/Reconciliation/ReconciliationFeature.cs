@@ -26,6 +26,7 @@ public static class ReconciliationFeature
         services.AddReconciliationJob<AssociationsJob>(nameof(ReconciliationTimers.ReconcileAssociations));
         services.AddReconciliationJob<Orders.OrdersRepairJob>(nameof(ReconciliationTimers.ReconcileOrders));
         services.AddReconciliationJob<Resellers.PartnerCenterResellerSync>(nameof(ReconciliationTimers.SyncPartnerCenterResellers));
+        services.AddReconciliationJob<Offers.OfferCatalogSync>(nameof(ReconciliationTimers.SyncOfferCatalog));
         services.AddStorageResource(StorageResourceKind.Table, ReconciliationRunner.RunsTable);
         services.AddStorageResource(StorageResourceKind.BlobContainer, ReconciliationRunner.LeaseContainer);
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Add(ReconciliationJsonContext.Default));

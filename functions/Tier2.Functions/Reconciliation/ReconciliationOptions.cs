@@ -26,6 +26,9 @@ public sealed class ReconciliationOptions
     /// <summary>When the resellers are synced from Partner Center (a no-op while Partner Center is Disabled).</summary>
     public string PartnerCenterResellersSchedule { get; set; } = "";
 
+    /// <summary>When Partner Center's catalog is read into the offers table (daily; a no-op while Partner Center is Disabled).</summary>
+    public string OfferCatalogSchedule { get; set; } = "";
+
     /// <summary>An instance with no progress for this long is looked at by the repair job.</summary>
     public TimeSpan StuckThreshold { get; set; } = TimeSpan.FromMinutes(15);
 
@@ -65,6 +68,7 @@ public sealed class ReconciliationOptionsValidator : IValidateOptions<Reconcilia
         Schedule(options.RetentionSchedule, nameof(options.RetentionSchedule));
         Schedule(options.OrdersSchedule, nameof(options.OrdersSchedule));
         Schedule(options.PartnerCenterResellersSchedule, nameof(options.PartnerCenterResellersSchedule));
+        Schedule(options.OfferCatalogSchedule, nameof(options.OfferCatalogSchedule));
         if (options.StuckThreshold < TimeSpan.FromMinutes(1))
         {
             failures.Add("Setting 'Reconciliation__StuckThreshold' must be at least 00:01:00.");

@@ -36,6 +36,10 @@ public sealed class ReconciliationTimers(ReconciliationRunner runner, IServicePr
     public Task SyncPartnerCenterResellers([TimerTrigger("%Reconciliation:PartnerCenterResellersSchedule%")] TimerInfo timer, [DurableClient] DurableTaskClient durable, CancellationToken cancellationToken) =>
         RunAsync<Resellers.PartnerCenterResellerSync>(durable, cancellationToken);
 
+    [Function(nameof(SyncOfferCatalog))]
+    public Task SyncOfferCatalog([TimerTrigger("%Reconciliation:OfferCatalogSchedule%")] TimerInfo timer, [DurableClient] DurableTaskClient durable, CancellationToken cancellationToken) =>
+        RunAsync<Offers.OfferCatalogSync>(durable, cancellationToken);
+
     private Task<ReconciliationRun> RunAsync<TJob>(DurableTaskClient durable, CancellationToken cancellationToken)
         where TJob : IReconciliationJob =>
         runner.RunAsync(services.GetRequiredService<TJob>(), options.Value.MaxItemsPerRun, new OrchestrationClient(durable), cancellationToken);

@@ -59,7 +59,7 @@ internal static class CatalogEndpoints
         CatalogSeedSku? sku = product?.Skus.FirstOrDefault(s => string.Equals(s.Id, skuId, StringComparison.OrdinalIgnoreCase));
         return sku is null
             ? PartnerCenterErrors.NotFound($"Sku {productId}:{skuId}")
-            : TypedResults.Json(ResourceCollection<Availability>.Of([.. sku.Availabilities.Select(a => Catalog.ToAvailability(product!, sku, a, country.ToUpperInvariant()))]),
+            : TypedResults.Json(ResourceCollection<Availability>.Of([.. catalog.Sold(product!, sku).Select(a => Catalog.ToAvailability(product!, sku, a, country.ToUpperInvariant()))]),
                 PartnerCenterJson.Default.ResourceCollectionAvailability);
     }
 }

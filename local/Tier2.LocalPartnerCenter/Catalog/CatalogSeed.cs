@@ -33,10 +33,18 @@ internal sealed record CatalogItem(CatalogSeedProduct Product, CatalogSeedSku Sk
 internal sealed class Catalog
 {
     private readonly CatalogSeed _seed;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _withdrawn = new(StringComparer.OrdinalIgnoreCase);
 
     private Catalog(CatalogSeed seed) => _seed = seed;
 
     public IReadOnlyList<CatalogSeedProduct> Products => _seed.Products;
+
+    /// <summary>Stops selling an item (Microsoft retires availabilities): no longer listed, and a cart naming it is refused.</summary>
+    public bool Withdraw(string catalogItemId) => Find(catalogItemId) is not null && _withdrawn.TryAdd(catalogItemId, true);
+
+    /// <summary>The availabilities of a SKU still sold.</summary>
+    public IEnumerable<CatalogSeedAvailability> Sold(CatalogSeedProduct product, CatalogSeedSku sku) =>
+        sku.Availabilities.Where(a => !_withdrawn.ContainsKey($"{product.Id}:{sku.Id}:{a.Id}"));
 
     public static Catalog Load()
     {
@@ -62,7 +70,7 @@ internal sealed class Catalog
         CatalogSeedSku? sku = product.Skus.FirstOrDefault(s => string.Equals(s.Id, parts[1], StringComparison.OrdinalIgnoreCase));
         CatalogSeedAvailability? availability =
             sku?.Availabilities.FirstOrDefault(a => string.Equals(a.Id, parts[2], StringComparison.OrdinalIgnoreCase));
-        return sku is null || availability is null ? null : new CatalogItem(product, sku, availability);
+        return sku is null || availability is null || _withdrawn.ContainsKey(catalogItemId!) ? null : new CatalogItem(product, sku, availability);
     }
 
     public static Product ToProduct(CatalogSeedProduct p) => new(

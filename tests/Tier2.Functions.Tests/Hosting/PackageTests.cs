@@ -57,7 +57,7 @@ public sealed class PackageTests
             .Select(b => b.GetProperty("schedule").GetString()!)
             .ToList();
 
-        Assert.Equal(7, schedules.Count);
+        Assert.Equal(8, schedules.Count);
         Assert.All(schedules, s => Assert.Matches("^%(Reconciliation|PartnerCenter):[A-Za-z]+Schedule%$", s));
     }
 

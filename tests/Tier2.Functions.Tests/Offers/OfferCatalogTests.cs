@@ -52,6 +52,21 @@ public sealed class OfferCatalogTests
         }
     }
 
+    [Theory]
+    [InlineData("US,GBR")]
+    [InlineData("")]
+    [InlineData("U1")]
+    public async Task Countries_that_are_not_iso_two_letter_codes_stop_start_up_naming_the_setting(string countries)
+    {
+        var settings = TestApp.DefaultSettings(TestApp.NewPrefix());
+        settings["Offers:Countries"] = countries;
+        await using var app = TestApp.Build(settings);
+
+        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
+
+        Assert.Contains(ex.Failures, f => f.StartsWith("Setting 'Offers__Countries' must list ISO 3166 two-letter country codes", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void A_billing_cycle_must_fit_the_term()
     {

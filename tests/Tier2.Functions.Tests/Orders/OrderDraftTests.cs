@@ -239,7 +239,7 @@ public sealed class OrderDraftTests : IAsyncLifetime
             Names(order));
         Assert.Equal(["id", "companyName", "mpnId", "status"], Names(order.GetProperty("reseller")));
         Assert.Equal(["companyName", "domainPrefix", "email", "culture", "language", "address", "contact"], Names(order.GetProperty("customer")));
-        Assert.Equal(["index", "offerId", "offerName", "quantity", "termDuration", "billingCycle", "partnerIdOnRecord"], Names(order.GetProperty("lineItems")[0]));
+        Assert.Equal(["index", "offerId", "offerName", "quantity", "termDuration", "billingCycle", "partnerIdOnRecord", "catalogItemId"], Names(order.GetProperty("lineItems")[0]));
         Assert.Equal(["field", "code", "message"], Names(order.GetProperty("problems")[0]));
         Assert.Equal("Draft", order.GetProperty("status").GetString());
 

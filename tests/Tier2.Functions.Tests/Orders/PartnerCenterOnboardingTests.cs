@@ -7,6 +7,7 @@ using Tier2.Functions.Resellers;
 using Tier2.Functions.Storage;
 using Tier2.Functions.Subscriptions;
 using Tier2.Functions.Tests.Customers;
+using Tier2.Functions.Tests.Infrastructure;
 using Tier2.Functions.Tests.PartnerCenter;
 using Tier2.LocalPartnerCenter;
 using static Tier2.Functions.Tests.Customers.CustomerTestKit;
@@ -27,6 +28,9 @@ public sealed class PartnerCenterOnboardingTests
     private static readonly FaultSpec CreateCustomer = new("/v1/customers", FaultKind.ServerError, Method: "POST");
 
     private const string Checkout = "/v1/customers/*/carts/*/checkout";
+
+    /// <summary>404/400019 "Availability not found" at checkout (FACTS 2.2, 6.1): the catalog item went stale.</summary>
+    private static readonly FaultSpec StaleAvailability = new(Checkout, FaultKind.Error, Method: "POST", Status: 404, Code: 400019, Description: "Availability not found");
 
     [Fact]
     public async Task Onboarding_creates_the_customer_attests_the_agreement_and_orders_with_the_reseller_as_partner_of_record_in_partner_center()
@@ -139,6 +143,71 @@ public sealed class PartnerCenterOnboardingTests
         Assert.Equal(2, t.Pc.CartsOf(pcCustomer.Id!).Count);
         Assert.Equal(1, order.PartnerCenter!.Resubmissions);
         await t.AssertPasswordShownOnceAsync(order, t.Pc.IssuedPassword(pcCustomer.Id!)!);
+    }
+
+    [Fact]
+    public async Task A_checkout_refused_for_a_stale_availability_reads_the_availabilities_again_once_and_checks_out_a_new_cart()
+    {
+        await using var t = await Setup.StartAsync();
+        t.Pc.ArmFault(StaleAvailability with { Count = 1 });
+
+        var order = await t.OnboardAsync("stale");
+
+        Assert.True(order.Status == OrderStatus.Completed, order.FailureReason);
+        var pcCustomer = Assert.Single(t.Pc.Customers());
+        Assert.Equal(2, t.Pc.CartsOf(pcCustomer.Id!).Count);
+        Assert.Equal(order.PartnerCenter!.CartId, t.Pc.CartsOf(pcCustomer.Id!)[^1].Id);
+        Assert.Single(t.Pc.OrdersOf(pcCustomer.Id!));
+        Assert.Equal(2, t.Pc.Requests.Count(r => r.Method == "POST" && r.Path.EndsWith("/checkout", StringComparison.Ordinal)));
+        Assert.Single(t.Pc.RequestsTo("GET", "/v1/products/CFQ7TTC0LCHC/skus/0002/availabilities"));
+        Assert.Single(t.Pc.RequestsTo("GET", "/v1/products/CFQ7TTC0LH18/skus/0001/availabilities"));
+    }
+
+    [Fact]
+    public async Task A_checkout_refused_for_a_stale_availability_again_after_the_new_read_fails_the_order_with_the_reason()
+    {
+        await using var t = await Setup.StartAsync();
+        t.Pc.ArmFault(StaleAvailability with { Count = 5 });
+
+        var order = await t.OnboardAsync("stalestale");
+
+        Assert.Equal(OrderStatus.Failed, order.Status);
+        Assert.Contains("refused the catalog items again after they were read afresh (400019: Availability not found)", order.FailureReason, StringComparison.Ordinal);
+        Assert.Equal(2, t.Pc.Requests.Count(r => r.Method == "POST" && r.Path.EndsWith("/checkout", StringComparison.Ordinal)));
+        Assert.Single(t.Pc.RequestsTo("GET", "/v1/products/CFQ7TTC0LCHC/skus/0002/availabilities"));
+        Assert.Empty(t.Pc.OrdersOf(Assert.Single(t.Pc.Customers()).Id!));
+    }
+
+    [Fact]
+    public async Task A_purchase_stands_when_a_sync_after_the_checkout_no_longer_lists_its_item()
+    {
+        await using var t = await Setup.StartAsync();
+        using (var synced = await t.Provider.PostAsync("/api/offers/refresh", null))
+        {
+            await ExpectAsync(synced, HttpStatusCode.OK);
+        }
+
+        t.Pc.ArmFault(new FaultSpec(Checkout, FaultKind.SlowProvisioning, Method: "POST", ProvisioningDelaySeconds: 15));
+        var (id, etag, _) = await CreateDraftAsync(t.Provider, OrderBody(t.Reseller.Id, NewDomainPrefix("delisted"), "Delisted Ltd", Lines));
+        using (var submitted = await SendAsync(t.Provider, HttpMethod.Post, $"/api/orders/{id}/submit", ifMatch: etag))
+        {
+            await ExpectAsync(submitted, HttpStatusCode.Accepted);
+        }
+
+        var placed = await Eventually.UntilAsync(
+            () => t.Provider.GetFromJsonAsync<OrderView>($"/api/orders/{id}"), v => v!.PartnerCenter?.OrderIds.Count > 0 || v.Status is OrderStatus.Completed or OrderStatus.Failed or OrderStatus.Cancelled, TimeSpan.FromMinutes(2), "the checkout");
+        Assert.True(placed!.Status == OrderStatus.Provisioning, $"the order settled before its item was withdrawn: {placed.Status} {placed.FailureReason}");
+        Assert.True(t.Pc.WithdrawCatalogItem("CFQ7TTC0LH18:0001:CFQ7TTC0K971"));
+        using (var resynced = await t.Provider.PostAsync("/api/offers/refresh", null))
+        {
+            await ExpectAsync(resynced, HttpStatusCode.OK);
+        }
+
+        var order = await WaitForOrderAsync(t.Provider, id);
+
+        Assert.True(order.Status == OrderStatus.Completed, order.FailureReason);
+        var customer = await t.Provider.GetFromJsonAsync<Functions.Customers.CustomerView>($"/api/customers/{order.CustomerId}");
+        Assert.Contains(customer!.Subscriptions, s => s.OfferId == "exchange-online-p1" && s.PartnerCenterSubscriptionId is not null);
     }
 
     [Fact]

@@ -288,6 +288,7 @@ public static class OpenApiContract
         ["status"] = "Only those in this status (any case).",
         ["createdFrom"] = "Only those created at or after this time (ISO 8601 with an offset).",
         ["createdTo"] = "Only those created before this time (ISO 8601 with an offset).",
+        ["country"] = "An ISO 3166 two-letter country code among the configured ones (Offers__Countries, any case); left out, the first of them. Another is 400 naming `country`.",
         ["entity"] = "The kind of record whose audit trail to read.",
         ["job"] = "A reconciliation job's name.",
         ["name"] = "The event's name (1 to 100 characters), as the orchestration waits for it.",
