@@ -8,6 +8,9 @@ public sealed record OfferMatch(Offer? Offer, string Field, string? Code, string
 {
     /// <summary>The problem code of a line whose catalog item Partner Center's catalog no longer lists.</summary>
     public const string NoLongerSoldCode = "no-longer-sold";
+
+    /// <summary>The problem code of a customer whose country is not one of <c>Offers__Countries</c> (Partner Center Enabled).</summary>
+    public const string CountryNotSoldCode = "country-not-sold";
 }
 
 /// <summary>
@@ -55,7 +58,8 @@ public sealed class OfferSource(OfferCatalog bundled, OfferCatalogTable table, I
         ? Countries[0]
         : Countries.FirstOrDefault(c => string.Equals(c, requested.Trim(), StringComparison.OrdinalIgnoreCase));
 
-    /// <summary>The shelf of a customer in <paramref name="customerCountry"/>: its own country's when configured, else the default's.</summary>
+    /// <summary>The shelf of a customer in <paramref name="customerCountry"/>: its own country's when configured, else the default's
+    /// (the review then reports the country as not sold, <see cref="OfferMatch.CountryNotSoldCode"/>).</summary>
     public Task<OfferShelf> ShelfForCustomerAsync(string? customerCountry, CancellationToken cancellationToken) =>
         ShelfAsync((customerCountry is null ? null : Country(customerCountry)) ?? Countries[0], cancellationToken);
 

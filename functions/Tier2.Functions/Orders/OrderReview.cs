@@ -203,6 +203,13 @@ public sealed partial class OrderReview(OfferSource offers, ResellerStore resell
         // Partner Center's catalog no longer lists says so (no-longer-sold).
         var lines = new List<OrderLineView>();
         var partnerIdOnRecord = reseller?.Status == ResellerStatus.Active ? reseller.MpnId : null;
+        // With Partner Center, a customer is sold its own country's catalog: a country the provider does not sell in is
+        // said, not quietly priced from the default country's shelf (Partner Center would refuse the cart).
+        if (partnerCenter.Enabled && c.Address?.Country is { Length: > 0 } customerCountry && offers.Country(customerCountry) is null)
+        {
+            Add("customer.address.country", OfferMatch.CountryNotSoldCode, $"Tier2 sells in {string.Join(", ", offers.Countries)} (setting Offers__Countries), not in '{customerCountry}': add the country to sell to this customer.");
+        }
+
         var shelf = await offers.ShelfForCustomerAsync(c.Address?.Country, cancellationToken);
         for (var i = 0; i < order.LineItems.Count; i++)
         {

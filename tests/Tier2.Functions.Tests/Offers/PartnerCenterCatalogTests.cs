@@ -164,6 +164,25 @@ public sealed class PartnerCenterCatalogTests
     }
 
     [Fact]
+    public async Task A_customer_in_a_country_the_provider_does_not_sell_in_is_reviewed_as_country_not_sold()
+    {
+        await using var pc = await LocalPc.StartAsync();
+        await using var kit = await StartAsync(configure: s => PartnerCenterTestKit.PointAt(s, pc));
+        using var provider = kit.Provider();
+        await RefreshAsync(provider);
+        var body = OrderBody(null, NewDomainPrefix("abroad"), "Abroad GmbH");
+        var customer = (Dictionary<string, object?>)body["customer"]!;
+        ((Dictionary<string, object?>)customer["address"]!)["country"] = "DE";
+
+        var (_, _, draft) = await CreateDraftAsync(provider, body);
+
+        var problem = Assert.Single(draft.Problems, p => p.Code == OfferMatch.CountryNotSoldCode);
+        Assert.Equal("customer.address.country", problem.Field);
+        Assert.Contains("Offers__Countries", problem.Message, StringComparison.Ordinal);
+        Assert.Contains("'DE'", problem.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_catalog_read_that_fails_keeps_the_last_catalog_and_is_reported()
     {
         await using var pc = await LocalPc.StartAsync();
