@@ -99,7 +99,7 @@ public static class SubscriptionEndpoints
         [FromHeader(Name = IdempotencyKeys.Header)] string? idempotencyKey,
         CustomerStore customers,
         SubscriptionStore store,
-        OfferCatalog offers,
+        OfferSource offers,
         PartnerRules partners,
         TimeProvider time,
         ClaimsPrincipal user,
@@ -125,7 +125,8 @@ public static class SubscriptionEndpoints
             return Replay(earlier.Subscription, earlier.RequestHash, key, user, http, customer.AssociatedPartnerId);
         }
 
-        var (offer, partner, errors) = await CheckPurchaseAsync(request, user, offers, partners, cancellationToken);
+        var shelf = await offers.ShelfForCustomerAsync(customer.Address?.Country, cancellationToken);
+        var (offer, partner, errors) = await CheckPurchaseAsync(request, user, shelf, partners, cancellationToken);
         if (errors.Count > 0)
         {
             return Problem.Validation(errors);
@@ -147,17 +148,19 @@ public static class SubscriptionEndpoints
     }
 
     /// <summary>
-    /// A purchase's input rules, by field: a sold offer and what it allows; a partner of record that may be named
+    /// A purchase's input rules, by field: an offer the customer's shelf sells (Partner Center's catalog as last synced,
+    /// or the bundled offers) and what it allows; a partner of record that may be named
     /// (a reseller admin names only its own reseller, the default when none is given).
     /// </summary>
     private static async Task<(Offer? Offer, Resellers.Reseller? Partner, Dictionary<string, string[]> Errors)> CheckPurchaseAsync(
-        CreateSubscriptionRequest? request, ClaimsPrincipal user, OfferCatalog offers, PartnerRules partners, CancellationToken cancellationToken)
+        CreateSubscriptionRequest? request, ClaimsPrincipal user, OfferShelf shelf, PartnerRules partners, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
-        var offer = offers.Find(request?.OfferId);
+        var match = shelf.Find(request?.OfferId, catalogItemId: null);
+        var offer = match.Offer;
         if (offer is null)
         {
-            errors["offerId"] = [string.IsNullOrWhiteSpace(request?.OfferId) ? "Choose an offer (GET /api/offers)." : $"Unknown offer '{request.OfferId}'."];
+            errors["offerId"] = [string.IsNullOrWhiteSpace(request?.OfferId) ? "Choose an offer (GET /api/offers)." : match.Message!];
         }
         else if (request!.Quantity is null)
         {
@@ -215,7 +218,7 @@ public static class SubscriptionEndpoints
 
     private static async Task<Results<Ok<Subscription>, Accepted<Subscription>, ValidationProblem, ProblemHttpResult>> UpdateAsync(
         string id, string subscriptionId, UpdateSubscriptionRequest? request, [FromHeader(Name = "If-Match")] string? ifMatch,
-        CustomerStore customers, SubscriptionStore store, OfferCatalog offers, PartnerRules partners, SubscriptionChanges changes, OrchestrationClient durable, TimeProvider time, ClaimsPrincipal user, HttpContext http, CancellationToken cancellationToken)
+        CustomerStore customers, SubscriptionStore store, OfferSource offers, PartnerRules partners, SubscriptionChanges changes, OrchestrationClient durable, TimeProvider time, ClaimsPrincipal user, HttpContext http, CancellationToken cancellationToken)
     {
         var current = await GetVisibleAsync(id, subscriptionId, customers, store, user, cancellationToken);
         if (current is null)
@@ -246,13 +249,15 @@ public static class SubscriptionEndpoints
                 : "supportContactResellerId: only the provider designates a subscription's support contact.");
         }
 
-        var (patch, errors) = await CheckPatchAsync(request, current, offers, partners, cancellationToken);
+        var customer = await customers.GetAsync(id, cancellationToken);
+        var shelf = await offers.ShelfForCustomerAsync(customer?.Address?.Country, cancellationToken);
+        var (patch, errors) = await CheckPatchAsync(request, current, shelf, partners, cancellationToken);
         if (errors.Count > 0)
         {
             return Problem.Validation(errors);
         }
 
-        if (changes.Reaches(await customers.GetAsync(id, cancellationToken), current))
+        if (changes.Reaches(customer, current))
         {
             return await RequestInPartnerCenterAsync(new(id, subscriptionId, ifMatch, request, patch, current), customers, store, changes, durable, time, user, http, cancellationToken);
         }
@@ -340,7 +345,7 @@ public static class SubscriptionEndpoints
     /// will be) allows; a partner of record and a support contact that may be named ("" clears them).
     /// </summary>
     private static async Task<(SubscriptionPatch Patch, Dictionary<string, string[]> Errors)> CheckPatchAsync(
-        UpdateSubscriptionRequest request, Subscription current, OfferCatalog offers, PartnerRules partners, CancellationToken cancellationToken)
+        UpdateSubscriptionRequest request, Subscription current, OfferShelf shelf, PartnerRules partners, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
         SubscriptionStatus? status = null;
@@ -358,7 +363,7 @@ public static class SubscriptionEndpoints
 
         if (request.Quantity is { } quantity)
         {
-            var offer = offers.Find(current.OfferId);
+            var offer = shelf.Find(current.OfferId, catalogItemId: null).Offer;
             if (offer is null)
             {
                 errors["quantity"] = [$"Offer '{current.OfferId}' is no longer sold; its license count cannot change."];

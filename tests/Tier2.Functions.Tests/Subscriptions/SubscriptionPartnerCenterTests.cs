@@ -43,6 +43,23 @@ public sealed class SubscriptionPartnerCenterTests
     }
 
     [Fact]
+    public async Task The_license_count_of_a_subscription_whose_item_partner_center_no_longer_sells_cannot_change()
+    {
+        await using var world = await PartnerCenterSubscription.StartAsync();
+        Assert.True(world.Pc.WithdrawCatalogItem("CFQ7TTC0LH18:0001:CFQ7TTC0K971"));
+        using (var refresh = await world.Provider.PostAsync("/api/offers/refresh", null))
+        {
+            Assert.Equal(HttpStatusCode.OK, refresh.StatusCode);
+        }
+
+        using var response = await world.SendPatchAsync(new { quantity = 8 });
+
+        var problem = await ExpectAsync<HttpValidationProblemDetails>(response, HttpStatusCode.BadRequest);
+        Assert.Contains("no longer sold", problem.Errors["quantity"][0], StringComparison.Ordinal);
+        Assert.Empty(world.Pc.PatchBodies);
+    }
+
+    [Fact]
     public async Task A_slow_change_answered_202_is_followed_to_the_end()
     {
         await using var world = await PartnerCenterSubscription.StartAsync();
