@@ -95,7 +95,7 @@ public sealed partial class CustomerStore
     }
 
     /// <summary>The index row key of a Partner Center id; null when the id cannot be a row key (Tier2 then scans).</summary>
-    private static string? PartnerCenterIndexKey(string partnerCenterId) =>
+    internal static string? PartnerCenterIndexKey(string partnerCenterId) =>
         partnerCenterId.Length is > 0 and <= 512 && !partnerCenterId.Any(c => c is '/' or '\\' or '#' or '?' || char.IsControl(c))
             ? partnerCenterId.ToLowerInvariant()
             : null;
