@@ -37,13 +37,34 @@ public sealed class CustomerKeys
 /// <summary>Linking existing customer rows to Partner Center (the import of a reseller's customers).</summary>
 public sealed partial class CustomerStore
 {
+    /// <summary>
+    /// Every customer row's Partner Center id and domain prefix (one projected scan, for a whole list of Partner Center
+    /// customers: the import and the drift check). Writes the Partner Center index rows that are missing (rows linked
+    /// before the index existed), after one query of the index partition.
+    /// </summary>
     public async Task<CustomerKeys> ReadKeysAsync(CancellationToken cancellationToken)
     {
         var keys = new CustomerKeys();
+        var linked = new List<(string CustomerId, string PartnerCenterId)>();
         var filter = TableClient.CreateQueryFilter($"RowKey eq {CustomerRow}");
         await foreach (var e in Table.QueryAsync<TableEntity>(filter, select: ["PartitionKey", "PartnerCenterId", "DomainPrefix"], cancellationToken: cancellationToken))
         {
             keys.Add(e.PartitionKey, e.GetString("PartnerCenterId"), e.GetString("DomainPrefix"));
+            if (e.GetString("PartnerCenterId") is { Length: > 0 } partnerCenterId)
+            {
+                linked.Add((e.PartitionKey, partnerCenterId));
+            }
+        }
+
+        var indexed = new HashSet<string>(StringComparer.Ordinal);
+        await foreach (var e in Index.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {PartnerCenterPartition}"), select: ["RowKey"], cancellationToken: cancellationToken))
+        {
+            indexed.Add(e.RowKey);
+        }
+
+        foreach (var (customerId, partnerCenterId) in linked.Where(l => PartnerCenterIndexKey(l.PartnerCenterId) is { } key && !indexed.Contains(key)))
+        {
+            await IndexPartnerCenterIdAsync(customerId, partnerCenterId, cancellationToken);
         }
 
         return keys;
@@ -52,7 +73,7 @@ public sealed partial class CustomerStore
     /// <summary>
     /// Links an existing row to its Partner Center customer and delegates it to <paramref name="reseller"/>: the Partner
     /// Center id and the associated partner are filled where missing (never overwritten), the row remembers the import
-    /// (<paramref name="importId"/>) with its audit row, then the reseller relationship and index rows follow (repaired
+    /// (<paramref name="importId"/>) with its audit row, then the Partner Center index row, the reseller relationship and list index rows follow (repaired
     /// when a crash left them out). False when there was nothing to link.
     /// </summary>
     public async Task<bool> LinkToPartnerCenterAsync(Customer customer, string partnerCenterId, Reseller reseller, string importId, string actor, CancellationToken cancellationToken)
@@ -77,6 +98,7 @@ public sealed partial class CustomerStore
                 cancellationToken);
         }
 
+        await IndexPartnerCenterIdAsync(linked, cancellationToken);
         await AddResellerAsync(linked, reseller, actor, cancellationToken);
         if (linked.AssociatedPartnerId != customer.AssociatedPartnerId)
         {

@@ -15,7 +15,8 @@ namespace Tier2.Functions.Customers;
 /// in one entity-group transaction and the detail page is one partition query.
 /// <para>
 /// The list lives in <c>CustomerIndex</c>: partition <c>all</c> and one partition <c>reseller|{resellerId}</c> per
-/// reseller, row key <c>{name as key}|{customerId}</c>, each row a <see cref="CustomerSummary"/>. The customers of one
+/// reseller, row key <c>{name as key}|{customerId}</c>, each row a <see cref="CustomerSummary"/>; partition
+/// <c>partner-center</c> finds a customer by its Partner Center id (see <see cref="FindByPartnerCenterIdAsync"/>). The customers of one
 /// reseller are one partition query, sorted by name, and a name search is a row-key range. Index rows are written
 /// after the relationship commits and deleted before it is removed, so the index never lists a customer the
 /// reseller may not see (a crash in between leaves the index short; repeating the request repairs it).
@@ -117,6 +118,7 @@ public sealed partial class CustomerStore(TableServiceClient tables, StorageName
             customer = existing;
         }
 
+        await IndexPartnerCenterIdAsync(customer, cancellationToken);
         await UpsertIndexAsync(AllPartition, customer, cancellationToken);
         if (reseller is not null)
         {
@@ -142,6 +144,7 @@ public sealed partial class CustomerStore(TableServiceClient tables, StorageName
         if (customerEntity is not null)
         {
             var customer = FromEntity(customerEntity);
+            await DeletePartnerCenterIndexAsync(customer, cancellationToken);
             await DeleteIndexAsync(AllPartition, customer, cancellationToken);
             foreach (var relationship in rows.Where(r => r.RowKey.StartsWith(ResellerPrefix, StringComparison.Ordinal)))
             {

@@ -1,5 +1,4 @@
 using System.Net;
-using Azure.Data.Tables;
 using Microsoft.Extensions.Options;
 using Tier2.Functions.Customers;
 using Tier2.Functions.PartnerCenter;
@@ -167,7 +166,7 @@ public sealed class PartnerCenterDriftCheck(
     public async Task<string?> CustomersOfResellersAsync(string? afterResellerId, int budget, DriftRun run, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(run);
-        var (knownIds, knownDomains) = await KnownCustomersAsync(cancellationToken);
+        var known = await customers.ReadKeysAsync(cancellationToken);
         string? continuation = null;
         do
         {
@@ -182,15 +181,15 @@ public sealed class PartnerCenterDriftCheck(
                 await foreach (var listed in partnerCenter.Customers.ListOfResellerAsync(reseller.TenantId.ToString(), cancellationToken: cancellationToken))
                 {
                     run.Examined++;
-                    if (knownIds.Contains(listed.Id))
+                    if (known.ByPartnerCenterId(listed.Id) is not null)
                     {
                         continue;
                     }
 
                     var domain = listed.CompanyProfile?.Domain;
                     var prefix = domain?.Split('.')[0];
-                    run.Report(prefix is not null && knownDomains.TryGetValue(prefix, out var sameDomain)
-                        ? $"Partner Center customer {listed.Id} ({listed.CompanyProfile?.CompanyName}, {domain}) of reseller {reseller.CompanyName} (PartnerID {reseller.MpnId}): Tier2 customer {sameDomain} has its domain but not its Partner Center id"
+                    run.Report(prefix is not null && known.ByDomainPrefix(prefix) is { PartnerCenterId: null } sameDomain
+                        ? $"Partner Center customer {listed.Id} ({listed.CompanyProfile?.CompanyName}, {domain}) of reseller {reseller.CompanyName} (PartnerID {reseller.MpnId}): Tier2 customer {sameDomain.CustomerId} has its domain but not its Partner Center id"
                         : $"Partner Center customer {listed.Id} ({listed.CompanyProfile?.CompanyName}, {domain}) of reseller {reseller.CompanyName} (PartnerID {reseller.MpnId}) has no Tier2 customer row: only Partner Center has it");
                 }
 
@@ -245,27 +244,6 @@ public sealed class PartnerCenterDriftCheck(
         }
 
         return records;
-    }
-
-    /// <summary>Tier2's customers by Partner Center id, and by domain prefix (for a row that is not linked yet).</summary>
-    private async Task<(HashSet<string> Ids, Dictionary<string, string> Domains)> KnownCustomersAsync(CancellationToken cancellationToken)
-    {
-        var ids = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        var domains = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        var rows = TableClient.CreateQueryFilter($"RowKey eq {CustomerStore.CustomerRow}");
-        await foreach (var row in customers.Table.QueryAsync<TableEntity>(rows, 1000, ["PartnerCenterId", "DomainPrefix"], cancellationToken))
-        {
-            if (row.GetString("PartnerCenterId") is { Length: > 0 } id)
-            {
-                ids.Add(id);
-            }
-            else if (row.GetString("DomainPrefix") is { Length: > 0 } prefix)
-            {
-                domains.TryAdd(prefix, row.PartitionKey);
-            }
-        }
-
-        return (ids, domains);
     }
 }
 

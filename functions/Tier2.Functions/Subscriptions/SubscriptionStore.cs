@@ -48,6 +48,21 @@ public sealed class SubscriptionStore(CustomerStore customers, TimeProvider time
         return new Page<Subscription>([], null);
     }
 
+    /// <summary>
+    /// The customer's subscription that carries Partner Center subscription <paramref name="partnerCenterSubscriptionId"/>:
+    /// a query of the customer's own partition (find the customer first with <see cref="CustomerStore.FindByPartnerCenterIdAsync"/>).
+    /// </summary>
+    public async Task<Subscription?> FindByPartnerCenterIdAsync(string customerId, string partnerCenterSubscriptionId, CancellationToken cancellationToken)
+    {
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {customerId} and RowKey ge {CustomerStore.SubscriptionPrefix} and RowKey lt {"sub}"} and PartnerCenterSubscriptionId eq {partnerCenterSubscriptionId}");
+        await foreach (var e in Table.QueryAsync<TableEntity>(filter, maxPerPage: 1, cancellationToken: cancellationToken))
+        {
+            return FromEntity(e);
+        }
+
+        return null;
+    }
+
     /// <summary>The subscription created earlier with this idempotency key (of the same caller), if any, and the hash of the request that created it.</summary>
     public async Task<(Subscription Subscription, string? RequestHash)?> FindByIdempotencyKeyAsync(string customerId, IdempotencyKey key, CancellationToken cancellationToken)
     {

@@ -114,6 +114,25 @@ public sealed class CustomerImportTests : IAsyncLifetime
         var listed = await _provider.GetAsync<Page<CustomerSummary>>($"/api/customers?resellerId={reseller.Id}&pageSize=50");
         Assert.Equal(new[] { domainRow.Id, idRow.Id }.Order(StringComparer.Ordinal), listed.Items.Select(c => c.Id).Order(StringComparer.Ordinal));
         Assert.Contains((await _provider.GetAsync<Page<AuditEntry>>($"/api/audit?entity=customer&id={domainRow.Id}")).Items, a => a.Action == "linked-to-partner-center");
+        Assert.Equal(domainRow.Id, await CustomerTestKit.IndexedCustomerIdAsync(store, byDomain));
+        Assert.Equal(idRow.Id, await CustomerTestKit.IndexedCustomerIdAsync(store, byId));
+    }
+
+    [Fact]
+    public async Task A_row_linked_before_the_partner_center_index_existed_is_linked_not_duplicated_and_indexed()
+    {
+        var reseller = await LinkedResellerAsync("Tailspin Resale");
+        var pcId = _pc.SeedCustomer(new SeededCustomer(reseller.TenantId.ToString(), "Tailspin Toys", CustomerTestKit.NewDomainPrefix("tailspin") + ".onmicrosoft.com"));
+        var store = _app.Services.GetRequiredService<CustomerStore>();
+        var row = await store.CreateAsync(Row("Tailspin Toys", CustomerTestKit.NewDomainPrefix("other"), partnerCenterId: pcId), null, "test", CancellationToken.None);
+        await CustomerTestKit.ForgetPartnerCenterIndexAsync(store, pcId);
+
+        var done = await WaitForImportAsync((await StartImportAsync(reseller.Id)).Location);
+
+        Assert.Equal(new CustomerImportCounts(1, 1, 0, 0, 0), done.Counts);
+        Assert.Equal(row.Id, Assert.Single((await _provider.GetAsync<Page<CustomerSummary>>($"/api/customers?resellerId={reseller.Id}&pageSize=50")).Items).Id);
+        Assert.Equal(row.Id, await CustomerTestKit.IndexedCustomerIdAsync(store, pcId));
+        Assert.Equal(row.Id, (await store.FindByPartnerCenterIdAsync(pcId, null, CancellationToken.None))?.Id);
     }
 
     [Fact]

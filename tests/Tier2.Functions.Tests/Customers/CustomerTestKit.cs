@@ -1,9 +1,12 @@
 using System.Net.Http.Headers;
+using Azure.Data.Tables;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Tier2.Functions.Auth;
+using Tier2.Functions.Customers;
 using Tier2.Functions.Orders;
 using Tier2.Functions.Resellers;
+using Tier2.Functions.Storage;
 using Tier2.Functions.Tests.Infrastructure;
 
 namespace Tier2.Functions.Tests.Customers;
@@ -83,6 +86,14 @@ public sealed class CustomerTestKit : IAsyncDisposable
 
         return (await store.GetAsync(id, CancellationToken.None))!;
     }
+
+    /// <summary>The Tier2 customer id the Partner Center id index row names; null when there is no index row.</summary>
+    public static async Task<string?> IndexedCustomerIdAsync(CustomerStore store, string partnerCenterId) =>
+        (await store.Index.GetOrNullAsync<TableEntity>(CustomerStore.PartnerCenterPartition, CustomerStore.PartnerCenterIndexKey(partnerCenterId)!, CancellationToken.None))?.GetString("CustomerId");
+
+    /// <summary>Removes a customer's Partner Center id index row, as a row linked before the index existed has none.</summary>
+    public static Task ForgetPartnerCenterIndexAsync(CustomerStore store, string partnerCenterId) =>
+        store.Index.DeleteEntityAsync(CustomerStore.PartnerCenterPartition, CustomerStore.PartnerCenterIndexKey(partnerCenterId)!, Azure.ETag.All);
 
     public static string NewDomainPrefix(string stem = "c") => stem + Guid.NewGuid().ToString("N")[..10];
 

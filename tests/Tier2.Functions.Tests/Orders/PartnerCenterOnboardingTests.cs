@@ -60,6 +60,7 @@ public sealed class PartnerCenterOnboardingTests
         // Tier2's rows carry the Partner Center ids, shown by the API.
         var customer = await t.Provider.GetFromJsonAsync<Functions.Customers.CustomerView>($"/api/customers/{order.CustomerId}");
         Assert.Equal(pcCustomer.Id, customer!.PartnerCenterId);
+        Assert.Equal(order.CustomerId, await IndexedCustomerIdAsync(t.Kit.Services.GetRequiredService<Functions.Customers.CustomerStore>(), pcCustomer.Id!));
         Assert.Equal(Lines.Length, customer.Subscriptions.Count);
         var expectedIds = pcOrder.LineItems.Select(l => l.SubscriptionId).Order(StringComparer.Ordinal).ToList();
         Assert.Equal(expectedIds, customer.Subscriptions.Select(s => s.PartnerCenterSubscriptionId).Order(StringComparer.Ordinal).ToList());

@@ -29,7 +29,7 @@ public sealed class PartnerCenterEventTests
     {
         await using var s = await Scenario.StartAsync();
         var (pcCustomer, pcSubscription) = await s.PartnerCenterSubscriptionAsync();
-        var tier2 = await s.Tier2SubscriptionAsync(pcSubscription);
+        var tier2 = await s.Tier2SubscriptionAsync(pcCustomer, pcSubscription);
         var reseller = await s.Tier2ResellerAsync(ResellerMpn);
         // The change made outside Tier2, in Partner Center; the event says only that something changed.
         await s.Client.Subscriptions.ChangeQuantityAsync(pcCustomer, pcSubscription, 7);
@@ -59,7 +59,7 @@ public sealed class PartnerCenterEventTests
     {
         await using var s = await Scenario.StartAsync();
         var (pcCustomer, pcSubscription) = await s.PartnerCenterSubscriptionAsync();
-        var tier2 = await s.Tier2SubscriptionAsync(pcSubscription);
+        var tier2 = await s.Tier2SubscriptionAsync(pcCustomer, pcSubscription);
         await s.Client.Subscriptions.ChangeQuantityAsync(pcCustomer, pcSubscription, 5);
         var body = PartnerCenterEventSigner.SubscriptionUpdated(pcCustomer, pcSubscription);
         var signature = s.Signer.Sign(body);
@@ -166,7 +166,49 @@ public sealed class PartnerCenterEventTests
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         Assert.Equal(PartnerCenterEventOutcome.Applied, (await s.FinishedAsync(PartnerCenterEvent.IdOf(body))).Outcome);
-        Assert.Equal(pcCustomer.Id, (await s.App.Services.GetRequiredService<CustomerStore>().GetAsync(tier2.Id, CancellationToken.None))!.PartnerCenterId);
+        var store = s.App.Services.GetRequiredService<CustomerStore>();
+        Assert.Equal(pcCustomer.Id, (await store.GetAsync(tier2.Id, CancellationToken.None))!.PartnerCenterId);
+        Assert.Equal(tier2.Id, await CustomerTestKit.IndexedCustomerIdAsync(store, pcCustomer.Id));
+    }
+
+    [Fact]
+    public async Task A_relationship_event_finds_a_customer_linked_before_the_index_existed_and_indexes_it()
+    {
+        await using var s = await Scenario.StartAsync();
+        var resellerTenant = s.Pc.SeedReseller(new SeededReseller(null, ResellerMpn, "Fabrikam Resellers"));
+        var pcCustomer = await s.Client.Customers.CreateAsync(PartnerCenterTestKit.NewCustomer(resellerTenant));
+        // Another domain than Partner Center's: only the Partner Center id can find it.
+        var tier2 = await s.Tier2CustomerAsync(partnerCenterId: pcCustomer.Id);
+        var store = s.App.Services.GetRequiredService<CustomerStore>();
+        await CustomerTestKit.ForgetPartnerCenterIndexAsync(store, pcCustomer.Id);
+        var body = PartnerCenterEventSigner.Body(PartnerCenterEvent.RelationshipAccepted, $"https://api.partnercenter.microsoft.com/webhooks/v1/customers/{pcCustomer.Id}", "customer");
+
+        using var response = await s.App.Client.SendAsync(s.Signer.Request(body, s.Signer.Sign(body)));
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var finished = await s.FinishedAsync(PartnerCenterEvent.IdOf(body));
+        Assert.Equal(PartnerCenterEventOutcome.Applied, finished.Outcome);
+        Assert.Contains(tier2.Id, finished.Detail, StringComparison.Ordinal);
+        Assert.Equal(tier2.Id, await CustomerTestKit.IndexedCustomerIdAsync(store, pcCustomer.Id));
+    }
+
+    [Fact]
+    public async Task A_subscription_event_finds_a_customer_linked_before_the_index_existed_and_indexes_it()
+    {
+        await using var s = await Scenario.StartAsync();
+        var (pcCustomer, pcSubscription) = await s.PartnerCenterSubscriptionAsync();
+        var tier2 = await s.Tier2SubscriptionAsync(pcCustomer, pcSubscription);
+        var store = s.App.Services.GetRequiredService<CustomerStore>();
+        await CustomerTestKit.ForgetPartnerCenterIndexAsync(store, pcCustomer);
+        await s.Client.Subscriptions.ChangeQuantityAsync(pcCustomer, pcSubscription, 4);
+        var body = PartnerCenterEventSigner.SubscriptionUpdated(pcCustomer, pcSubscription);
+
+        using var response = await s.App.Client.SendAsync(s.Signer.Request(body, s.Signer.Sign(body)));
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.Equal(PartnerCenterEventOutcome.Applied, (await s.FinishedAsync(PartnerCenterEvent.IdOf(body))).Outcome);
+        Assert.Equal(4, (await s.App.Services.GetRequiredService<SubscriptionStore>().GetAsync(tier2.CustomerId, tier2.Id, CancellationToken.None))!.Quantity);
+        Assert.Equal(tier2.CustomerId, await CustomerTestKit.IndexedCustomerIdAsync(store, pcCustomer));
     }
 
     [Fact]
@@ -200,7 +242,7 @@ public sealed class PartnerCenterEventTests
         }
 
         var (pcCustomer, pcSubscription) = await s.PartnerCenterSubscriptionAsync();
-        var tier2 = await s.Tier2SubscriptionAsync(pcSubscription);
+        var tier2 = await s.Tier2SubscriptionAsync(pcCustomer, pcSubscription);
         using var portal = new HttpClient { BaseAddress = s.Pc.BaseUrl };
 
         using var changed = await portal.PatchAsJsonAsync($"_local/customers/{pcCustomer}/subscriptions/{pcSubscription}", new PortalSubscriptionChange(Quantity: 6), PartnerCenterJson.Default.PortalSubscriptionChange);
@@ -284,17 +326,20 @@ public sealed class PartnerCenterEventTests
             return (customer.Id, provisioned.LineItems![0].SubscriptionId!);
         }
 
-        public async Task<Tier2Customer> Tier2CustomerAsync(string? domainPrefix = null) =>
+        public async Task<Tier2Customer> Tier2CustomerAsync(string? domainPrefix = null, string? partnerCenterId = null) =>
             await App.Services.GetRequiredService<CustomerStore>().CreateAsync(
-                new Tier2Customer { Id = Guid.NewGuid().ToString("N"), CompanyName = "Wingtip Toys", DomainPrefix = domainPrefix ?? CustomerTestKit.NewDomainPrefix(), OrderId = "o-" + Guid.NewGuid().ToString("N")[..8], CreatedAt = DateTimeOffset.UtcNow },
+                new Tier2Customer { Id = Guid.NewGuid().ToString("N"), CompanyName = "Wingtip Toys", DomainPrefix = domainPrefix ?? CustomerTestKit.NewDomainPrefix(), OrderId = "o-" + Guid.NewGuid().ToString("N")[..8], CreatedAt = DateTimeOffset.UtcNow, PartnerCenterId = partnerCenterId },
                 null,
                 "test",
                 CancellationToken.None);
 
-        /// <summary>A Tier2 subscription row carrying <paramref name="partnerCenterSubscriptionId"/>, at 2 licences with no partner of record.</summary>
-        public async Task<Tier2Subscription> Tier2SubscriptionAsync(string partnerCenterSubscriptionId)
+        /// <summary>
+        /// A Tier2 subscription row carrying <paramref name="partnerCenterSubscriptionId"/>, at 2 licences with no partner of
+        /// record, of a Tier2 customer carrying <paramref name="partnerCenterCustomerId"/> (as onboarding leaves them).
+        /// </summary>
+        public async Task<Tier2Subscription> Tier2SubscriptionAsync(string partnerCenterCustomerId, string partnerCenterSubscriptionId)
         {
-            var customer = await Tier2CustomerAsync();
+            var customer = await Tier2CustomerAsync(partnerCenterId: partnerCenterCustomerId);
             var offer = new Offer("exchange-online-plan-1", "Exchange Online (Plan 1)", 1, 300, ["P1Y"], ["monthly"]);
             var subscription = Tier2Subscription.Purchase(SubscriptionStore.NewId(), customer.Id, offer, 2, "P1Y", "monthly", null, null, DateTimeOffset.UtcNow)
                 with { PartnerCenterSubscriptionId = partnerCenterSubscriptionId };

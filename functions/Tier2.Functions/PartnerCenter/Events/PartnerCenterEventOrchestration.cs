@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.Json;
-using Azure.Data.Tables;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
 using Tier2.Functions.Customers;
@@ -47,6 +46,7 @@ public sealed class PartnerCenterEventActivities(
 {
     public static readonly Activity<string, PartnerCenterEventResult> Apply = new(nameof(ApplyPartnerCenterEvent));
     private const string Actor = "partner-center:event";
+    private const string OnMicrosoftSuffix = ".onmicrosoft.com";
 
     [Function(nameof(ApplyPartnerCenterEvent))]
     public async Task<PartnerCenterEventResult> ApplyPartnerCenterEvent([ActivityTrigger] string id, CancellationToken cancellationToken)
@@ -73,7 +73,7 @@ public sealed class PartnerCenterEventActivities(
 
     private async Task<PartnerCenterEventResult> SubscriptionUpdatedAsync(string customerId, string subscriptionId, CancellationToken cancellationToken)
     {
-        if (await FindSubscriptionAsync(subscriptionId, cancellationToken) is not { } row)
+        if (await FindSubscriptionAsync(customerId, subscriptionId, cancellationToken) is not { } row)
         {
             return new(PartnerCenterEventOutcome.Unknown, $"No Tier2 subscription carries Partner Center subscription {subscriptionId}.");
         }
@@ -113,53 +113,20 @@ public sealed class PartnerCenterEventActivities(
         }
 
         var domain = read.CompanyProfile?.Domain;
-        if (await FindCustomerAsync(customerId, domain, cancellationToken) is not { } row)
+        var domainPrefix = domain is not null && domain.EndsWith(OnMicrosoftSuffix, StringComparison.OrdinalIgnoreCase) ? domain[..^OnMicrosoftSuffix.Length] : null;
+        if (await customers.FindByPartnerCenterIdAsync(customerId, domainPrefix, cancellationToken) is not { } row)
         {
             return new(PartnerCenterEventOutcome.Unknown, $"Customer {customerId} ({domain}) accepted the reseller relationship; Tier2 has no such customer.");
         }
 
         var after = JsonSerializer.Serialize(new AcceptedRelationship(read.Id, domain, read.RelationshipToPartner), PartnerCenterEventsJsonContext.Default.AcceptedRelationship);
-        await customers.Table.SubmitTransactionAsync(
-            [
-                new TableTransactionAction(TableTransactionActionType.UpdateMerge, new TableEntity(row.PartitionKey, row.RowKey) { ["PartnerCenterId"] = read.Id }, row.ETag),
-                new TableTransactionAction(TableTransactionActionType.Add, AuditLog.Entry(row.PartitionKey, "customer", row.PartitionKey, Actor, "reseller-relationship-accepted-in-partner-center", null, after, time.GetUtcNow())),
-            ],
-            cancellationToken);
-        return new(PartnerCenterEventOutcome.Applied, $"Customer {row.PartitionKey} accepted the reseller relationship in Partner Center (customer {read.Id}).");
+        await customers.SetPartnerCenterIdAsync(row, read.Id, Actor, "reseller-relationship-accepted-in-partner-center", after, cancellationToken);
+        return new(PartnerCenterEventOutcome.Applied, $"Customer {row.Id} accepted the reseller relationship in Partner Center (customer {read.Id}).");
     }
 
-    /// <summary>The Tier2 subscription row that carries <paramref name="partnerCenterSubscriptionId"/> (a filtered scan of <c>Customers</c>).</summary>
-    private async Task<Tier2.Functions.Subscriptions.Subscription?> FindSubscriptionAsync(string partnerCenterSubscriptionId, CancellationToken cancellationToken)
-    {
-        await foreach (var e in customers.Table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartnerCenterSubscriptionId eq {partnerCenterSubscriptionId}"), maxPerPage: 10, cancellationToken: cancellationToken))
-        {
-            if (e.RowKey.StartsWith(CustomerStore.SubscriptionPrefix, StringComparison.Ordinal))
-            {
-                return SubscriptionStore.FromEntity(e);
-            }
-        }
-
-        return null;
-    }
-
-    /// <summary>The Tier2 customer row with this Partner Center id, or else with this <c>*.onmicrosoft.com</c> domain.</summary>
-    private async Task<TableEntity?> FindCustomerAsync(string partnerCenterId, string? domain, CancellationToken cancellationToken)
-    {
-        const string Suffix = ".onmicrosoft.com";
-        var filters = new List<string> { TableClient.CreateQueryFilter($"RowKey eq {CustomerStore.CustomerRow} and PartnerCenterId eq {partnerCenterId}") };
-        if (domain is not null && domain.EndsWith(Suffix, StringComparison.OrdinalIgnoreCase))
-        {
-            filters.Add(TableClient.CreateQueryFilter($"RowKey eq {CustomerStore.CustomerRow} and DomainPrefix eq {domain[..^Suffix.Length].ToLowerInvariant()}"));
-        }
-
-        foreach (var filter in filters)
-        {
-            await foreach (var e in customers.Table.QueryAsync<TableEntity>(filter, maxPerPage: 1, cancellationToken: cancellationToken))
-            {
-                return e;
-            }
-        }
-
-        return null;
-    }
+    /// <summary>The Tier2 subscription that carries <paramref name="partnerCenterSubscriptionId"/>: its customer by the Partner Center id index, then that customer's partition.</summary>
+    private async Task<Tier2.Functions.Subscriptions.Subscription?> FindSubscriptionAsync(string partnerCenterCustomerId, string partnerCenterSubscriptionId, CancellationToken cancellationToken) =>
+        await customers.FindByPartnerCenterIdAsync(partnerCenterCustomerId, null, cancellationToken) is { } customer
+            ? await subscriptions.FindByPartnerCenterIdAsync(customer.Id, partnerCenterSubscriptionId, cancellationToken)
+            : null;
 }
