@@ -18,7 +18,7 @@ public sealed class PackageTests
     public void The_package_lists_every_function_of_the_app_with_its_trigger_and_bindings()
     {
         using var zip = ZipFile.OpenRead(Package.Value);
-        var listed = Read<List<FunctionMetadata>>(zip, "functions.metadata").ToDictionary(
+        var listed = FunctionsMetadata.Parse(Read(zip, "functions.metadata")).ToDictionary(
             f => f.Name,
             f => f.Bindings.Select(b => b.Type).ToHashSet(StringComparer.OrdinalIgnoreCase));
 
@@ -49,7 +49,7 @@ public sealed class PackageTests
     public void Timer_schedules_are_setting_references_so_a_changed_setting_reaches_the_host()
     {
         using var zip = ZipFile.OpenRead(Package.Value);
-        var schedules = Read<List<FunctionMetadata>>(zip, "functions.metadata")
+        var schedules = FunctionsMetadata.Parse(Read(zip, "functions.metadata"))
             .SelectMany(f => f.Bindings)
             .Where(b => b.Type == "timerTrigger")
             .Select(b => b.Schedule)
@@ -123,16 +123,15 @@ public sealed class PackageTests
     {
         var entry = zip.GetEntry(name) ?? throw new InvalidOperationException($"{name} is not in the package.");
         using var stream = entry.Open();
-        return JsonSerializer.Deserialize<T>(stream, FunctionsHostJson) ?? throw new InvalidOperationException($"{name} is null.");
+        return JsonSerializer.Deserialize<T>(stream, FunctionsMetadata.Options) ?? throw new InvalidOperationException($"{name} is null.");
     }
 
-    private static readonly JsonSerializerOptions FunctionsHostJson = new(JsonSerializerDefaults.Web) { ReadCommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
-
-    /// <summary>An entry of functions.metadata (the worker SDK writes it; the Functions host indexes functions from it).</summary>
-    private sealed record FunctionMetadata(string Name, string? EntryPoint, IReadOnlyList<FunctionBinding> Bindings);
-
-    /// <summary>A binding of a function in functions.metadata (the subset these tests read).</summary>
-    private sealed record FunctionBinding(string Name, string Type, string Direction, string? Route, IReadOnlyList<string>? Methods, string? Schedule);
+    private static string Read(ZipArchive zip, string name)
+    {
+        var entry = zip.GetEntry(name) ?? throw new InvalidOperationException($"{name} is not in the package.");
+        using var reader = new StreamReader(entry.Open());
+        return reader.ReadToEnd();
+    }
 
     /// <summary>worker.config.json: how the Functions host starts the worker.</summary>
     private sealed record WorkerConfig(WorkerDescription Description);
