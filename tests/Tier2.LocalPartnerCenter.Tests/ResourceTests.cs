@@ -120,6 +120,7 @@ public sealed class ResourceTests
         using HttpResponseMessage response = await caller.SendAsync(HttpMethod.Get, $"v1/customers/relationshiprequests?indirectResellerId={PartnerCenterCaller.ResellerTenant}");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        // Raw JSON on purpose: the shapes differ only in the wire name that carries the link, which is what this pins.
         using System.Text.Json.JsonDocument body = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         Assert.True(body.RootElement.TryGetProperty(property, out _));
         Assert.Contains(PartnerCenterCaller.ResellerTenant, body.RootElement.GetRawText(), StringComparison.Ordinal);

@@ -34,6 +34,7 @@ public sealed class WebhookTests
         }
 
         Received post = Assert.Single(await s.Receiver.UntilAsync(1));
+        // Raw JSON on purpose: this pins Partner Center's wire names for an event (PascalCase, FACTS 10), not a record's.
         using JsonDocument body = JsonDocument.Parse(post.Body);
         Assert.Equal("subscription-updated", body.RootElement.GetProperty("EventName").GetString());
         Assert.EndsWith($"/webhooks/v1/customers/{customerId}/subscriptions/{subscriptionId}", body.RootElement.GetProperty("ResourceUri").GetString(), StringComparison.Ordinal);

@@ -3,6 +3,11 @@ using System.Text.Json;
 
 namespace Tier2.Standalone.Tests;
 
+/// <summary>
+/// The sample app's HTTP functions through the standalone host. The answers are read as raw JSON on purpose: the host
+/// loads the sample app at run time (the tests have no compile-time reference to its types), and these tests pin what
+/// an HTTP client receives on the wire.
+/// </summary>
 public sealed class HttpFunctionTests : IAsyncLifetime
 {
     private SampleHost host = null!;

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
+using Microsoft.OpenApi;
 using Xunit.Abstractions;
 using Tier2.Functions.Hosting;
 using Tier2.Functions.Hosting.Http;
@@ -15,8 +16,7 @@ public sealed class OpenApiTests(ITestOutputHelper output)
     public async Task The_openapi_document_describes_every_json_http_function()
     {
         await using var app = await TestApp.StartAsync();
-        var document = await app.Client.GetFromJsonAsync<JsonElement>(new Uri("/api/openapi.json", UriKind.Relative));
-        var paths = document.GetProperty("paths");
+        var paths = (await app.Client.GetOpenApiDocumentAsync()).Paths;
 
         var missing = new List<string>();
         foreach (var function in app.Services.GetRequiredService<HttpFunctionCatalog>().Functions)
@@ -29,8 +29,8 @@ public sealed class OpenApiTests(ITestOutputHelper output)
             var path = "/" + HostJson.RoutePrefix + "/" + function.Route;
             foreach (var method in function.Methods)
             {
-                if (!paths.TryGetProperty(path, out var item) || !item.TryGetProperty(method.ToLowerInvariant(), out var operation)
-                    || operation.GetProperty("operationId").GetString() != function.Name)
+                if (!paths.TryGetValue(path, out var item) || item.Operations?.GetValueOrDefault(new HttpMethod(method)) is not { } operation
+                    || operation.OperationId != function.Name)
                 {
                     missing.Add($"{function.Name}: {method} {path}");
                 }
@@ -38,7 +38,7 @@ public sealed class OpenApiTests(ITestOutputHelper output)
         }
 
         Assert.Empty(missing);
-        Assert.True(paths.EnumerateObject().Count() >= 30, "every JSON function is described");
+        Assert.True(paths.Count >= 30, "every JSON function is described");
     }
 
     /// <summary>
@@ -49,57 +49,46 @@ public sealed class OpenApiTests(ITestOutputHelper output)
     public async Task The_openapi_document_declares_security_roles_and_problem_responses()
     {
         await using var app = await TestApp.StartAsync();
-        var document = await app.Client.GetFromJsonAsync<JsonElement>(new Uri("/api/openapi.json", UriKind.Relative));
-        var components = document.GetProperty("components");
-        Assert.Equal("bearer", components.GetProperty("securitySchemes").GetProperty("bearer").GetProperty("scheme").GetString());
-        var problem = components.GetProperty("schemas").GetProperty("ProblemDetails").GetProperty("properties");
+        var document = await app.Client.GetOpenApiDocumentAsync();
+        Assert.Equal("bearer", document.Components?.SecuritySchemes?["bearer"].Scheme);
+        var problem = document.Schema("ProblemDetails").Properties ?? new Dictionary<string, IOpenApiSchema>();
         foreach (var field in new[] { "type", "title", "status", "detail", "instance", "traceId", "errors" })
         {
-            Assert.True(problem.TryGetProperty(field, out _), $"the problem schema has {field}");
+            Assert.True(problem.ContainsKey(field), $"the problem schema has {field}");
         }
 
         // An input that is a string for leniency (any case) still says which values it takes, spelled as responses spell them.
-        var delivery = components.GetProperty("schemas").GetProperty("CreateInviteRequest").GetProperty("properties").GetProperty("delivery").GetProperty("description").GetString();
+        var delivery = document.Schema("CreateInviteRequest").Property("delivery").Description;
         Assert.Contains("\"Email\"", delivery, StringComparison.Ordinal);
         Assert.Contains("\"Draft\"", delivery, StringComparison.Ordinal);
 
         var wrong = new List<string>();
-        var operations = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
-        foreach (var path in document.GetProperty("paths").EnumerateObject())
+        var operations = document.Operations();
+        foreach (var (id, operation) in operations)
         {
-            foreach (var op in path.Value.EnumerateObject())
+            if (string.IsNullOrWhiteSpace(operation.Summary) || string.IsNullOrWhiteSpace(operation.Description))
             {
-                var operation = op.Value;
-                var id = operation.GetProperty("operationId").GetString()!;
-                operations[id] = operation;
-                if (string.IsNullOrWhiteSpace(operation.TryGetProperty("summary", out var s) ? s.GetString() : null)
-                    || string.IsNullOrWhiteSpace(operation.TryGetProperty("description", out var d) ? d.GetString() : null))
-                {
-                    wrong.Add($"{id}: no summary or description");
-                }
+                wrong.Add($"{id}: no summary or description");
+            }
 
-                if (!operation.TryGetProperty("security", out _))
-                {
-                    wrong.Add($"{id}: no security requirement");
-                }
+            if (operation.Security is null)
+            {
+                wrong.Add($"{id}: no security requirement");
+            }
 
-                foreach (var response in operation.GetProperty("responses").EnumerateObject().Where(r => r.Name.StartsWith('4')))
+            foreach (var (status, response) in (operation.Responses ?? []).Where(r => r.Key.StartsWith('4')))
+            {
+                if (response.Content is null || !response.Content.TryGetValue("application/problem+json", out var problemJson) || !problemJson.Schema.RefersTo("ProblemDetails"))
                 {
-                    var schema = response.Value.TryGetProperty("content", out var content) && content.TryGetProperty("application/problem+json", out var media)
-                        ? media.GetProperty("schema").GetProperty("$ref").GetString()
-                        : null;
-                    if (schema != "#/components/schemas/ProblemDetails")
-                    {
-                        wrong.Add($"{id}: {response.Name} is not problem details");
-                    }
+                    wrong.Add($"{id}: {status} is not problem details");
                 }
             }
         }
 
         Assert.Empty(wrong);
-        string[] Roles(string id) => operations[id].GetProperty("security").EnumerateArray()
-            .SelectMany(r => r.GetProperty("bearer").EnumerateArray().Select(x => x.GetString()!)).Order(StringComparer.Ordinal).ToArray();
-        string[] Responses(string id) => operations[id].GetProperty("responses").EnumerateObject().Select(r => r.Name).ToArray();
+        string[] Roles(string id) => (operations[id].Security ?? [])
+            .SelectMany(r => r.Single(scheme => scheme.Key.Reference.Id == "bearer").Value).Order(StringComparer.Ordinal).ToArray();
+        string[] Responses(string id) => (operations[id].Responses ?? []).Keys.ToArray();
 
         Assert.Empty(Roles("Health"));
         Assert.Equal(["provider-admin"], Roles("CreateInvite"));
@@ -107,7 +96,8 @@ public sealed class OpenApiTests(ITestOutputHelper output)
         Assert.Superset(new HashSet<string> { "400", "401", "403", "404", "412", "415", "428" }, Responses("UpdateSubscription").ToHashSet());
         Assert.Superset(new HashSet<string> { "400", "401", "403", "415", "422", "429" }, Responses("CreateInvite").ToHashSet());
         Assert.Superset(new HashSet<string> { "401", "403", "404", "410" }, Responses("GetOrderSetupInfo").ToHashSet());
-        Assert.Equal("Fabrikam", operations["CreateInvite"].GetProperty("requestBody").GetProperty("content").GetProperty("application/json").GetProperty("example").GetProperty("companyName").GetString());
+        var example = operations["CreateInvite"].RequestBody?.Content?["application/json"].Example;
+        Assert.Equal("Fabrikam", example.Deserialize<Tier2.Functions.Invites.CreateInviteRequest>(AppJson.Options)?.CompanyName);
     }
 
     /// <summary>
@@ -119,67 +109,64 @@ public sealed class OpenApiTests(ITestOutputHelper output)
     public async Task The_openapi_document_says_what_the_server_accepts_and_answers()
     {
         await using var app = await TestApp.StartAsync();
-        var document = await app.Client.GetFromJsonAsync<JsonElement>(new Uri("/api/openapi.json", UriKind.Relative));
-        var schemas = document.GetProperty("components").GetProperty("schemas");
-        var invite = schemas.GetProperty("CreateInviteRequest");
-        Assert.Equal(["delivery", "email"], invite.GetProperty("required").EnumerateArray().Select(r => r.GetString()!).Order(StringComparer.Ordinal));
-        Assert.Equal("string", invite.GetProperty("properties").GetProperty("email").GetProperty("type").GetString());
-        Assert.Equal(["null", "string"], invite.GetProperty("properties").GetProperty("message").GetProperty("type").EnumerateArray().Select(t => t.GetString()!).Order(StringComparer.Ordinal));
-        Assert.False(schemas.GetProperty("UpdateSubscriptionRequest").TryGetProperty("required", out _), "every field of a subscription change is optional");
+        var document = await app.Client.GetOpenApiDocumentAsync();
+        var invite = document.Schema("CreateInviteRequest");
+        Assert.Equal(["delivery", "email"], (invite.Required ?? new HashSet<string>()).Order(StringComparer.Ordinal));
+        Assert.Equal(JsonSchemaType.String, invite.Property("email").Type);
+        Assert.Equal(JsonSchemaType.Null | JsonSchemaType.String, invite.Property("message").Type);
+        Assert.True(document.Schema("UpdateSubscriptionRequest").Required is null or { Count: 0 }, "every field of a subscription change is optional");
 
         var wrong = new List<string>();
-        foreach (var schema in schemas.EnumerateObject())
+        foreach (var (name, schema) in document.Components?.Schemas ?? new Dictionary<string, IOpenApiSchema>())
         {
-            foreach (var property in schema.Value.TryGetProperty("properties", out var properties) ? properties.EnumerateObject() : Enumerable.Empty<JsonProperty>())
+            foreach (var (propertyName, property) in schema.Properties ?? new Dictionary<string, IOpenApiSchema>())
             {
-                var text = property.Value.GetRawText();
-                if (text.Contains("\"string\"", StringComparison.Ordinal) && (text.Contains("\"integer\"", StringComparison.Ordinal) || text.Contains("\"number\"", StringComparison.Ordinal)))
+                var types = TypesWithin(property);
+                if (types.HasFlag(JsonSchemaType.String) && (types.HasFlag(JsonSchemaType.Integer) || types.HasFlag(JsonSchemaType.Number)))
                 {
-                    wrong.Add($"{schema.Name}.{property.Name} is a number or a string");
+                    wrong.Add($"{name}.{propertyName} is a number or a string");
                 }
 
-                if (property.Value.TryGetProperty("oneOf", out var oneOf) && oneOf.GetRawText().Contains("JsonElement", StringComparison.Ordinal))
+                if ((property.OneOf ?? []).Any(s => s is OpenApiSchemaReference r && r.Reference.Id?.Contains("JsonElement", StringComparison.Ordinal) == true))
                 {
-                    wrong.Add($"{schema.Name}.{property.Name} refuses a real null (oneOf null or any)");
+                    wrong.Add($"{name}.{propertyName} refuses a real null (oneOf null or any)");
                 }
             }
         }
 
-        var operations = document.GetProperty("paths").EnumerateObject().SelectMany(p => p.Value.EnumerateObject())
-            .ToDictionary(o => o.Value.GetProperty("operationId").GetString()!, o => o.Value, StringComparer.Ordinal);
+        var operations = document.Operations();
         foreach (var (id, operation) in operations)
         {
-            foreach (var parameter in operation.TryGetProperty("parameters", out var parameters) ? parameters.EnumerateArray() : Enumerable.Empty<JsonElement>())
+            foreach (var parameter in operation.Parameters ?? [])
             {
-                if (string.IsNullOrWhiteSpace(parameter.TryGetProperty("description", out var d) ? d.GetString() : null))
+                if (string.IsNullOrWhiteSpace(parameter.Description))
                 {
-                    wrong.Add($"{id}: parameter {parameter.GetProperty("name").GetString()} has no description");
+                    wrong.Add($"{id}: parameter {parameter.Name} has no description");
                 }
             }
 
-            var answers428 = operation.GetProperty("responses").TryGetProperty("428", out _);
-            var ifMatch = operation.TryGetProperty("parameters", out var all) ? all.EnumerateArray().FirstOrDefault(p => p.GetProperty("name").GetString() == "If-Match") : default;
-            if (answers428 && !(ifMatch.ValueKind == JsonValueKind.Object && ifMatch.TryGetProperty("required", out var r) && r.GetBoolean()))
+            var answers428 = operation.Responses?.ContainsKey("428") == true;
+            var ifMatch = operation.Parameters?.FirstOrDefault(p => p.Name == "If-Match");
+            if (answers428 && ifMatch is not { Required: true })
             {
                 wrong.Add($"{id}: answers 428 yet If-Match is optional");
             }
         }
 
         Assert.Empty(wrong);
-        bool DeclaresETag(string id, string status) => operations[id].GetProperty("responses").GetProperty(status).TryGetProperty("headers", out var headers) && headers.TryGetProperty("ETag", out _);
+        bool DeclaresETag(string id, string status) => operations[id].Responses?[status].Headers?.ContainsKey("ETag") == true;
         Assert.All(new[] { ("CreateOrder", "201"), ("CreateOrder", "200"), ("GetCustomer", "200"), ("SuspendReseller", "200"), ("ReactivateReseller", "200"), ("CreateSubscription", "201"), ("CreateSubscription", "200"), ("GetOrder", "200") },
             answer => Assert.True(DeclaresETag(answer.Item1, answer.Item2), $"{answer.Item1} {answer.Item2} declares its ETag"));
 
-        JsonElement Parameter(string id, string name) => operations[id].GetProperty("parameters").EnumerateArray().Single(p => p.GetProperty("name").GetString() == name);
-        Assert.Contains("Draft", Parameter("ListOrders", "status").GetProperty("schema").GetProperty("enum").EnumerateArray().Select(v => v.GetString()));
-        Assert.Contains("Suspended", Parameter("ListResellers", "status").GetProperty("schema").GetProperty("enum").EnumerateArray().Select(v => v.GetString()));
-        Assert.Contains("subscription", Parameter("ListAudit", "entity").GetProperty("schema").GetProperty("enum").EnumerateArray().Select(v => v.GetString()));
-        var pageSize = Parameter("ListOrders", "pageSize").GetProperty("schema");
-        Assert.Equal((1, 100), (pageSize.GetProperty("minimum").GetInt32(), pageSize.GetProperty("maximum").GetInt32()));
-        Assert.Contains("same filters", Parameter("ListOrders", "continuationToken").GetProperty("description").GetString(), StringComparison.Ordinal);
-        var events = operations["RaiseOrchestrationEvent"].GetProperty("requestBody");
-        Assert.False(events.TryGetProperty("required", out var eventsRequired) && eventsRequired.GetBoolean(), "an event's data is optional");
-        Assert.True(events.GetProperty("content").TryGetProperty("application/json", out _), "an event's data is JSON");
+        Assert.Contains("Draft", operations["ListOrders"].Parameter("status").Schema.EnumValues());
+        Assert.Contains("Suspended", operations["ListResellers"].Parameter("status").Schema.EnumValues());
+        Assert.Contains("subscription", operations["ListAudit"].Parameter("entity").Schema.EnumValues());
+        var pageSize = operations["ListOrders"].Parameter("pageSize").Schema;
+        Assert.Equal(("1", "100"), (pageSize?.Minimum, pageSize?.Maximum));
+        Assert.Contains("same filters", operations["ListOrders"].Parameter("continuationToken").Description, StringComparison.Ordinal);
+        var events = operations["RaiseOrchestrationEvent"].RequestBody;
+        Assert.False(events?.Required == true, "an event's data is optional");
+        Assert.True(events?.Content?.ContainsKey("application/json") == true, "an event's data is JSON");
     }
 
     [Fact]
@@ -225,9 +212,9 @@ public sealed class OpenApiTests(ITestOutputHelper output)
         var (generated, generation) = await RunNodeToolAsync("openapi-typescript", ["openapi.json", "--output", "tier2.ts"], folder);
         Assert.True(generated == 0, $"openapi-typescript failed (exit {generated}); the document is kept at {folder}:\n{generation}");
 
-        using var document = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(folder, "openapi.json")));
-        var templates = document.RootElement.GetProperty("paths").EnumerateObject()
-            .Select(p => (Template: p.Name, Methods: p.Value.EnumerateObject().Select(o => o.Name).ToHashSet(StringComparer.Ordinal))).ToList();
+        var document = await OpenApiDocuments.LoadAsync(await File.ReadAllBytesAsync(Path.Combine(folder, "openapi.json")));
+        var templates = document.Paths
+            .Select(p => (Template: p.Key, Methods: (p.Value.Operations ?? []).Keys.Select(m => m.Method.ToLowerInvariant()).ToHashSet(StringComparer.Ordinal))).ToList();
         var checks = new StringBuilder("import type { paths } from \"./tier2\";\n")
             .Append("type JsonBody<P extends keyof paths, M extends keyof paths[P]> = paths[P][M] extends { requestBody: { content: { \"application/json\": infer B } } } ? B : never;\n");
         var unmatched = new List<string>();
@@ -255,6 +242,19 @@ public sealed class OpenApiTests(ITestOutputHelper output)
         var (exit, report) = await RunNodeToolAsync("tsc", ["--strict", "--noEmit", "--target", "es2022", "--module", "esnext", "--moduleResolution", "bundler", "documented-requests.ts"], folder);
         Assert.True(exit == 0, $"a documented request body does not type-check against the generated client (exit {exit}); the files are kept at {folder}:\n{report}");
         Directory.Delete(folder, recursive: true);
+    }
+
+    /// <summary>Every type a property's schema admits, its inline subschemas included (a reference is checked where it is defined).</summary>
+    private static JsonSchemaType TypesWithin(IOpenApiSchema schema)
+    {
+        if (schema is OpenApiSchemaReference)
+        {
+            return default;
+        }
+
+        var inline = new[] { schema.Items, schema.AdditionalProperties, schema.Not }
+            .Concat(schema.OneOf ?? []).Concat(schema.AnyOf ?? []).Concat(schema.AllOf ?? []).Concat(schema.Properties?.Values ?? []);
+        return inline.OfType<IOpenApiSchema>().Aggregate(schema.Type ?? default, (types, subschema) => types | TypesWithin(subschema));
     }
 
     private static Regex TemplatePattern(string template) =>

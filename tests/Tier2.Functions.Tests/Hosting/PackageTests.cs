@@ -18,10 +18,9 @@ public sealed class PackageTests
     public void The_package_lists_every_function_of_the_app_with_its_trigger_and_bindings()
     {
         using var zip = ZipFile.OpenRead(Package.Value);
-        using var metadata = JsonDocument.Parse(Read(zip, "functions.metadata"));
-        var listed = metadata.RootElement.EnumerateArray().ToDictionary(
-            f => f.GetProperty("name").GetString()!,
-            f => f.GetProperty("bindings").EnumerateArray().Select(b => b.GetProperty("type").GetString()!).ToHashSet(StringComparer.OrdinalIgnoreCase));
+        var listed = FunctionsMetadata.Parse(Read(zip, "functions.metadata")).ToDictionary(
+            f => f.Name,
+            f => f.Bindings.Select(b => b.Type).ToHashSet(StringComparer.OrdinalIgnoreCase));
 
         var problems = new List<string>();
         foreach (var (name, method) in Functions())
@@ -50,11 +49,10 @@ public sealed class PackageTests
     public void Timer_schedules_are_setting_references_so_a_changed_setting_reaches_the_host()
     {
         using var zip = ZipFile.OpenRead(Package.Value);
-        using var metadata = JsonDocument.Parse(Read(zip, "functions.metadata"));
-        var schedules = metadata.RootElement.EnumerateArray()
-            .SelectMany(f => f.GetProperty("bindings").EnumerateArray())
-            .Where(b => b.GetProperty("type").GetString() == "timerTrigger")
-            .Select(b => b.GetProperty("schedule").GetString()!)
+        var schedules = FunctionsMetadata.Parse(Read(zip, "functions.metadata"))
+            .SelectMany(f => f.Bindings)
+            .Where(b => b.Type == "timerTrigger")
+            .Select(b => b.Schedule)
             .ToList();
 
         Assert.Equal(8, schedules.Count);
@@ -67,17 +65,16 @@ public sealed class PackageTests
         using var zip = ZipFile.OpenRead(Package.Value);
         var names = zip.Entries.Select(e => e.FullName.Replace('\\', '/')).ToHashSet(StringComparer.Ordinal);
 
-        using var worker = JsonDocument.Parse(Read(zip, "worker.config.json"));
-        Assert.Equal("dotnet-isolated", worker.RootElement.GetProperty("description").GetProperty("language").GetString());
+        Assert.Equal("dotnet-isolated", Read<WorkerConfig>(zip, "worker.config.json").Description.Language);
         Assert.Contains("Tier2.Functions.dll", names);
         Assert.Contains(".azurefunctions/Microsoft.Azure.WebJobs.Extensions.DurableTask.dll", names);
         Assert.Contains(".azurefunctions/DurableTask.AzureStorage.dll", names);
 
-        using var host = JsonDocument.Parse(Read(zip, "host.json"));
-        Assert.False(host.RootElement.TryGetProperty("customHandler", out _), "host.json still configures a custom handler");
-        Assert.False(host.RootElement.TryGetProperty("extensionBundle", out _), "an isolated .NET app brings its extensions in .azurefunctions/, not a bundle");
-        Assert.Equal("api", host.RootElement.GetProperty("extensions").GetProperty("http").GetProperty("routePrefix").GetString());
-        Assert.False(string.IsNullOrEmpty(host.RootElement.GetProperty("extensions").GetProperty("durableTask").GetProperty("hubName").GetString()));
+        var host = Read<HostSettings>(zip, "host.json");
+        Assert.True(host.CustomHandler is null, "host.json still configures a custom handler");
+        Assert.True(host.ExtensionBundle is null, "an isolated .NET app brings its extensions in .azurefunctions/, not a bundle");
+        Assert.Equal("api", host.Extensions?.Http?.RoutePrefix);
+        Assert.False(string.IsNullOrEmpty(host.Extensions?.DurableTask?.HubName));
 
         Assert.DoesNotContain(names, n => n.EndsWith("function.json", StringComparison.Ordinal));
         Assert.DoesNotContain(names, n => n.Contains("Tier2.Durable", StringComparison.Ordinal));
@@ -121,12 +118,34 @@ public sealed class PackageTests
         }
     }
 
+    /// <summary>The package's file <paramref name="name"/> as a <typeparamref name="T"/> (camelCase, as the Functions host reads it).</summary>
+    private static T Read<T>(ZipArchive zip, string name)
+    {
+        var entry = zip.GetEntry(name) ?? throw new InvalidOperationException($"{name} is not in the package.");
+        using var stream = entry.Open();
+        return JsonSerializer.Deserialize<T>(stream, FunctionsMetadata.Options) ?? throw new InvalidOperationException($"{name} is null.");
+    }
+
     private static string Read(ZipArchive zip, string name)
     {
         var entry = zip.GetEntry(name) ?? throw new InvalidOperationException($"{name} is not in the package.");
         using var reader = new StreamReader(entry.Open());
         return reader.ReadToEnd();
     }
+
+    /// <summary>worker.config.json: how the Functions host starts the worker.</summary>
+    private sealed record WorkerConfig(WorkerDescription Description);
+
+    private sealed record WorkerDescription(string Language);
+
+    /// <summary>host.json (the subset these tests read; a section the host must not see is kept raw so its presence shows).</summary>
+    private sealed record HostSettings(JsonElement? CustomHandler, JsonElement? ExtensionBundle, HostExtensions? Extensions);
+
+    private sealed record HostExtensions(HttpExtension? Http, DurableTaskExtension? DurableTask);
+
+    private sealed record HttpExtension(string? RoutePrefix);
+
+    private sealed record DurableTaskExtension(string? HubName);
 
     /// <summary>The zip scripts/package.sh made (scripts/test.sh makes it first); made again here when it is missing or older than the app's build.</summary>
     private static string BuildPackage()

@@ -49,7 +49,7 @@ public sealed class PartnerCenterConnectTests
         Assert.StartsWith(Roles.ProviderAdmin + ":", status.ConnectedBy, StringComparison.Ordinal);
         Assert.InRange(status.LapsesAt!.Value, DateTimeOffset.UtcNow.AddDays(89), DateTimeOffset.UtcNow.AddDays(91));
         Assert.Null(status.Warning);
-        // On the wire the mode is its name (a portal's generated client reads an enum of strings), never a number.
+        // On the wire the mode is its name (a portal's generated client reads an enum of strings), never a number: read raw on purpose.
         Assert.Contains("\"mode\":\"Enabled\"", await admin.GetStringAsync("api/partner-center/connection"), StringComparison.Ordinal);
 
         // The stored token works: an App+User call goes through.
@@ -58,8 +58,7 @@ public sealed class PartnerCenterConnectTests
         // The state was single use: the same callback again is refused.
         using var replay = await browser.GetAsync(callback);
         Assert.Equal(HttpStatusCode.BadRequest, replay.StatusCode);
-        var problem = await replay.Content.ReadFromJsonAsync<JsonElement>();
-        Assert.Equal(PartnerCenterProblems.ConnectFailed, problem.GetProperty("type").GetString());
+        Assert.Equal(PartnerCenterProblems.ConnectFailed, (await replay.ReadProblemAsync()).Type);
     }
 
     [Fact]
@@ -109,7 +108,7 @@ public sealed class PartnerCenterConnectTests
         var status = await admin.GetFromJsonAsync<PartnerCenterConnectionStatus>("api/partner-center/connection", PartnerCenterContractTests.Json);
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, connect.StatusCode);
-        Assert.Equal(PartnerCenterProblems.NotConfigured, (await connect.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("type").GetString());
+        Assert.Equal(PartnerCenterProblems.NotConfigured, (await connect.ReadProblemAsync()).Type);
         Assert.Equal(PartnerCenterMode.Disabled, status!.Mode);
         Assert.False(status.Connected);
     }

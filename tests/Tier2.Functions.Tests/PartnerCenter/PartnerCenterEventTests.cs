@@ -134,7 +134,7 @@ public sealed class PartnerCenterEventTests
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, tooLarge.StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, cutOff.StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, text.StatusCode);
-        Assert.True((await text.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("EventName", out _));
+        Assert.True((await text.ReadProblemAsync()).Errors.ContainsKey("EventName"));
     }
 
     [Fact]

@@ -341,6 +341,7 @@ public sealed class PartnerCenterDriftTests
                 ["refresh_token"] = Pc.IssueRefreshToken(PortalUser).RefreshToken,
             }));
             token.EnsureSuccessStatusCode();
+            // Raw JSON on purpose: a portal user's client reads OAuth's wire name (RFC 6749 access_token), as the real one does.
             var accessToken = JsonDocument.Parse(await token.Content.ReadAsStringAsync()).RootElement.GetProperty("access_token").GetString();
             http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
             var resource = method == HttpMethod.Patch ? JsonNode.Parse(await http.GetStringAsync(new Uri(path, UriKind.Relative)))!.AsObject() : [];

@@ -13,11 +13,10 @@ public sealed class ScheduleSettingsTests
     [Fact]
     public void Every_schedule_setting_a_timer_names_is_in_local_settings_sample_with_a_valid_schedule()
     {
-        using var metadata = JsonDocument.Parse(File.ReadAllText(Path.Combine(TestApp.AppFolder, "functions.metadata")));
-        var named = metadata.RootElement.EnumerateArray()
-            .SelectMany(f => f.GetProperty("bindings").EnumerateArray())
-            .Where(b => b.GetProperty("type").GetString() == "timerTrigger")
-            .Select(b => b.GetProperty("schedule").GetString()!.Trim('%'))
+        var named = FunctionsMetadata.Parse(File.ReadAllText(Path.Combine(TestApp.AppFolder, "functions.metadata")))
+            .SelectMany(f => f.Bindings)
+            .Where(b => b.Type == "timerTrigger")
+            .Select(b => b.Schedule!.Trim('%'))
             .ToList();
         var sample = new ConfigurationBuilder()
             .AddInMemoryCollection(LocalSettingsFile.Read(Path.Combine(Repository.Root, "local.settings.sample.json")))

@@ -170,8 +170,8 @@ public sealed class PartnerCenterResellerTests : IAsyncLifetime
 
     private async Task<Reseller> FindByMpnAsync(string mpn)
     {
-        var page = await _provider.GetFromJsonAsync<JsonElement>(new Uri($"/api/resellers?search={mpn}", UriKind.Relative));
-        return Assert.Single(page.GetProperty("items").Deserialize<List<Reseller>>(Json)!);
+        var page = await _provider.GetFromJsonAsync<Tier2.Functions.Storage.Page<Reseller>>(new Uri($"/api/resellers?search={mpn}", UriKind.Relative), Json);
+        return Assert.Single(page!.Items);
     }
 
     private async Task<ReconciliationRun> SyncAsync()
