@@ -141,7 +141,8 @@ public sealed partial class OnboardingActivities(
         if (problems.Count == 0 && partnerCenter.Enabled && order.PartnerCenterCustomerId is null && order.ResellerId is not null
             && await resellers.GetAsync(order.ResellerId, cancellationToken) is { } reseller)
         {
-            problems = await partnerCenter.CheckOnlineAsync(order, reseller, cancellationToken);
+            // The authoritative domain check, right before the customer is created; the address only if it changed since it was verified.
+            problems = (await partnerCenter.CheckOnlineAsync(order, reseller, checkDomain: true, cancellationToken)).Problems;
             if (problems.Any(p => p.Code == PartnerCenterOrderChecks.UnavailableCode))
             {
                 // Not the order's fault: the step's retries ask again.

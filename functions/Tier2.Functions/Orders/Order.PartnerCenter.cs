@@ -1,3 +1,6 @@
+using System.Security.Cryptography;
+using System.Text;
+
 namespace Tier2.Functions.Orders;
 
 /// <summary>
@@ -28,8 +31,44 @@ public sealed partial record Order
     /// <summary>How many times the order was resubmitted after it failed (each run has its own orchestration instance).</summary>
     public int Resubmissions { get; init; }
 
+    /// <summary>
+    /// The fingerprint (<see cref="AddressFingerprint"/>) of the address Partner Center verified for this order
+    /// (<c>POST /v1/validations/address</c>), so the same address is not sent again at submit and in the onboarding's
+    /// Validate step. It counts only while it matches the order's address (<see cref="AddressVerified"/>): a changed
+    /// address is validated again.
+    /// </summary>
+    public string? VerifiedAddress { get; init; }
+
+    /// <summary>True when Partner Center verified the order's address as it stands.</summary>
+    public bool AddressVerified => VerifiedAddress is not null && VerifiedAddress == AddressFingerprint(Customer.Address);
+
     /// <summary>Whether the order reached Partner Center's checkout: from then on its purchase stands, whatever happens to Tier2's run.</summary>
     public bool PlacedInPartnerCenter => PartnerCenterOrderIds is { Count: > 0 };
+
+    /// <summary>
+    /// The address as Partner Center's validation sees it, hashed (so the row holds no second copy of it): each part
+    /// trimmed, runs of spaces made one and upper-cased (case and spacing do not make another address).
+    /// </summary>
+    public static string? AddressFingerprint(Customers.Address? address)
+    {
+        if (address is null)
+        {
+            return null;
+        }
+
+        static string Part(string? value) => string.Join(' ', (value ?? string.Empty).Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToUpperInvariant();
+        var text = string.Join('\n', Part(address.Country), Part(address.State), Part(address.City), Part(address.PostalCode), Part(address.AddressLine1), Part(address.AddressLine2));
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+    }
+
+    /// <summary>
+    /// Records that Partner Center verified the address whose fingerprint is given, while the order is a draft or
+    /// submitted and that is still its address; null (nothing to record) otherwise or when it is recorded already.
+    /// </summary>
+    public Order? RecordAddressVerified(string fingerprint) =>
+        Status is OrderStatus.Draft or OrderStatus.Submitted && fingerprint == AddressFingerprint(Customer.Address) && VerifiedAddress != fingerprint
+            ? this with { VerifiedAddress = fingerprint }
+            : null;
 
     /// <summary>Records the customer Partner Center created (with its temporary password, encrypted) or that was found by its domain (no password).</summary>
     public Order? RecordPartnerCenterCustomer(string partnerCenterCustomerId, string adminUserName, string? encryptedPassword) =>

@@ -116,7 +116,10 @@ public static class OrderEndpoints
             return replayed;
         }
 
+        // Reviewed before it is stored, so an address Partner Center verified is recorded with the draft (not asked again).
         var order = Order.NewDraft(OrderStore.NewId(), string.IsNullOrWhiteSpace(request.ResellerId) ? null : request.ResellerId.Trim(), request.Customer!, request.LineItems!, time.GetUtcNow(), user.Actor());
+        var reviewed = await review.ReviewAsync(order, cancellationToken);
+        order = reviewed.VerifiedAddress is { } verified ? order.RecordAddressVerified(verified) ?? order : order;
         var created = await store.CreateAsync(order, keyScope, idempotencyKey, cancellationToken, requestHash);
         if (created is null)
         {
@@ -131,7 +134,7 @@ public static class OrderEndpoints
         }
 
         http.Response.Headers.ETag = created.ETag;
-        return TypedResults.Created(ApiPaths.For(ItemRoute, created.Id), await ViewAsync(created, review, cancellationToken));
+        return TypedResults.Created(ApiPaths.For(ItemRoute, created.Id), View(created, reviewed));
     }
 
     /// <summary>The answer to a create whose <c>Idempotency-Key</c> was used before: that order again, or 422 for another body; null when the key is new.</summary>
@@ -256,13 +259,15 @@ public static class OrderEndpoints
         }
 
         var now = time.GetUtcNow();
-        if (await NotSubmittableAsync(draft, now, review, cancellationToken) is { } notSubmittable)
+        var (notSubmittable, verified) = await NotSubmittableAsync(draft, now, review, cancellationToken);
+        if (notSubmittable is not null)
         {
             return notSubmittable;
         }
 
+        // An address Partner Center verified at this review is recorded with the submit: the Validate step does not ask again.
         Transition<Order>? decided = null;
-        var result = await store.UpdateAsync(id, draft.ETag, user.Actor(), o => OrderChange.For(decided = o.Submit(now), "submitted", SubmitRows(o, keyScope, idempotencyKey)), cancellationToken);
+        var result = await store.UpdateAsync(id, draft.ETag, user.Actor(), o => OrderChange.For(decided = (verified is null ? o : o.RecordAddressVerified(verified) ?? o).Submit(now), "submitted", SubmitRows(o, keyScope, idempotencyKey)), cancellationToken);
         return result.Outcome switch
         {
             ChangeOutcome.NotFound => Problem.NotFound($"Order '{id}'"),
@@ -273,22 +278,25 @@ public static class OrderEndpoints
         };
     }
 
-    /// <summary>Why the draft cannot be submitted: not a draft (409), review problems (400); null when it can.</summary>
-    private static async Task<Results<Accepted<OrderView>, ValidationProblem, ProblemHttpResult>?> NotSubmittableAsync(
+    /// <summary>
+    /// Why the draft cannot be submitted: not a draft (409), review problems (400, the domain Partner Center says is
+    /// taken among them); null when it can, with the address Partner Center verified by this review (if it asked).
+    /// </summary>
+    private static async Task<(Results<Accepted<OrderView>, ValidationProblem, ProblemHttpResult>? Refusal, string? VerifiedAddress)> NotSubmittableAsync(
         Order draft, DateTimeOffset now, OrderReview review, CancellationToken cancellationToken)
     {
         if (draft.Submit(now).Refusal is { } notDraft)
         {
-            return Problem.Conflict(notDraft);
+            return (Problem.Conflict(notDraft), null);
         }
 
-        var problems = (await review.ReviewAsync(draft, cancellationToken)).Problems;
-        if (problems.Count > 0)
+        var reviewed = await review.ReviewAsync(draft, atSubmit: true, cancellationToken);
+        if (reviewed.Problems.Count > 0)
         {
-            return Problem.Validation(ProblemsByField(problems), "The order has problems; fix them (PATCH) and submit again.");
+            return (Problem.Validation(ProblemsByField(reviewed.Problems), "The order has problems; fix them (PATCH) and submit again."), null);
         }
 
-        return null;
+        return (null, reviewed.VerifiedAddress);
     }
 
     /// <summary>The rows a submit writes with the order: its domain prefix claimed (<c>Also[0]</c>) and its <c>Idempotency-Key</c> (<c>Also[1]</c>).</summary>
@@ -470,9 +478,14 @@ public static class OrderEndpoints
     private static Dictionary<string, string[]> ProblemsByField(IEnumerable<OrderProblem> problems) =>
         problems.GroupBy(p => p.Field).ToDictionary(g => g.Key, g => g.Select(p => p.Message).ToArray());
 
-    public static async Task<OrderView> ViewAsync(Order order, OrderReview review, CancellationToken cancellationToken)
+    public static async Task<OrderView> ViewAsync(Order order, OrderReview review, CancellationToken cancellationToken) =>
+        View(order, await review.ReviewAsync(order, cancellationToken));
+
+    /// <summary>The order's view from a review of it already made.</summary>
+    public static OrderView View(Order order, OrderReviewResult reviewed)
     {
-        var reviewed = await review.ReviewAsync(order, cancellationToken);
+        ArgumentNullException.ThrowIfNull(order);
+        ArgumentNullException.ThrowIfNull(reviewed);
         var problems = order.Status == OrderStatus.Draft ? reviewed.Problems : [];
         return new OrderView(
             order.Id,

@@ -9,7 +9,8 @@ using Tier2.Functions.Resellers;
 namespace Tier2.Functions.Orders;
 
 /// <summary>The outcome of reviewing an order: its problems, its reseller and its lines as the Review page shows them.</summary>
-public sealed record OrderReviewResult(IReadOnlyList<OrderProblem> Problems, OrderResellerView? Reseller, IReadOnlyList<OrderLineView> Lines);
+/// <param name="VerifiedAddress">The fingerprint of the address Partner Center verified during this review, for the caller that saves the order to record (<see cref="Order.RecordAddressVerified"/>).</param>
+public sealed record OrderReviewResult(IReadOnlyList<OrderProblem> Problems, OrderResellerView? Reseller, IReadOnlyList<OrderLineView> Lines, string? VerifiedAddress = null);
 
 /// <summary>
 /// The seed's Review step: checks everything that can be checked before submit and reports every problem at once,
@@ -90,7 +91,11 @@ public sealed partial class OrderReview(OfferSource offers, ResellerStore resell
     public async Task<Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult?> RefuseForResellerAsync(string? resellerId, CancellationToken cancellationToken) =>
         CustomerNames.IsId(resellerId) ? ResellerProblems.RefuseOrders(await resellers.GetAsync(resellerId!, cancellationToken)) : null;
 
-    public async Task<OrderReviewResult> ReviewAsync(Order order, CancellationToken cancellationToken)
+    /// <summary>A draft's review, as the Review page shows it (Partner Center's domain check waits for the submit).</summary>
+    public Task<OrderReviewResult> ReviewAsync(Order order, CancellationToken cancellationToken) => ReviewAsync(order, atSubmit: false, cancellationToken);
+
+    /// <summary>The review; <paramref name="atSubmit"/> for the submit's, which also asks Partner Center whether the domain is free.</summary>
+    public async Task<OrderReviewResult> ReviewAsync(Order order, bool atSubmit, CancellationToken cancellationToken)
     {
         var problems = new List<OrderProblem>();
         void Add(string field, string code, string message) => problems.Add(new OrderProblem(field, code, message));
@@ -232,17 +237,21 @@ public sealed partial class OrderReview(OfferSource offers, ResellerStore resell
         }
 
         // With Partner Center, what it decides too: offline for a draft or a submitted order, by calls only for a draft
-        // (the onboarding's Validate step asks again for a submitted one) and only once everything else is right.
+        // (the onboarding's Validate step asks again for a submitted one) and only once everything else is right. The
+        // domain only at submit: a draft's answer would be repeated there anyway, and is stale by then.
+        string? verifiedAddress = null;
         if (partnerCenter.Enabled && order.Status is OrderStatus.Draft or OrderStatus.Submitted)
         {
             problems.AddRange(partnerCenter.CheckOffline(order, reseller));
             if (problems.Count == 0 && order.Status == OrderStatus.Draft && reseller is not null)
             {
-                problems.AddRange(await partnerCenter.CheckOnlineAsync(order, reseller, cancellationToken));
+                var online = await partnerCenter.CheckOnlineAsync(order, reseller, checkDomain: atSubmit, cancellationToken);
+                problems.AddRange(online.Problems);
+                verifiedAddress = online.VerifiedAddress;
             }
         }
 
-        return new OrderReviewResult(problems, resellerView, lines);
+        return new OrderReviewResult(problems, resellerView, lines, verifiedAddress);
     }
 
     [GeneratedRegex("^[a-z][a-z0-9]{1,26}$")]

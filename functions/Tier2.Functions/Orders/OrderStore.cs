@@ -227,6 +227,7 @@ public sealed class OrderStore(TableServiceClient tables, StorageNames names, Ti
         PartnerCenterCartId = e.GetString("PartnerCenterCartId"),
         PartnerCenterOrderIds = e.GetString("PartnerCenterOrderIds") is { Length: > 0 } ids ? ids.Split(',') : null,
         Resubmissions = e.GetInt32("Resubmissions") ?? 0,
+        VerifiedAddress = e.GetString("VerifiedAddress"),
         ETag = e.ETag.ToString(),
     };
 
@@ -254,6 +255,7 @@ public sealed class OrderStore(TableServiceClient tables, StorageNames names, Ti
         ["PartnerCenterCartId"] = o.PartnerCenterCartId,
         ["PartnerCenterOrderIds"] = o.PartnerCenterOrderIds is { Count: > 0 } ids ? string.Join(',', ids) : null,
         ["Resubmissions"] = o.Resubmissions,
+        ["VerifiedAddress"] = o.VerifiedAddress,
     };
 
     /// <summary>The audit form: <see cref="Order.EncryptedPassword"/> is [JsonIgnore], so no audit row ever holds it.</summary>

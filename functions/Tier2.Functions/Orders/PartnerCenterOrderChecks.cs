@@ -11,9 +11,14 @@ namespace Tier2.Functions.Orders;
 /// What Partner Center decides about an order before anything is created there (Enabled mode only): every customer
 /// is a reseller's, the reseller has a PartnerID (a cart without one loses the attribution silently), every offer
 /// names its catalog item; then, by calls, the domain is free (<c>HEAD /v1/domains</c>), the country's rules
-/// (<c>GET /v1/countryvalidationrules</c>) decide which address fields are required, and the address validates
-/// (<c>POST /v1/validations/address</c>; its suggestions go into the problem's message). Each finding is an
-/// <see cref="OrderProblem"/> naming its field, as the review's other findings.
+/// (<c>GET /v1/countryvalidationrules</c>, cached by the client) decide which address fields are required, and the
+/// address validates (<c>POST /v1/validations/address</c>; its suggestions go into the problem's message). Each
+/// finding is an <see cref="OrderProblem"/> naming its field, as the review's other findings.
+/// Which call runs when (each once an order where nothing changed): the domain at submit (a 400 naming
+/// <c>customer.domainPrefix</c>) and again in the onboarding's Validate step, right before the customer is created
+/// (time passes; another partner can take it), not in a draft's review, which submit always repeats; the address once,
+/// as early as it is complete, recorded on the order (<see cref="Order.VerifiedAddress"/>) and asked again only if it
+/// changed; the country's rules on every check, from the cache.
 /// </summary>
 public sealed class PartnerCenterOrderChecks(IServiceProvider services, IOptions<PartnerCenterOptions> options, OfferCatalog offers)
 {
@@ -49,19 +54,22 @@ public sealed class PartnerCenterOrderChecks(IServiceProvider services, IOptions
     }
 
     /// <summary>
-    /// The checks that ask Partner Center. A taken domain is no problem for a resubmitted order when the customer
-    /// holding it is the reseller's: an earlier run of this order created it (the create step then adopts it).
+    /// The checks that ask Partner Center: the domain when <paramref name="checkDomain"/>, the country's rules, and the
+    /// address unless the order records it verified as it stands. A taken domain is no problem for a resubmitted order
+    /// when the customer holding it is the reseller's: an earlier run of this order created it (the create step then
+    /// adopts it). The answer names the address Partner Center verified by this call, for the caller to record.
     /// </summary>
-    public async Task<IReadOnlyList<OrderProblem>> CheckOnlineAsync(Order order, Reseller reseller, CancellationToken cancellationToken)
+    public async Task<PartnerCenterCheckResult> CheckOnlineAsync(Order order, Reseller reseller, bool checkDomain, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(order);
         ArgumentNullException.ThrowIfNull(reseller);
         var problems = new List<OrderProblem>();
+        string? verified = null;
         var client = services.GetRequiredService<PartnerCenterClient>();
         try
         {
             var domain = CustomerNames.Domain(order.DomainPrefix!);
-            if (!await client.Domains.IsAvailableAsync(domain, cancellationToken)
+            if (checkDomain && !await client.Domains.IsAvailableAsync(domain, cancellationToken)
                 && !(order.Resubmissions > 0 && await FindOwnAsync(client, domain, reseller, cancellationToken) is not null))
             {
                 problems.Add(new OrderProblem("customer.domainPrefix", "domain-taken", $"{domain} is already taken in Microsoft's cloud; choose another prefix."));
@@ -86,13 +94,17 @@ public sealed class PartnerCenterOrderChecks(IServiceProvider services, IOptions
                 problems.Add(new OrderProblem("customer.address.postalCode", "malformed-in-country", $"'{postal}' is not a postal code in {address.Country}."));
             }
 
-            if (problems.Count == 0)
+            if (problems.Count == 0 && !order.AddressVerified)
             {
                 var validated = await client.Validations.ValidateAddressAsync(
                     new PcAddress(address.Country, address.City, address.State, address.AddressLine1, address.AddressLine2, address.PostalCode), cancellationToken);
                 if (!validated.IsValid)
                 {
                     problems.Add(new OrderProblem("customer.address", "address-not-verified", AddressMessage(validated)));
+                }
+                else
+                {
+                    verified = Order.AddressFingerprint(address);
                 }
             }
         }
@@ -105,7 +117,7 @@ public sealed class PartnerCenterOrderChecks(IServiceProvider services, IOptions
             problems.Add(new OrderProblem("partnerCenter", "partner-center-refused", $"Partner Center refused to check the order ({ex.Code}): {ex.Description}"));
         }
 
-        return problems;
+        return new PartnerCenterCheckResult(problems, verified);
     }
 
     /// <summary>The reseller's customer holding <paramref name="domain"/>, if any (the provider's own customers are searched: any other is not Tier2's).</summary>
@@ -124,3 +136,6 @@ public sealed class PartnerCenterOrderChecks(IServiceProvider services, IOptions
         return suggestions.Count == 0 ? message : message + " Suggested: " + string.Join(" | ", suggestions);
     }
 }
+
+/// <summary>What <see cref="PartnerCenterOrderChecks.CheckOnlineAsync"/> found, and the fingerprint of the address Partner Center verified by that call (null when it was not asked or did not verify it).</summary>
+public sealed record PartnerCenterCheckResult(IReadOnlyList<OrderProblem> Problems, string? VerifiedAddress);

@@ -28,7 +28,8 @@ public sealed class PartnerCenterClient
     private readonly PartnerCenterOptions _options;
     private readonly Uri _root;
 
-    public PartnerCenterClient(HttpClient http, IOptions<PartnerCenterOptions> options)
+    /// <param name="referenceData">The app's one cache of reference data (a singleton); without it (a client made by hand) every read asks Partner Center.</param>
+    public PartnerCenterClient(HttpClient http, IOptions<PartnerCenterOptions> options, PartnerCenterReferenceCache? referenceData = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _http = http;
@@ -38,9 +39,9 @@ public sealed class PartnerCenterClient
         Relationships = new PartnerCenterRelationships(this);
         Compliance = new PartnerCenterCompliance(this);
         Domains = new PartnerCenterDomains(this);
-        Validations = new PartnerCenterValidations(this);
+        Validations = new PartnerCenterValidations(this, referenceData);
         Customers = new PartnerCenterCustomers(this);
-        Agreements = new PartnerCenterAgreements(this);
+        Agreements = new PartnerCenterAgreements(this, referenceData);
         Carts = new PartnerCenterCarts(this);
         Orders = new PartnerCenterOrders(this);
         Subscriptions = new PartnerCenterSubscriptions(this);

@@ -40,6 +40,7 @@ public static class PartnerCenterFeature
         services.AddSingleton<PartnerCenterConnectionStore>();
         services.AddSingleton<PartnerCenterTokens>();
         services.AddSingleton<PartnerCenterRateLimiter>();
+        services.AddSingleton<PartnerCenterReferenceCache>();
         services.AddSingleton<PartnerCenterConnectionCheck>();
         services.AddTransient<PartnerCenterAuthHandler>();
         services.AddTransient<PartnerCenterRateLimitHandler>();

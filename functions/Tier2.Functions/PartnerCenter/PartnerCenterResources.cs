@@ -49,8 +49,8 @@ public sealed class PartnerCenterDomains(PartnerCenterClient client)
     }
 }
 
-/// <summary>Address validation and per-country rules (App-only).</summary>
-public sealed class PartnerCenterValidations(PartnerCenterClient client)
+/// <summary>Address validation and per-country rules (App-only); the rules are reference data, cached (<see cref="PartnerCenterReferenceCache"/>).</summary>
+public sealed class PartnerCenterValidations(PartnerCenterClient client, PartnerCenterReferenceCache? referenceData = null)
 {
     public Task<AddressValidationResult> ValidateAddressAsync(Address address, CancellationToken cancellationToken = default) =>
         client.SendAsync(HttpMethod.Post, "v1/validations/address", PartnerCenterAuth.AppOnly, address, PartnerCenterJsonContext.Default.Address, PartnerCenterJsonContext.Default.AddressValidationResult, cancellationToken);
@@ -64,8 +64,16 @@ public sealed class PartnerCenterValidations(PartnerCenterClient client)
             : throw new PartnerCenterException(PartnerCenterErrorKind.InvalidAddress, $"Partner Center did not verify the address ({result.Status}){(result.ValidationMessage is { } m ? ": " + m : ".")}", HttpStatusCode.OK, result.Status, result.ValidationMessage);
     }
 
-    public Task<CountryValidationRules> GetCountryRulesAsync(string iso2, CancellationToken cancellationToken = default) =>
-        client.SendAsync(HttpMethod.Get, $"v1/countryvalidationrules/{EscapeDataString(iso2)}", PartnerCenterAuth.AppOnly, PartnerCenterJsonContext.Default.CountryValidationRules, cancellationToken);
+    /// <summary>A country's rules: read from Partner Center at most once an hour per country (a failed read is not kept).</summary>
+    public async Task<CountryValidationRules> GetCountryRulesAsync(string iso2, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(iso2);
+        var path = $"v1/countryvalidationrules/{EscapeDataString(iso2)}";
+        Task<CountryValidationRules?> Read(CancellationToken ct) =>
+            client.SendAsync(HttpMethod.Get, path, PartnerCenterAuth.AppOnly, PartnerCenterJsonContext.Default.CountryValidationRules, ct)!;
+        return (referenceData is null ? await Read(cancellationToken) : await referenceData.GetAsync(client.ResolveLink(path).AbsoluteUri, Read, cancellationToken))
+            ?? throw new InvalidOperationException($"Partner Center answered no rules for country {iso2}.");
+    }
 }
 
 /// <summary>Customers (App+User: Tier2's customers are resellers' customers).</summary>
@@ -135,16 +143,26 @@ public sealed class PartnerCenterCustomers(PartnerCenterClient client)
 }
 
 /// <summary>Microsoft Customer Agreement attestation, which the provider makes for a reseller's customer (App+User).</summary>
-public sealed class PartnerCenterAgreements(PartnerCenterClient client)
+public sealed class PartnerCenterAgreements(PartnerCenterClient client, PartnerCenterReferenceCache? referenceData = null)
 {
-    public async Task<AgreementMetadata?> GetMetadataAsync(string agreementType = Agreement.MicrosoftCustomerAgreement, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// The agreement type's template (its <c>templateId</c> goes into every attestation): reference data, read from
+    /// Partner Center at most once an hour (neither a failure nor "no template" is kept).
+    /// </summary>
+    public Task<AgreementMetadata?> GetMetadataAsync(string agreementType = Agreement.MicrosoftCustomerAgreement, CancellationToken cancellationToken = default)
     {
-        await foreach (var metadata in client.ListAsync($"v1/agreements?agreementType={EscapeDataString(agreementType)}", PartnerCenterAuth.AppUser, PartnerCenterJsonContext.Default.ResourceCollectionAgreementMetadata, cancellationToken))
+        var path = $"v1/agreements?agreementType={EscapeDataString(agreementType)}";
+        async Task<AgreementMetadata?> Read(CancellationToken ct)
         {
-            return metadata;
+            await foreach (var metadata in client.ListAsync(path, PartnerCenterAuth.AppUser, PartnerCenterJsonContext.Default.ResourceCollectionAgreementMetadata, ct))
+            {
+                return metadata;
+            }
+
+            return null;
         }
 
-        return null;
+        return referenceData is null ? Read(cancellationToken) : referenceData.GetAsync(client.ResolveLink(path).AbsoluteUri, Read, cancellationToken);
     }
 
     public Task<Agreement> CreateAsync(string customerId, Agreement agreement, CancellationToken cancellationToken = default) =>

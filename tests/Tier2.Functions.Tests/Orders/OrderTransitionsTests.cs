@@ -116,4 +116,20 @@ public sealed class OrderTransitionsTests
     {
         Assert.Equal("The order is Completed; it can no longer be cancelled. Manage the customer's subscriptions instead.", OrderIn(OrderStatus.Completed).Cancel(Now, orchestrationEnded: false).Refusal);
     }
+
+    [Fact]
+    public void An_address_recorded_verified_counts_only_while_it_is_the_orders_address_spelled_alike()
+    {
+        var address = new Address("1 Main St", null, "Redmond", "WA", "98052", "US");
+        var draft = OrderIn(OrderStatus.Draft) with { Customer = new CustomerDetails("Tailspin Toys", "tailspintoys", null, null, null, address, null) };
+        var verified = draft.RecordAddressVerified(Order.AddressFingerprint(address)!)!;
+
+        Assert.True(verified.AddressVerified);
+        Assert.Null(verified.RecordAddressVerified(verified.VerifiedAddress!));
+        Assert.True((verified with { Customer = verified.Customer with { Address = new Address(" 1  main st ", null, "REDMOND", "wa", "98052", "us") } }).AddressVerified);
+        var moved = verified.Revise(null, verified.Customer with { Address = address with { AddressLine1 = "2 Elsewhere Rd" } }, null).Next!;
+        Assert.False(moved.AddressVerified);
+        Assert.Null(moved.RecordAddressVerified(verified.VerifiedAddress!));
+        Assert.Null((draft with { Status = OrderStatus.Provisioning }).RecordAddressVerified(Order.AddressFingerprint(address)!));
+    }
 }

@@ -242,14 +242,73 @@ public sealed class PartnerCenterOnboardingTests
     }
 
     [Fact]
-    public async Task A_domain_taken_in_partner_center_is_refused_at_review_before_anything_is_created()
+    public async Task Two_orders_read_the_country_rules_and_the_agreement_template_once_validate_each_address_once_and_check_each_domain_at_submit_and_before_the_create()
+    {
+        await using var t = await Setup.StartAsync();
+
+        var first = await t.OnboardAsync("callsone");
+        var second = await t.OnboardAsync("callstwo");
+
+        Assert.True(first.Status == OrderStatus.Completed, first.FailureReason);
+        Assert.True(second.Status == OrderStatus.Completed, second.FailureReason);
+        // Reference data, cached by the client for an hour: the second order reads neither (before: 3 rule reads and 1 template read an order).
+        Assert.Single(t.Pc.RequestsTo("GET", "/v1/countryvalidationrules/US"));
+        Assert.Single(t.Pc.RequestsTo("GET", "/v1/agreements"), r => r.Query.Contains("agreementType=MicrosoftCustomerAgreement", StringComparison.Ordinal));
+        // The unchanged address, verified at create and recorded on the order: once an order (before: create, submit, Validate).
+        Assert.Equal(2, t.Pc.RequestsTo("POST", "/v1/validations/address").Count);
+        // The domain at submit (the 400 naming the field) and in Validate, right before the create (before: also at create).
+        Assert.Equal(2, t.Pc.RequestsTo("HEAD", $"/v1/domains/{first.Domain}").Count);
+        Assert.Equal(2, t.Pc.RequestsTo("HEAD", $"/v1/domains/{second.Domain}").Count);
+        Assert.All(t.Pc.RequestsTo("POST", "/v1/validations/address"), r => Assert.Equal(200, r.Status));
+    }
+
+    [Fact]
+    public async Task An_address_changed_after_it_was_verified_is_validated_again_and_one_verified_at_submit_is_not_sent_again_before_the_create()
+    {
+        await using var t = await Setup.StartAsync();
+        var prefix = NewDomainPrefix("moved");
+        var (id, etag, view) = await CreateDraftAsync(t.Provider, OrderBody(t.Reseller.Id, prefix, "Moved Co", Lines));
+        Assert.Empty(view.Problems);
+        Assert.Single(t.Pc.RequestsTo("POST", "/v1/validations/address"));
+
+        // Moved to an address Partner Center cannot find: the draft's review and the submit both ask, and refuse it.
+        using var unknown = await SendAsync(t.Provider, HttpMethod.Patch, $"/api/orders/{id}", MovedTo(prefix, "99999"), ifMatch: etag);
+        Assert.Contains((await ExpectAsync<OrderView>(unknown, HttpStatusCode.OK)).Problems, p => p.Code == "address-not-verified");
+        using var refused = await SendAsync(t.Provider, HttpMethod.Post, $"/api/orders/{id}/submit", ifMatch: ETagOf(unknown));
+        var problem = await ExpectAsync<HttpValidationProblemDetails>(refused, HttpStatusCode.BadRequest);
+        Assert.True(problem.Errors.ContainsKey("customer.address"), string.Join(", ", problem.Errors.Keys));
+        Assert.Equal(3, t.Pc.RequestsTo("POST", "/v1/validations/address").Count);
+
+        // Moved again, to a real one: asked by the draft's review and the submit (which records it), not by Validate.
+        using var found = await SendAsync(t.Provider, HttpMethod.Patch, $"/api/orders/{id}", MovedTo(prefix, "98052"), ifMatch: ETagOf(unknown));
+        Assert.Empty((await ExpectAsync<OrderView>(found, HttpStatusCode.OK)).Problems);
+        using var submitted = await SendAsync(t.Provider, HttpMethod.Post, $"/api/orders/{id}/submit", ifMatch: ETagOf(found));
+        Assert.Equal(HttpStatusCode.Accepted, submitted.StatusCode);
+        var order = await WaitForOrderAsync(t.Provider, id);
+
+        Assert.True(order.Status == OrderStatus.Completed, order.FailureReason);
+        Assert.Equal(5, t.Pc.RequestsTo("POST", "/v1/validations/address").Count);
+        Assert.Equal("2 Elsewhere Rd", Assert.Single(t.Pc.Customers()).BillingProfile!.DefaultAddress!.AddressLine1);
+    }
+
+    private static Dictionary<string, object?> MovedTo(string prefix, string postalCode)
+    {
+        var customer = (Dictionary<string, object?>)OrderBody(null, prefix, "Moved Co")["customer"]!;
+        customer["address"] = new Dictionary<string, object?> { ["addressLine1"] = "2 Elsewhere Rd", ["city"] = "Redmond", ["state"] = "WA", ["postalCode"] = postalCode, ["country"] = "US" };
+        return new Dictionary<string, object?> { ["customer"] = customer };
+    }
+
+    [Fact]
+    public async Task A_domain_taken_in_partner_center_is_refused_at_submit_before_anything_is_created()
     {
         await using var t = await Setup.StartAsync();
         var prefix = NewDomainPrefix("taken");
         t.Pc.TakeDomain(prefix + ".onmicrosoft.com");
 
+        // A draft's review does not ask (submit always asks again, and a draft's answer is stale by then).
         var (id, etag, view) = await CreateDraftAsync(t.Provider, OrderBody(t.Reseller.Id, prefix, "Taken Co", Lines));
-        Assert.Contains(view.Problems, p => p.Code == "domain-taken");
+        Assert.DoesNotContain(view.Problems, p => p.Code == "domain-taken");
+        Assert.Empty(t.Pc.RequestsTo("HEAD", $"/v1/domains/{prefix}.onmicrosoft.com"));
         using var submitted = await SendAsync(t.Provider, HttpMethod.Post, $"/api/orders/{id}/submit", ifMatch: etag);
         var problem = await ExpectAsync<HttpValidationProblemDetails>(submitted, HttpStatusCode.BadRequest);
 
