@@ -290,7 +290,7 @@ public static class OrderEndpoints
             return (Problem.Conflict(notDraft), null);
         }
 
-        var reviewed = await review.ReviewAsync(draft, atSubmit: true, cancellationToken);
+        var reviewed = await review.ReviewAsync(draft, cancellationToken);
         if (reviewed.Problems.Count > 0)
         {
             return (Problem.Validation(ProblemsByField(reviewed.Problems), "The order has problems; fix them (PATCH) and submit again."), null);

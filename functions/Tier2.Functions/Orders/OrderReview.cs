@@ -91,11 +91,8 @@ public sealed partial class OrderReview(OfferSource offers, ResellerStore resell
     public async Task<Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult?> RefuseForResellerAsync(string? resellerId, CancellationToken cancellationToken) =>
         CustomerNames.IsId(resellerId) ? ResellerProblems.RefuseOrders(await resellers.GetAsync(resellerId!, cancellationToken)) : null;
 
-    /// <summary>A draft's review, as the Review page shows it (Partner Center's domain check waits for the submit).</summary>
-    public Task<OrderReviewResult> ReviewAsync(Order order, CancellationToken cancellationToken) => ReviewAsync(order, atSubmit: false, cancellationToken);
-
-    /// <summary>The review; <paramref name="atSubmit"/> for the submit's, which also asks Partner Center whether the domain is free.</summary>
-    public async Task<OrderReviewResult> ReviewAsync(Order order, bool atSubmit, CancellationToken cancellationToken)
+    /// <summary>An order's review, as the Review page shows it and as the submit checks it.</summary>
+    public async Task<OrderReviewResult> ReviewAsync(Order order, CancellationToken cancellationToken)
     {
         var problems = new List<OrderProblem>();
         void Add(string field, string code, string message) => problems.Add(new OrderProblem(field, code, message));
@@ -238,14 +235,15 @@ public sealed partial class OrderReview(OfferSource offers, ResellerStore resell
 
         // With Partner Center, what it decides too: offline for a draft or a submitted order, by calls only for a draft
         // (the onboarding's Validate step asks again for a submitted one) and only once everything else is right. The
-        // domain only at submit: a draft's answer would be repeated there anyway, and is stale by then.
+        // domain on every draft review too: the Review page warns before the submit (the call is cheap and outside the
+        // /v1/customers rate limit), and the submit's answer decides.
         string? verifiedAddress = null;
         if (partnerCenter.Enabled && order.Status is OrderStatus.Draft or OrderStatus.Submitted)
         {
             problems.AddRange(partnerCenter.CheckOffline(order, reseller));
             if (problems.Count == 0 && order.Status == OrderStatus.Draft && reseller is not null)
             {
-                var online = await partnerCenter.CheckOnlineAsync(order, reseller, checkDomain: atSubmit, cancellationToken);
+                var online = await partnerCenter.CheckOnlineAsync(order, reseller, checkDomain: true, cancellationToken);
                 problems.AddRange(online.Problems);
                 verifiedAddress = online.VerifiedAddress;
             }

@@ -14,9 +14,9 @@ namespace Tier2.Functions.Orders;
 /// (<c>GET /v1/countryvalidationrules</c>, cached by the client) decide which address fields are required, and the
 /// address validates (<c>POST /v1/validations/address</c>; its suggestions go into the problem's message). Each
 /// finding is an <see cref="OrderProblem"/> naming its field, as the review's other findings.
-/// Which call runs when (each once an order where nothing changed): the domain at submit (a 400 naming
+/// Which call runs when: the domain in a draft's review (the Review page warns), at submit (a 400 naming
 /// <c>customer.domainPrefix</c>) and again in the onboarding's Validate step, right before the customer is created
-/// (time passes; another partner can take it), not in a draft's review, which submit always repeats; the address once,
+/// (time passes; another partner can take it); the address once,
 /// as early as it is complete, recorded on the order (<see cref="Order.VerifiedAddress"/>) and asked again only if it
 /// changed; the country's rules on every check, from the cache.
 /// </summary>

@@ -242,7 +242,7 @@ public sealed class PartnerCenterOnboardingTests
     }
 
     [Fact]
-    public async Task Two_orders_read_the_country_rules_and_the_agreement_template_once_validate_each_address_once_and_check_each_domain_at_submit_and_before_the_create()
+    public async Task Two_orders_read_the_country_rules_and_the_agreement_template_once_validate_each_address_once_and_check_each_domain_at_review_submit_and_before_the_create()
     {
         await using var t = await Setup.StartAsync();
 
@@ -257,8 +257,8 @@ public sealed class PartnerCenterOnboardingTests
         // The unchanged address, verified at create and recorded on the order: once an order (before: create, submit, Validate).
         Assert.Equal(2, t.Pc.RequestsTo("POST", "/v1/validations/address").Count);
         // The domain at submit (the 400 naming the field) and in Validate, right before the create (before: also at create).
-        Assert.Equal(2, t.Pc.RequestsTo("HEAD", $"/v1/domains/{first.Domain}").Count);
-        Assert.Equal(2, t.Pc.RequestsTo("HEAD", $"/v1/domains/{second.Domain}").Count);
+        Assert.Equal(3, t.Pc.RequestsTo("HEAD", $"/v1/domains/{first.Domain}").Count);
+        Assert.Equal(3, t.Pc.RequestsTo("HEAD", $"/v1/domains/{second.Domain}").Count);
         Assert.All(t.Pc.RequestsTo("POST", "/v1/validations/address"), r => Assert.Equal(200, r.Status));
     }
 
@@ -299,16 +299,15 @@ public sealed class PartnerCenterOnboardingTests
     }
 
     [Fact]
-    public async Task A_domain_taken_in_partner_center_is_refused_at_submit_before_anything_is_created()
+    public async Task A_domain_taken_in_partner_center_is_reviewed_and_refused_at_submit_before_anything_is_created()
     {
         await using var t = await Setup.StartAsync();
         var prefix = NewDomainPrefix("taken");
         t.Pc.TakeDomain(prefix + ".onmicrosoft.com");
 
-        // A draft's review does not ask (submit always asks again, and a draft's answer is stale by then).
+        // The Review page warns; the submit asks again and refuses.
         var (id, etag, view) = await CreateDraftAsync(t.Provider, OrderBody(t.Reseller.Id, prefix, "Taken Co", Lines));
-        Assert.DoesNotContain(view.Problems, p => p.Code == "domain-taken");
-        Assert.Empty(t.Pc.RequestsTo("HEAD", $"/v1/domains/{prefix}.onmicrosoft.com"));
+        Assert.Contains(view.Problems, p => p.Code == "domain-taken" && p.Field == "customer.domainPrefix");
         using var submitted = await SendAsync(t.Provider, HttpMethod.Post, $"/api/orders/{id}/submit", ifMatch: etag);
         var problem = await ExpectAsync<HttpValidationProblemDetails>(submitted, HttpStatusCode.BadRequest);
 
