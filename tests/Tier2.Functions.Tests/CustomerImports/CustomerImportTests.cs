@@ -179,6 +179,25 @@ public sealed class CustomerImportTests : IAsyncLifetime
         Assert.Contains((await _provider.GetAsync<Page<AuditEntry>>($"/api/audit?entity=reseller&id={reseller.Id}")).Items, a => a.Action == "relationship-request-read");
     }
 
+    [Theory]
+    [InlineData("maybe")]
+    [InlineData("1")]
+    [InlineData("")]
+    [InlineData("true&refresh=false")]
+    [InlineData("tr%E2%80%8Bue")]
+    public async Task A_refresh_that_is_not_true_or_false_is_a_400_naming_refresh_and_asks_partner_center_nothing(string refresh)
+    {
+        var reseller = await LinkedResellerAsync("Alpine Resellers");
+
+        using var response = await _provider.GetAsync(new Uri($"/api/resellers/{reseller.Id}/relationship-request?refresh={refresh}", UriKind.Relative));
+
+        var problem = await CustomerTestKit.ExpectAsync<HttpValidationProblemDetails>(response, HttpStatusCode.BadRequest);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("urn:tier2:problem:validation", problem.Type);
+        Assert.Contains("true or false", Assert.Single(problem.Errors["refresh"]), StringComparison.Ordinal);
+        Assert.Empty(_pc.RequestsTo("GET", "/v1/customers/relationshiprequests"));
+    }
+
     [Fact]
     public async Task A_relationship_request_answer_in_neither_shape_is_a_502_that_keeps_the_answer_and_asks_again_next_time()
     {
