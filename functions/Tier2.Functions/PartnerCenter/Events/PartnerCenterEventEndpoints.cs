@@ -25,6 +25,9 @@ public static class PartnerCenterEventEndpoints
     [Tags("Partner Center")]
     [EndpointSummary("Partner Center's events (signed by Microsoft): stored, then applied by re-reading the resource; a repeat is acknowledged and changes nothing")]
     [ProducesProblem(StatusCodes.Status401Unauthorized)]
+    [ProducesProblem(StatusCodes.Status413PayloadTooLarge)]
+    [ProducesProblem(StatusCodes.Status415UnsupportedMediaType)]
+    [ProducesProblem(StatusCodes.Status503ServiceUnavailable)]
     public static IResult ReceivePartnerCenterEvent([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = EventsRoute)] HttpRequest request, [DurableClient] DurableTaskClient durable) =>
         HttpFunctions.Run(request, durable);
 
