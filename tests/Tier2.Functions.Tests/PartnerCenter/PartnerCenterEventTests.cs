@@ -102,6 +102,8 @@ public sealed class PartnerCenterEventTests
             ("certificate from an untrusted chain", s.Signer.Request(body, s.Signer.Sign(body, s.Signer.UntrustedKey), s.Signer.UntrustedCertificateUrl)),
             ("re-signed with the untrusted key, trusted certificate", s.Signer.Request(body, s.Signer.Sign(body, s.Signer.UntrustedKey))),
             ("another algorithm", s.Signer.Request(body, signature, algorithm: "rsa-sha1")),
+            ("certificate of another organization from the trusted root", s.Signer.Request(body, s.Signer.Sign(body, s.Signer.OtherOrganizationKey), s.Signer.OtherOrganizationCertificateUrl)),
+            ("certificate URL with credentials", s.Signer.Request(body, signature, new Uri(s.Signer.CertificateUrl.AbsoluteUri.Replace("http://", "http://user:pass@", StringComparison.Ordinal)))),
         };
 
         foreach (var (name, request) in refused)
