@@ -157,13 +157,18 @@ public sealed partial class ProblemExceptionHandler(IProblemDetailsService probl
         }
 
         httpContext.Response.StatusCode = status;
-        var details = new Microsoft.AspNetCore.Mvc.ProblemDetails { Status = status, Title = title, Detail = detail, Type = type };
+        var written = new ProblemDetailsContext
+        {
+            HttpContext = httpContext,
+            Exception = exception,
+            ProblemDetails = { Status = status, Title = title, Detail = detail, Type = type },
+        };
         if (errors is not null)
         {
-            details.Extensions["errors"] = errors;
+            written.ProblemDetails.Extensions["errors"] = errors;
         }
 
-        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, Exception = exception, ProblemDetails = details });
+        return await problems.TryWriteAsync(written);
     }
 
     private static string DescribeJson(JsonException json)
