@@ -32,6 +32,7 @@ public static class CustomerImportEndpoints
     [Tags(Tag)]
     [EndpointSummary("Import the reseller's customers from Partner Center: 202 with Location to the import's status (a running import is answered, not repeated)")]
     [ProducesProblem(StatusCodes.Status409Conflict)]
+    [ProducesProblem(StatusCodes.Status503ServiceUnavailable)]
     public static IResult ImportResellerCustomers([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = ImportRoute)] HttpRequest request, [DurableClient] DurableTaskClient durable) =>
         HttpFunctions.Run(request, durable);
 
@@ -49,7 +50,9 @@ public static class CustomerImportEndpoints
     [Tags(Tag)]
     [EndpointSummary("The link a customer follows to accept a reseller relationship with the provider and this reseller, as Partner Center gave it (stored; refresh=true asks again)")]
     [ProducesProblem(StatusCodes.Status409Conflict)]
+    [ProducesProblem(StatusCodes.Status422UnprocessableEntity)]
     [ProducesProblem(StatusCodes.Status502BadGateway)]
+    [ProducesProblem(StatusCodes.Status503ServiceUnavailable)]
     public static IResult GetResellerRelationshipRequest([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "resellers/{id}/relationship-request")] HttpRequest request) =>
         HttpFunctions.Run(request);
 

@@ -113,6 +113,7 @@ public sealed partial class ProblemExceptionHandler(IProblemDetailsService probl
         string title;
         string detail;
         string type;
+        Dictionary<string, string[]>? errors = null;
         switch (exception)
         {
             case BadHttpRequestException bad when bad.StatusCode == StatusCodes.Status413PayloadTooLarge:
@@ -122,6 +123,12 @@ public sealed partial class ProblemExceptionHandler(IProblemDetailsService probl
             case BadHttpRequestException bad when bad.InnerException is JsonException json:
                 (status, title, type) = (400, "The request body is not valid JSON for this operation.", ProblemTypes.MalformedRequest);
                 detail = DescribeJson(json);
+                break;
+            case BadHttpRequestException bad when UnboundParameter.Of(bad.Message) is { } unbound:
+                // A query, route or header value of the wrong type: the field it was meant for, as a body field's error names it.
+                (status, title, type) = (400, "The request is invalid.", ProblemTypes.Validation);
+                detail = "One or more fields are invalid.";
+                errors = new Dictionary<string, string[]> { [unbound.Name] = [unbound.Message] };
                 break;
             case BadHttpRequestException bad when bad.StatusCode == StatusCodes.Status415UnsupportedMediaType:
                 (status, title, type) = (415, "Unsupported media type.", ProblemTypes.UnsupportedMediaType);
@@ -150,12 +157,18 @@ public sealed partial class ProblemExceptionHandler(IProblemDetailsService probl
         }
 
         httpContext.Response.StatusCode = status;
-        return await problems.TryWriteAsync(new ProblemDetailsContext
+        var written = new ProblemDetailsContext
         {
             HttpContext = httpContext,
             Exception = exception,
             ProblemDetails = { Status = status, Title = title, Detail = detail, Type = type },
-        });
+        };
+        if (errors is not null)
+        {
+            written.ProblemDetails.Extensions["errors"] = errors;
+        }
+
+        return await problems.TryWriteAsync(written);
     }
 
     private static string DescribeJson(JsonException json)
@@ -201,4 +214,38 @@ public static class ProblemSetup
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         return services;
     }
+}
+
+/// <summary>
+/// A parameter minimal APIs could not bind (<c>Failed to bind parameter "bool? refresh" from "maybe".</c>, the message
+/// of <c>RequestDelegateFactory</c>'s <see cref="BadHttpRequestException"/>): its name and what it takes.
+/// </summary>
+public sealed partial record UnboundParameter(string Name, string Message)
+{
+    private const int MaxValueShown = 100;
+
+    public static UnboundParameter? Of(string message)
+    {
+        var match = Pattern().Match(message);
+        if (!match.Success)
+        {
+            return null;
+        }
+
+        var typeName = match.Groups["type"].Value;
+        var value = match.Groups["value"].Value;
+        var takes = typeName switch
+        {
+            _ when typeName.Contains("bool", StringComparison.OrdinalIgnoreCase) => "true or false",
+            _ when typeName.Contains("int", StringComparison.OrdinalIgnoreCase) || typeName.Contains("long", StringComparison.OrdinalIgnoreCase) => "a whole number",
+            _ when typeName.Contains("Guid", StringComparison.Ordinal) => "a GUID",
+            _ when typeName.Contains("Date", StringComparison.Ordinal) => "an ISO 8601 date and time",
+            _ => "a " + typeName,
+        };
+        var shown = value.Length > MaxValueShown ? value[..MaxValueShown] + "..." : value;
+        return new(match.Groups["name"].Value, $"'{shown}' is not {takes}; send {takes}.");
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("""^Failed to bind parameter "(?<type>.+) (?<name>[A-Za-z_][A-Za-z0-9_]*)" from "(?<value>.*)"\.$""", System.Text.RegularExpressions.RegexOptions.Singleline | System.Text.RegularExpressions.RegexOptions.CultureInvariant, 1000)]
+    private static partial System.Text.RegularExpressions.Regex Pattern();
 }

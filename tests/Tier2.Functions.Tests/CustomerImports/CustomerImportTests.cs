@@ -92,6 +92,26 @@ public sealed class CustomerImportTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Concurrent_duplicate_posts_of_an_import_answer_the_same_import_and_run_one_orchestration()
+    {
+        var reseller = await LinkedResellerAsync("Datum Resellers");
+        SeedCustomers(reseller, 2);
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => StartImportAsync(reseller.Id)));
+        var done = await WaitForImportAsync(answers[0].Location);
+
+        Assert.Single(answers.Select(a => a.Import.ImportId).Distinct());
+        Assert.Equal(done.ImportId, answers[0].Import.ImportId);
+        Assert.Equal(new CustomerImportCounts(2, 0, 2, 0, 0), done.Counts);
+        var instances = await _app.Services.GetRequiredService<Microsoft.DurableTask.Client.DurableTaskClient>()
+            .GetAllInstancesAsync(new Microsoft.DurableTask.Client.OrchestrationQuery { InstanceIdPrefix = $"customer-import-{reseller.Id}-" }).CollectAsync();
+        Assert.Equal(CustomerImportOrchestration.InstanceId(reseller.Id, done.ImportId), Assert.Single(instances).InstanceId);
+        // Two customers fit one page: one run of the import reads one page.
+        Assert.Single(_pc.RequestsTo("GET", "/v1/customers"));
+        Assert.Single((await _provider.GetAsync<Page<AuditEntry>>($"/api/audit?entity=reseller&id={reseller.Id}")).Items, a => a.Action == "customer-import-started");
+    }
+
+    [Fact]
     public async Task An_existing_row_known_by_its_domain_or_its_partner_center_id_is_linked_not_duplicated()
     {
         var reseller = await LinkedResellerAsync("Northwind Resale");
@@ -196,6 +216,25 @@ public sealed class CustomerImportTests : IAsyncLifetime
         Assert.Equal(2, calls.Count);
         Assert.All(calls, c => Assert.Contains("indirectResellerId=" + reseller.TenantId, c.Query, StringComparison.OrdinalIgnoreCase));
         Assert.Contains((await _provider.GetAsync<Page<AuditEntry>>($"/api/audit?entity=reseller&id={reseller.Id}")).Items, a => a.Action == "relationship-request-read");
+    }
+
+    [Theory]
+    [InlineData("maybe")]
+    [InlineData("1")]
+    [InlineData("")]
+    [InlineData("true&refresh=false")]
+    [InlineData("tr%E2%80%8Bue")]
+    public async Task A_refresh_that_is_not_true_or_false_is_a_400_naming_refresh_and_asks_partner_center_nothing(string refresh)
+    {
+        var reseller = await LinkedResellerAsync("Alpine Resellers");
+
+        using var response = await _provider.GetAsync(new Uri($"/api/resellers/{reseller.Id}/relationship-request?refresh={refresh}", UriKind.Relative));
+
+        var problem = await CustomerTestKit.ExpectAsync<HttpValidationProblemDetails>(response, HttpStatusCode.BadRequest);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("urn:tier2:problem:validation", problem.Type);
+        Assert.Contains("true or false", Assert.Single(problem.Errors["refresh"]), StringComparison.Ordinal);
+        Assert.Empty(_pc.RequestsTo("GET", "/v1/customers/relationshiprequests"));
     }
 
     [Fact]

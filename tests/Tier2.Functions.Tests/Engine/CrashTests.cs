@@ -138,6 +138,59 @@ public sealed class CrashTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public async Task A_customer_import_killed_mid_run_completes_after_a_restart_with_one_row_per_partner_center_customer()
+    {
+        // Two customers a page and a slow Partner Center: the kill lands after some customers were made and before the last page.
+        await using var pc = await LocalPartnerCenter.LocalPartnerCenter.StartAsync(new LocalPartnerCenter.LocalPartnerCenterOptions
+        {
+            Latency = TimeSpan.FromMilliseconds(300),
+            MaxCustomerPageSize = 2,
+        });
+        var prefix = EngineBuild.NewPrefix();
+        var settings = EngineBuild.WithShortVisibilityTimeouts(EngineBuild.Settings(prefix));
+        PartnerCenter.PartnerCenterTestKit.PointAt(settings, pc);
+        await using var host = await HostProcess.StartAsync(settings);
+        await ConnectThroughTheFlowAsync(host);
+        var mpn = Customers.CustomerTestKit.NewMpn();
+        var tenant = Guid.Parse(pc.SeedReseller(new LocalPartnerCenter.SeededReseller(null, mpn, "Crash Import Resale", MpaSigned: true)));
+        var resellers = new Functions.Resellers.ResellerStore(new Azure.Data.Tables.TableServiceClient(TestApp.StorageConnectionString), new Functions.Storage.StorageNames(prefix), TimeProvider.System);
+        var reseller = (await resellers.CreateAsync(Functions.Resellers.Reseller.Imported(new Functions.Resellers.PartnerCenterStanding(tenant, mpn, "Crash Import Resale", Functions.Resellers.PartnerAgreementStatus.Accepted), DateTimeOffset.UtcNow), "test", CancellationToken.None)).Reseller!;
+        var seeded = Enumerable.Range(0, 12)
+            .Select(i => pc.SeedCustomer(new LocalPartnerCenter.SeededCustomer(tenant.ToString(), $"Crash Customer {i}", Customers.CustomerTestKit.NewDomainPrefix("crash") + ".onmicrosoft.com")))
+            .Order(StringComparer.Ordinal).ToList();
+
+        using var started = await host.Provider.PostAsync(new Uri($"/api/resellers/{reseller.Id}/customers/import", UriKind.Relative), null);
+        var import = await Customers.CustomerTestKit.ExpectAsync<Functions.CustomerImports.CustomerImport>(started, HttpStatusCode.Accepted);
+        var watch = Stopwatch.StartNew();
+        while (pc.RequestsTo("GET", "/v1/customers").Count < 3 && watch.Elapsed < TimeSpan.FromSeconds(90))
+        {
+            await Task.Delay(20);
+        }
+
+        host.KillHard();
+        var pagesAtKill = pc.RequestsTo("GET", "/v1/customers").Count;
+        output.WriteLine($"killed after {watch.Elapsed.TotalSeconds:F1}s with {pagesAtKill} pages read");
+        Assert.True(pagesAtKill is >= 3 and < 6, $"the kill was to land mid-import, after {pagesAtKill} of 6 pages");
+
+        await host.StartAgainAsync();
+        var done = await Eventually.UntilAsync(
+            async () =>
+            {
+                using var response = await host.Provider.GetAsync(new Uri($"/api/resellers/{reseller.Id}/customers/import", UriKind.Relative));
+                return await response.ReadAsync<Functions.CustomerImports.CustomerImport>();
+            },
+            i => i.Status != Functions.CustomerImports.CustomerImportStatus.Running,
+            AfterRestart,
+            "the import to end after the restart");
+
+        Assert.True(done.Status == Functions.CustomerImports.CustomerImportStatus.Completed, $"{done.Status}: {done.Error}\n{host.Tail()}");
+        Assert.Equal(import.ImportId, done.ImportId);
+        Assert.Equal(new Functions.CustomerImports.CustomerImportCounts(12, 0, 12, 0, 0), done.Counts);
+        var listed = await host.Provider.GetAsync<Storage.Page<CustomerSummary>>($"/api/customers?resellerId={reseller.Id}&pageSize=50");
+        Assert.Equal(seeded, listed.Items.Select(c => c.Id).Order(StringComparer.Ordinal));
+    }
+
     /// <summary>Connects the host's Partner Center account as a provider admin does: connect, sign in at the authorize endpoint, the callback.</summary>
     private static async Task ConnectThroughTheFlowAsync(HostProcess host)
     {

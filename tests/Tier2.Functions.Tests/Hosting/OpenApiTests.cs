@@ -257,6 +257,42 @@ public sealed class OpenApiTests(ITestOutputHelper output)
         return inline.OfType<IOpenApiSchema>().Aggregate(schema.Type ?? default, (types, subschema) => types | TypesWithin(subschema));
     }
 
+    /// <summary>
+    /// The problems the Partner Center operations answer (the customer import, the relationship request link, the event
+    /// receiver, the connection status) are in the document, so the client a portal generates types each of them as
+    /// problem details: tsc refuses a problem for a status the document leaves out.
+    /// </summary>
+    [Fact]
+    public async Task The_generated_typescript_client_types_every_problem_the_partner_center_operations_answer()
+    {
+        (string Path, string Method, int[] Statuses)[] answered =
+        [
+            ("/api/resellers/{id}/customers/import", "post", [400, 401, 403, 404, 409, 503]),
+            ("/api/resellers/{id}/customers/import", "get", [400, 401, 403, 404]),
+            ("/api/resellers/{id}/relationship-request", "get", [400, 401, 403, 404, 409, 422, 502, 503]),
+            ("/api/partner-center/events", "post", [400, 401, 413, 415, 503]),
+            ("/api/partner-center/connection", "get", [401, 403]),
+        ];
+        await using var app = await TestApp.StartAsync();
+        var folder = await WriteDocumentAsync(app);
+        var (generated, generation) = await RunNodeToolAsync("openapi-typescript", ["openapi.json", "--output", "tier2.ts"], folder);
+        Assert.True(generated == 0, $"openapi-typescript failed (exit {generated}); the document is kept at {folder}:\n{generation}");
+        var checks = new StringBuilder("import type { paths } from \"./tier2\";\n")
+            .Append("type Problem<P extends keyof paths, M extends keyof paths[P], S extends number> = paths[P][M] extends { responses: { [K in S]: { content: { \"application/problem+json\": infer B } } } } ? B : never;\n");
+        foreach (var ((path, method, statuses), index) in answered.Select((a, i) => (a, i)))
+        {
+            foreach (var status in statuses)
+            {
+                checks.Append(CultureInfo.InvariantCulture, $"export const problem{index}_{status}: Problem<\"{path}\", \"{method}\", {status}> = {{ type: \"urn:tier2:problem:x\", title: \"Problem.\", status: {status} }};\n");
+            }
+        }
+
+        await File.WriteAllTextAsync(Path.Combine(folder, "problems.ts"), checks.ToString());
+        var (exit, report) = await RunNodeToolAsync("tsc", ["--strict", "--noEmit", "--target", "es2022", "--module", "esnext", "--moduleResolution", "bundler", "problems.ts"], folder);
+        Assert.True(exit == 0, $"a problem an operation answers is not typed by the generated client (exit {exit}); the files are kept at {folder}:\n{report}");
+        Directory.Delete(folder, recursive: true);
+    }
+
     private static Regex TemplatePattern(string template) =>
         new("^" + Regex.Replace(Regex.Escape(template), @"\\\{[^/]+?}", "[^/]+") + "$", RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
 

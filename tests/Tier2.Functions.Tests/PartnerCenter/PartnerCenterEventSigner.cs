@@ -20,8 +20,9 @@ public sealed class PartnerCenterEventSigner : IAsyncDisposable
     private readonly WebApplication _listener;
     private readonly Dictionary<string, byte[]> _served;
 
-    private PartnerCenterEventSigner(WebApplication listener, Dictionary<string, byte[]> served, X509Certificate2 root, RSA signingKey, RSA untrustedKey, Uri baseUrl)
+    private PartnerCenterEventSigner(WebApplication listener, Dictionary<string, byte[]> served, X509Certificate2 root, RSA signingKey, RSA untrustedKey, RSA otherOrganizationKey, Uri baseUrl)
     {
+        OtherOrganizationKey = otherOrganizationKey;
         _listener = listener;
         _served = served;
         Root = root;
@@ -39,6 +40,11 @@ public sealed class PartnerCenterEventSigner : IAsyncDisposable
 
     public Uri BaseUrl { get; }
 
+    /// <summary>The key of a certificate the trusted root issued to another organization than the one the app expects.</summary>
+    public RSA OtherOrganizationKey { get; }
+
+    public Uri OtherOrganizationCertificateUrl => new(BaseUrl, "cert/other-organization.cer");
+
     /// <summary>Where the trusted signing certificate is served.</summary>
     public Uri CertificateUrl => new(BaseUrl, "cert/signing.cer");
 
@@ -54,10 +60,13 @@ public sealed class PartnerCenterEventSigner : IAsyncDisposable
         using var otherRoot = CreateRoot("CN=Tier2 Test Root, O=" + Organization, otherRootKey);
         var untrustedKey = RSA.Create(2048);
         using var untrusted = Issue(otherRoot, otherRootKey, untrustedKey);
+        var otherOrganizationKey = RSA.Create(2048);
+        using var otherOrganization = Issue(root, rootKey, otherOrganizationKey, "Contoso Impostors");
         var served = new Dictionary<string, byte[]>(StringComparer.Ordinal)
         {
             ["signing.cer"] = signing.Export(X509ContentType.Cert),
             ["untrusted.cer"] = Encoding.ASCII.GetBytes(untrusted.ExportCertificatePem()),
+            ["other-organization.cer"] = otherOrganization.Export(X509ContentType.Cert),
         };
 
         var builder = WebApplication.CreateSlimBuilder();
@@ -67,7 +76,7 @@ public sealed class PartnerCenterEventSigner : IAsyncDisposable
         listener.MapGet("/cert/{name}", (string name) => served.TryGetValue(name, out var bytes) ? Results.Bytes(bytes, "application/pkix-cert") : Results.NotFound());
         await listener.StartAsync();
         var address = listener.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
-        return new PartnerCenterEventSigner(listener, served, root, signingKey, untrustedKey, new Uri(address + "/"));
+        return new PartnerCenterEventSigner(listener, served, root, signingKey, untrustedKey, otherOrganizationKey, new Uri(address + "/"));
     }
 
     /// <summary>The app's settings that trust this signer (and only it).</summary>
@@ -112,6 +121,7 @@ public sealed class PartnerCenterEventSigner : IAsyncDisposable
         Root.Dispose();
         SigningKey.Dispose();
         UntrustedKey.Dispose();
+        OtherOrganizationKey.Dispose();
         _served.Clear();
     }
 
@@ -125,9 +135,9 @@ public sealed class PartnerCenterEventSigner : IAsyncDisposable
         return X509CertificateLoader.LoadCertificate(created.Export(X509ContentType.Cert));
     }
 
-    private static X509Certificate2 Issue(X509Certificate2 root, RSA rootKey, RSA key)
+    private static X509Certificate2 Issue(X509Certificate2 root, RSA rootKey, RSA key, string organization = Organization)
     {
-        var request = new CertificateRequest("CN=pcnotifications-dispatch.test, O=" + Organization, key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        var request = new CertificateRequest("CN=pcnotifications-dispatch.test, O=" + organization, key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
         request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(root, true, false));

@@ -102,6 +102,8 @@ public sealed class PartnerCenterEventTests
             ("certificate from an untrusted chain", s.Signer.Request(body, s.Signer.Sign(body, s.Signer.UntrustedKey), s.Signer.UntrustedCertificateUrl)),
             ("re-signed with the untrusted key, trusted certificate", s.Signer.Request(body, s.Signer.Sign(body, s.Signer.UntrustedKey))),
             ("another algorithm", s.Signer.Request(body, signature, algorithm: "rsa-sha1")),
+            ("certificate of another organization from the trusted root", s.Signer.Request(body, s.Signer.Sign(body, s.Signer.OtherOrganizationKey), s.Signer.OtherOrganizationCertificateUrl)),
+            ("certificate URL with credentials", s.Signer.Request(body, signature, new Uri(s.Signer.CertificateUrl.AbsoluteUri.Replace("http://", "http://user:pass@", StringComparison.Ordinal)))),
         };
 
         foreach (var (name, request) in refused)
@@ -135,6 +137,25 @@ public sealed class PartnerCenterEventTests
         Assert.Equal(HttpStatusCode.BadRequest, cutOff.StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, text.StatusCode);
         Assert.True((await text.ReadProblemAsync()).Errors.ContainsKey("EventName"));
+    }
+
+    [Fact]
+    public async Task A_signed_event_whose_body_starts_with_a_utf8_byte_order_mark_is_received_not_refused()
+    {
+        // A BOM is legal before JSON text (RFC 8259 lets a parser ignore it) and the app's other JSON bodies accept it:
+        // refusing it would make Partner Center retry a genuine event until it gives up, and the change would be lost.
+        await using var s = await Scenario.StartAsync();
+        var (pcCustomer, pcSubscription) = await s.PartnerCenterSubscriptionAsync();
+        byte[] body = [0xEF, 0xBB, 0xBF, .. PartnerCenterEventSigner.SubscriptionUpdated(pcCustomer, pcSubscription)];
+
+        using var response = await s.App.Client.SendAsync(s.Signer.Request(body, s.Signer.Sign(body)));
+
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        var receipt = (await response.Content.ReadFromJsonAsync<PartnerCenterEventReceipt>())!;
+        Assert.Equal(PartnerCenterEvent.IdOf(body), receipt.Id);
+        var finished = await s.FinishedAsync(receipt.Id);
+        Assert.Equal((PartnerCenterEvent.SubscriptionUpdated, PartnerCenterEventOutcome.Unknown), (finished.Event.EventName, finished.Outcome));
+        Assert.Contains(pcSubscription, finished.Detail, StringComparison.Ordinal);
     }
 
     [Fact]

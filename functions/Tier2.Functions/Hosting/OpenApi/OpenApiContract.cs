@@ -46,6 +46,8 @@ public static class OpenApiContract
         [422] = "Unprocessable: the `Idempotency-Key` was used with a different request (`errors` names the key), or the input cannot be processed.",
         [428] = "Precondition required: send `If-Match` with the ETag the resource was read with.",
         [429] = "Too many requests: wait the seconds `Retry-After` says.",
+        [502] = "Bad gateway: Partner Center answered in a way the app does not understand (the problem says what came back).",
+        [503] = "Unavailable: Partner Center is not configured, no account is connected, or it is throttling or down; retry later (after `Retry-After` when given).",
     };
 
     /// <summary>What each area (a function's <c>[Tags]</c>) is about.</summary>

@@ -25,6 +25,9 @@ public static class PartnerCenterEventEndpoints
     [Tags("Partner Center")]
     [EndpointSummary("Partner Center's events (signed by Microsoft): stored, then applied by re-reading the resource; a repeat is acknowledged and changes nothing")]
     [ProducesProblem(StatusCodes.Status401Unauthorized)]
+    [ProducesProblem(StatusCodes.Status413PayloadTooLarge)]
+    [ProducesProblem(StatusCodes.Status415UnsupportedMediaType)]
+    [ProducesProblem(StatusCodes.Status503ServiceUnavailable)]
     public static IResult ReceivePartnerCenterEvent([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = EventsRoute)] HttpRequest request, [DurableClient] DurableTaskClient durable) =>
         HttpFunctions.Run(request, durable);
 
@@ -128,11 +131,17 @@ public static class PartnerCenterEventEndpoints
         return read > limit ? null : buffer.AsMemory(0, read);
     }
 
+    private static ReadOnlySpan<byte> Utf8ByteOrderMark => [0xEF, 0xBB, 0xBF];
+
     private static PartnerCenterEvent? Parse(ReadOnlyMemory<byte> body)
     {
         try
         {
-            return System.Text.Json.JsonSerializer.Deserialize(body.Span, PartnerCenterEventsJsonContext.Default.PartnerCenterEvent);
+            // RFC 8259 lets a parser ignore a UTF-8 byte order mark, and the app's other bodies are read past one: a genuine
+            // event that starts with one must not be refused (Partner Center would retry it, then drop it). The id and the
+            // signature stay over the exact bytes.
+            var json = body.Span.StartsWith(Utf8ByteOrderMark) ? body.Span[Utf8ByteOrderMark.Length..] : body.Span;
+            return System.Text.Json.JsonSerializer.Deserialize(json, PartnerCenterEventsJsonContext.Default.PartnerCenterEvent);
         }
         catch (System.Text.Json.JsonException)
         {
