@@ -68,6 +68,8 @@ public sealed class ResellerCustomerImporter(CustomerStore customers, ResellerSt
         {
             if (existing.ImportId == target.ImportId)
             {
+                // Made by this import before a crash or a retry: its index rows may not have been written yet.
+                await customers.EnsureIndexedAsync(existing, reseller, cancellationToken);
                 tally.Imported++;
             }
             else if (await customers.LinkToPartnerCenterAsync(existing, listed.Id, reseller, target.ImportId, target.StartedBy, cancellationToken) || existing.LinkedByImportId == target.ImportId)

@@ -100,10 +100,9 @@ public sealed partial class CustomerStore
 
         await IndexPartnerCenterIdAsync(linked, cancellationToken);
         await AddResellerAsync(linked, reseller, actor, cancellationToken);
-        if (linked.AssociatedPartnerId != customer.AssociatedPartnerId)
-        {
-            await UpsertIndexAsync(AllPartition, linked, cancellationToken);
-        }
+
+        // Always (an upsert): a repeat after a crash between the link and this row finds the list row up to date.
+        await UpsertIndexAsync(AllPartition, linked, cancellationToken);
 
         return changed;
     }

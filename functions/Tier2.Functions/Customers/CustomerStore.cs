@@ -118,14 +118,23 @@ public sealed partial class CustomerStore(TableServiceClient tables, StorageName
             customer = existing;
         }
 
+        await EnsureIndexedAsync(customer, reseller, cancellationToken);
+        return customer;
+    }
+
+    /// <summary>
+    /// Writes a created customer's index rows (its Partner Center id, the whole list, its reseller's list). Safe to
+    /// repeat: a step that created the customer and was cut off before these rows runs it again.
+    /// </summary>
+    public async Task EnsureIndexedAsync(Customer customer, Reseller? reseller, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(customer);
         await IndexPartnerCenterIdAsync(customer, cancellationToken);
         await UpsertIndexAsync(AllPartition, customer, cancellationToken);
         if (reseller is not null)
         {
             await UpsertIndexAsync(ResellerPartition(reseller.Id), customer, cancellationToken);
         }
-
-        return customer;
     }
 
     /// <summary>
