@@ -329,22 +329,8 @@ public sealed class PartnerCenterEventTests
         public async Task<(string CustomerId, string SubscriptionId)> PartnerCenterSubscriptionAsync()
         {
             var resellerTenant = Pc.SeedReseller(new SeededReseller(null, ResellerMpn, "Fabrikam Resellers"));
-            var customer = await Client.Customers.CreateAsync(PartnerCenterTestKit.NewCustomer(resellerTenant));
-            var template = (await Client.Agreements.GetMetadataAsync())!.TemplateId!;
-            await Client.Agreements.CreateAsync(customer.Id, new Agreement(new AgreementContact("Gena", "Soto", "gena@wingtiptoys.example", null), template, DateTimeOffset.UtcNow));
-            var line = new CartLineItem
-            {
-                Id = 1,
-                CatalogItemId = "CFQ7TTC0LH18:0001:CFQ7TTC0K971",
-                Quantity = 2,
-                BillingCycle = "monthly",
-                TermDuration = "P1Y",
-                Participants = [new CartParticipant(CartParticipant.TransactionReseller, ResellerMpn)],
-            };
-            var cart = await Client.Carts.CreateAsync(customer.Id, new Cart(null, [line], true));
-            var order = Assert.Single((await Client.Carts.CheckoutAsync(customer.Id, cart.Id!)).Orders!);
-            var provisioned = await Eventually.UntilAsync(() => Client.Orders.GetAsync(customer.Id, order.Id!), o => o.LineItems?[0].SubscriptionId is not null, what: "the order's subscription");
-            return (customer.Id, provisioned.LineItems![0].SubscriptionId!);
+            var (customerId, _, subscriptionId) = await PartnerCenterTestKit.BuyAsync(Client, resellerTenant, ResellerMpn, quantity: 2);
+            return (customerId, subscriptionId);
         }
 
         public async Task<Tier2Customer> Tier2CustomerAsync(string? domainPrefix = null, string? partnerCenterId = null) =>

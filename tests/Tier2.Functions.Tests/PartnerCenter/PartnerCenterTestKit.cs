@@ -53,6 +53,31 @@ public static class PartnerCenterTestKit
         return issued.RefreshToken;
     }
 
+    /// <summary>
+    /// A subscription bought in Partner Center as a provider does it through the client (customer of the reseller, MCA
+    /// attested, a one-line cart with the reseller as partner of record, checkout), waited for until provisioned.
+    /// </summary>
+    public static async Task<(string CustomerId, string OrderId, string SubscriptionId)> BuyAsync(PartnerCenterClient client, string resellerTenantId, string resellerMpnId, int quantity)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        var customer = await client.Customers.CreateAsync(NewCustomer(resellerTenantId));
+        var template = (await client.Agreements.GetMetadataAsync())!.TemplateId!;
+        await client.Agreements.CreateAsync(customer.Id, new Agreement(new AgreementContact("Gena", "Soto", "gena@wingtiptoys.example", null), template, DateTimeOffset.UtcNow));
+        var line = new CartLineItem
+        {
+            Id = 1,
+            CatalogItemId = "CFQ7TTC0LH18:0001:CFQ7TTC0K971",
+            Quantity = quantity,
+            BillingCycle = "monthly",
+            TermDuration = "P1Y",
+            Participants = [new CartParticipant(CartParticipant.TransactionReseller, resellerMpnId)],
+        };
+        var cart = await client.Carts.CreateAsync(customer.Id, new Cart(null, [line], true));
+        var order = Assert.Single((await client.Carts.CheckoutAsync(customer.Id, cart.Id!)).Orders!);
+        var provisioned = await Eventually.UntilAsync(() => client.Orders.GetAsync(customer.Id, order.Id!), o => o.LineItems?[0].SubscriptionId is not null, what: "the order's subscription");
+        return (customer.Id, order.Id!, provisioned.LineItems![0].SubscriptionId!);
+    }
+
     public static NewCustomer NewCustomer(string resellerTenantId, string? domain = null) => new(
         new CompanyProfile(null, domain ?? $"wingtip{Guid.NewGuid():N}"[..20] + ".onmicrosoft.com", "Wingtip Toys"),
         new BillingProfile(null, "gena@wingtiptoys.example", "en-US", "en", "Wingtip Toys",

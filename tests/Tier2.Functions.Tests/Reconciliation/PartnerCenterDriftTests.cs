@@ -265,25 +265,10 @@ public sealed class PartnerCenterDriftTests
         public async Task<(Tier2Subscription Tier2, string PcCustomer, string PcSubscription)> LinkedSubscriptionAsync(bool withSupportContact = false)
         {
             ResellerTenant = Pc.SeedReseller(new SeededReseller(null, ResellerMpn, "Fabrikam Resellers"));
-            var customer = await Client.Customers.CreateAsync(PartnerCenterTestKit.NewCustomer(ResellerTenant));
-            var template = (await Client.Agreements.GetMetadataAsync())!.TemplateId!;
-            await Client.Agreements.CreateAsync(customer.Id, new Agreement(new AgreementContact("Gena", "Soto", "gena@wingtiptoys.example", null), template, DateTimeOffset.UtcNow));
-            var line = new CartLineItem
-            {
-                Id = 1,
-                CatalogItemId = "CFQ7TTC0LH18:0001:CFQ7TTC0K971",
-                Quantity = 2,
-                BillingCycle = "monthly",
-                TermDuration = "P1Y",
-                Participants = [new CartParticipant(CartParticipant.TransactionReseller, ResellerMpn)],
-            };
-            var cart = await Client.Carts.CreateAsync(customer.Id, new Cart(null, [line], true));
-            var order = Assert.Single((await Client.Carts.CheckoutAsync(customer.Id, cart.Id!)).Orders!);
-            var provisioned = await Eventually.UntilAsync(() => Client.Orders.GetAsync(customer.Id, order.Id!), o => o.LineItems?[0].SubscriptionId is not null, what: "the order's subscription");
-            var pcSubscription = provisioned.LineItems![0].SubscriptionId!;
+            var (pcCustomer, _, pcSubscription) = await PartnerCenterTestKit.BuyAsync(Client, ResellerTenant, ResellerMpn, quantity: 2);
             Reseller = await Tier2ResellerAsync(Guid.Parse(ResellerTenant));
-            var tier2Customer = await Tier2CustomerAsync(customer.Id);
-            return (await Tier2SubscriptionAsync(tier2Customer, pcSubscription, Reseller, withSupportContact), customer.Id, pcSubscription);
+            var tier2Customer = await Tier2CustomerAsync(pcCustomer);
+            return (await Tier2SubscriptionAsync(tier2Customer, pcSubscription, Reseller, withSupportContact), pcCustomer, pcSubscription);
         }
 
         public Task<Tier2Customer> Tier2CustomerAsync(string partnerCenterId) =>

@@ -277,18 +277,7 @@ internal sealed class PartnerCenterSubscription : IAsyncDisposable
     private async Task BuyAsync()
     {
         var client = App.Services.GetRequiredService<PartnerCenterClient>();
-        var customer = await client.Customers.CreateAsync(PartnerCenterTestKit.NewCustomer(Reseller.TenantId.ToString()));
-        var template = (await client.Agreements.GetMetadataAsync())!.TemplateId!;
-        await client.Agreements.CreateAsync(customer.Id, new Agreement(new AgreementContact("Gena", "Soto", "gena@wingtiptoys.example", null), template, DateTimeOffset.UtcNow));
-        var cart = await client.Carts.CreateAsync(customer.Id, new Cart(null, [new CartLineItem
-        {
-            Id = 1, CatalogItemId = "CFQ7TTC0LH18:0001:CFQ7TTC0K971", Quantity = 5, BillingCycle = "monthly", TermDuration = "P1Y",
-            Participants = [new CartParticipant(CartParticipant.TransactionReseller, Reseller.MpnId)],
-        }], true));
-        var orderId = (await client.Carts.CheckoutAsync(customer.Id, cart.Id!)).Orders![0].Id!;
-        var order = await Eventually.UntilAsync(() => client.Orders.GetAsync(customer.Id, orderId), o => o.LineItems?[0].SubscriptionId is not null, what: "the order provisioned");
-        PcCustomerId = customer.Id;
-        PcSubscriptionId = order.LineItems![0].SubscriptionId!;
+        (PcCustomerId, var orderId, PcSubscriptionId) = await PartnerCenterTestKit.BuyAsync(client, Reseller.TenantId.ToString(), Reseller.MpnId, quantity: 5);
 
         var now = DateTimeOffset.UtcNow;
         CustomerId = SubscriptionStore.NewId();
