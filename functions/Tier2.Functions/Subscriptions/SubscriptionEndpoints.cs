@@ -83,8 +83,7 @@ public static class SubscriptionEndpoints
     private static async Task<Results<Ok<Subscription>, ProblemHttpResult>> GetAsync(
         string id, string subscriptionId, CustomerStore customers, SubscriptionStore store, ClaimsPrincipal user, HttpContext http, CancellationToken cancellationToken)
     {
-        var subscription = await GetVisibleAsync(id, subscriptionId, customers, store, user, cancellationToken);
-        if (subscription is null)
+        if (await GetVisibleAsync(id, subscriptionId, customers, store, user, cancellationToken) is not (_, var subscription))
         {
             return Problem.NotFound($"Subscription '{subscriptionId}' of customer '{id}'");
         }
@@ -220,8 +219,7 @@ public static class SubscriptionEndpoints
         string id, string subscriptionId, UpdateSubscriptionRequest? request, [FromHeader(Name = "If-Match")] string? ifMatch,
         CustomerStore customers, SubscriptionStore store, OfferSource offers, PartnerRules partners, SubscriptionChanges changes, OrchestrationClient durable, TimeProvider time, ClaimsPrincipal user, HttpContext http, CancellationToken cancellationToken)
     {
-        var current = await GetVisibleAsync(id, subscriptionId, customers, store, user, cancellationToken);
-        if (current is null)
+        if (await GetVisibleAsync(id, subscriptionId, customers, store, user, cancellationToken) is not (var customer, var current))
         {
             return Problem.NotFound($"Subscription '{subscriptionId}' of customer '{id}'");
         }
@@ -249,8 +247,7 @@ public static class SubscriptionEndpoints
                 : "supportContactResellerId: only the provider designates a subscription's support contact.");
         }
 
-        var customer = await customers.GetAsync(id, cancellationToken);
-        var shelf = await offers.ShelfForCustomerAsync(customer?.Address?.Country, cancellationToken);
+        var shelf = await offers.ShelfForCustomerAsync(customer.Address?.Country, cancellationToken);
         var (patch, errors) = await CheckPatchAsync(request, current, shelf, partners, cancellationToken);
         if (errors.Count > 0)
         {
@@ -407,14 +404,15 @@ public static class SubscriptionEndpoints
             ? subscription.SeenBy(own, (await customers.GetAsync(subscription.CustomerId, cancellationToken))?.AssociatedPartnerId)
             : subscription;
 
-    private static async Task<Subscription?> GetVisibleAsync(string customerId, string subscriptionId, CustomerStore customers, SubscriptionStore store, ClaimsPrincipal user, CancellationToken cancellationToken)
+    /// <summary>The subscription and its customer, when the caller may see both (else null: a 404).</summary>
+    private static async Task<(Customer Customer, Subscription Subscription)?> GetVisibleAsync(string customerId, string subscriptionId, CustomerStore customers, SubscriptionStore store, ClaimsPrincipal user, CancellationToken cancellationToken)
     {
-        if (await customers.GetVisibleAsync(customerId, user, cancellationToken) is null)
+        if (await customers.GetVisibleAsync(customerId, user, cancellationToken) is not { } customer)
         {
             return null;
         }
 
         var subscription = await store.GetAsync(customerId, subscriptionId, cancellationToken);
-        return subscription is not null && (user.ResellerId() is not { } own || subscription.IsVisibleTo(own)) ? subscription : null;
+        return subscription is not null && (user.ResellerId() is not { } own || subscription.IsVisibleTo(own)) ? (customer, subscription) : null;
     }
 }
